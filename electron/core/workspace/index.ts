@@ -1,0 +1,196 @@
+import { constants, existsSync, watch, type FSWatcher } from 'node:fs';
+import { access, mkdir, readFile, readdir, rename, stat, unlink, writeFile, open as openFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FileEntry, WorkspaceInfo } from '../../../shared/api/contract';
+import { LakebenchError } from '../../../shared/errors';
+import { DEFAULT_SETTINGS_YAML, parseSettings, type WorkspaceSettings } from './settings';
+
+export const SETTINGS_FILE = 'lakebench.yaml';
+export const ENGINE_DIR = '.lakebench';
+const LAYOUT_DIRS = ['notebooks', 'pipelines', 'landing'];
+const HIDDEN = new Set([ENGINE_DIR, '.git', 'node_modules', '.ipynb_checkpoints', '__pycache__']);
+const MAX_FILES = 20_000;
+
+/** Writes a file so that a crash leaves either the old content or the new, never half of either. */
+export async function writeFileAtomic(file: string, content: string | Uint8Array, mode?: number): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const handle = await openFile(tmp, 'w', mode);
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function checkWritable(dir: string): Promise<void> {
+  try {
+    await access(dir, constants.W_OK);
+    // access() can say yes on read-only mounts; a real write is the only proof.
+    const probe = path.join(dir, `.lakebench-write-probe-${process.pid}`);
+    await writeFile(probe, '');
+    await unlink(probe);
+  } catch {
+    throw new LakebenchError(
+      'WORKSPACE_NOT_WRITABLE',
+      `Lakebench cannot write to ${dir}. Choose a folder you can write to, or change its permissions.`,
+      { file: dir },
+    );
+  }
+}
+
+/** An open workspace folder: its layout, settings and files. */
+export class Workspace {
+  private watcher: FSWatcher | undefined;
+
+  private constructor(
+    readonly root: string,
+    readonly settings: WorkspaceSettings,
+    readonly isSample: boolean,
+  ) {}
+
+  /**
+   * Checks a folder can be a workspace without changing anything: it exists (or can be created), is
+   * writable, and its lakebench.yaml (if any) parses. Only then is the layout created.
+   */
+  static async open(folder: string, options: { create?: boolean } = {}): Promise<Workspace> {
+    const root = path.resolve(folder);
+    let rootStat = await stat(root).catch(() => null);
+    if (rootStat && !rootStat.isDirectory()) {
+      throw new LakebenchError('INVALID_REQUEST', `${root} is a file, not a folder`, { file: root });
+    }
+    if (!rootStat) {
+      if (options.create === false) {
+        throw new LakebenchError('NOT_FOUND', `There is no folder ${root}`, { file: root });
+      }
+      const parent = path.dirname(root);
+      if (existsSync(parent)) await checkWritable(parent);
+      await mkdir(root, { recursive: true }).catch(() => {
+        throw new LakebenchError('WORKSPACE_NOT_WRITABLE', `Lakebench cannot create the folder ${root}`, { file: root });
+      });
+      rootStat = await stat(root);
+    }
+    await checkWritable(root);
+    const settingsFile = path.join(root, SETTINGS_FILE);
+    const settingsText = await readFile(settingsFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null;
+      throw new LakebenchError('WORKSPACE_INVALID_SETTINGS', `Cannot read ${settingsFile}: ${err.message}`, {
+        file: settingsFile,
+      });
+    });
+    const settings = parseSettings(settingsText ?? DEFAULT_SETTINGS_YAML, settingsFile);
+    const engineDir = path.join(root, ENGINE_DIR);
+    if (existsSync(engineDir)) await checkWritable(engineDir);
+    await mkdir(engineDir, { recursive: true });
+    return new Workspace(root, settings, settings.sample === true);
+  }
+
+  /** Creates what is missing of the layout; never overwrites what the user has. */
+  async ensureLayout(): Promise<void> {
+    for (const dir of LAYOUT_DIRS) await mkdir(path.join(this.root, dir), { recursive: true });
+    const settingsFile = path.join(this.root, SETTINGS_FILE);
+    if (!existsSync(settingsFile)) await writeFileAtomic(settingsFile, DEFAULT_SETTINGS_YAML);
+    const gitignore = path.join(this.root, '.gitignore');
+    const current = await readFile(gitignore, 'utf8').catch(() => '');
+    const lines = current.split(/\r?\n/).map((l) => l.trim());
+    if (!lines.includes(`${ENGINE_DIR}/`) && !lines.includes(ENGINE_DIR) && !lines.includes(`/${ENGINE_DIR}/`)) {
+      const sep = current === '' || current.endsWith('\n') ? '' : '\n';
+      await writeFileAtomic(gitignore, `${current}${sep}# Lakebench engine state (derived, local)\n${ENGINE_DIR}/\n`);
+    }
+  }
+
+  get name(): string {
+    return this.settings.name ?? path.basename(this.root);
+  }
+
+  get engineDir(): string {
+    return path.join(this.root, ENGINE_DIR);
+  }
+
+  info(): WorkspaceInfo {
+    return { root: this.root, name: this.name, isSample: this.isSample, settings: { ...this.settings } };
+  }
+
+  /** Resolves a workspace-relative path, refusing anything outside the folder or inside engine state. */
+  resolve(relative: string): string {
+    const normalized = relative.replace(/\\/g, '/');
+    const full = path.resolve(this.root, normalized);
+    const rel = path.relative(this.root, full);
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+      throw new LakebenchError('PATH_OUTSIDE_WORKSPACE', `${relative} is outside the workspace`, { file: relative });
+    }
+    if (rel.split(path.sep)[0] === ENGINE_DIR) {
+      throw new LakebenchError('PATH_OUTSIDE_WORKSPACE', `${relative} is Lakebench's engine state, not a workspace file`, {
+        file: relative,
+      });
+    }
+    return full;
+  }
+
+  relative(full: string): string {
+    return path.relative(this.root, full).split(path.sep).join('/');
+  }
+
+  async listFiles(): Promise<FileEntry[]> {
+    const out: FileEntry[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      entries.sort((a, b) => a.name.localeCompare(b.name));
+      for (const entry of entries) {
+        if (out.length >= MAX_FILES) return;
+        if (HIDDEN.has(entry.name) || entry.name.endsWith('.tmp')) continue;
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) {
+          const s = await stat(full).catch(() => null);
+          out.push({ path: this.relative(full), kind: 'directory', size: 0, mtimeMs: s?.mtimeMs ?? 0 });
+          await walk(full);
+        } else if (entry.isFile()) {
+          const s = await stat(full).catch(() => null);
+          if (s) out.push({ path: this.relative(full), kind: 'file', size: s.size, mtimeMs: s.mtimeMs });
+        }
+      }
+    };
+    await walk(this.root);
+    return out;
+  }
+
+  /** Watches the folder and reports changed paths, batched, ignoring engine state. */
+  watch(onChange: (paths: string[]) => void): void {
+    if (this.watcher) return;
+    let pending = new Set<string>();
+    let timer: NodeJS.Timeout | undefined;
+    const report = (file: string | null) => {
+      if (!file) return;
+      const rel = file.split(path.sep).join('/');
+      const top = rel.split('/')[0];
+      if (HIDDEN.has(top) || rel.endsWith('.tmp') || rel.includes('/.') || rel.startsWith('.lakebench-write-probe')) {
+        return;
+      }
+      pending.add(rel);
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const paths = [...pending];
+        pending = new Set();
+        onChange(paths);
+      }, 150);
+    };
+    try {
+      this.watcher = watch(this.root, { recursive: true }, (_event, file) => report(file));
+    } catch {
+      // Recursive watching is missing on some platforms and Node versions; the top level still helps.
+      this.watcher = watch(this.root, (_event, file) => report(file));
+    }
+    this.watcher.on('error', () => undefined);
+  }
+
+  close(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+}
