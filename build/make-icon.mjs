@@ -1,6 +1,9 @@
 // Draws build/icon.png (1024×1024), the app icon electron-builder turns into .icns/.ico: a bench by a lake.
 // Run: node build/make-icon.mjs. Plain Node (zlib), no image library.
+import { Buffer } from 'node:buffer';
 import { writeFileSync } from 'node:fs';
+import process from 'node:process';
+import { URL } from 'node:url';
 import { deflateSync } from 'node:zlib';
 
 const SIZE = 1024;
@@ -96,4 +99,4 @@ const png = Buffer.concat([
   chunk('IEND', Buffer.alloc(0)),
 ]);
 writeFileSync(new URL('./icon.png', import.meta.url), png);
-console.log(`build/icon.png: ${SIZE}×${SIZE}, ${png.length} bytes`);
+process.stdout.write(`build/icon.png: ${SIZE}×${SIZE}, ${png.length} bytes\n`);
