@@ -26,7 +26,7 @@ const nodeBuiltins = [
   'module',
 ];
 const electronImport = {
-  group: ['electron', 'electron/*'],
+  regex: '^electron(/.*)?$',
   message: 'Only electron/main and electron/preload may import electron.',
 };
 const nodeImport = { group: nodeBuiltins, message: 'This layer must not import Node built-ins.' };
@@ -71,7 +71,10 @@ export default tseslint.config(
             nodeImport,
             nodeOnlyPackages,
             { group: ['react', 'react-dom', 'react-dom/*'], message: 'shared/ has no DOM or UI code.' },
-            { group: ['**/electron/**', '**/renderer/**'], message: 'shared/ must not depend on other layers.' },
+            {
+              group: ['**/electron/**', '**/renderer/**'],
+              message: 'shared/ must not depend on other layers.',
+            },
           ],
         },
       ],
@@ -96,7 +99,10 @@ export default tseslint.config(
             electronImport,
             nodeImport,
             nodeOnlyPackages,
-            { group: ['**/electron/**'], message: 'The renderer reaches the main process only through the API.' },
+            {
+              group: ['**/electron/**'],
+              message: 'The renderer reaches the main process only through the API.',
+            },
           ],
         },
       ],

@@ -54,13 +54,16 @@ async function serve(argv: string[]): Promise<void> {
     strict: true,
   });
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a number from 0 to 65535, not ${values.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    fail(`--port must be a number from 0 to 65535, not ${values.port}`);
   const root = packageRoot();
   const rendererDir = path.join(root, 'dist', 'renderer');
   if (!existsSync(path.join(rendererDir, 'index.html'))) {
     fail(`the app is not built (${rendererDir} is missing): run \`npm run build\` first`);
   }
-  const workspacePath = values.workspace ? path.resolve(values.workspace) : await prepareSampleWorkspace(lakebenchHome());
+  const workspacePath = values.workspace
+    ? path.resolve(values.workspace)
+    : await prepareSampleWorkspace(lakebenchHome());
   if (!values.workspace) process.stdout.write(`Opening the sample workspace in ${workspacePath}\n`);
   const core = await LakebenchCore.open({ workspacePath, version: version(root) });
   const server = await startServer({ core, port, rendererDir, token: values.token });
@@ -102,7 +105,11 @@ export async function main(argv: string[]): Promise<void> {
       const where = formatLocation(err.location);
       fail(where && !err.message.includes(where) ? `${err.message} (${where})` : err.message);
     }
-    if (err instanceof TypeError && 'code' in err && String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
+    if (
+      err instanceof TypeError &&
+      'code' in err &&
+      String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')
+    ) {
       fail(`${err.message}\n\n${HELP}`);
     }
     throw err;

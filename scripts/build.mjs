@@ -22,7 +22,8 @@ async function buildNode() {
     absWorkingDir: root,
   };
   const entries = [{ in: 'electron/cli.ts', out: 'cli.js' }];
-  if (existsSync(join(root, 'electron/main/index.ts'))) entries.push({ in: 'electron/main/index.ts', out: 'main.js' });
+  if (existsSync(join(root, 'electron/main/index.ts')))
+    entries.push({ in: 'electron/main/index.ts', out: 'main.js' });
   await Promise.all(
     entries.map((e) =>
       build({ ...common, entryPoints: [e.in], outfile: join('dist/electron', e.out), format: 'esm' }),
@@ -42,7 +43,10 @@ async function buildNode() {
 
 function buildRenderer() {
   const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-  const r = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) throw new Error('the renderer build failed');
 }
 

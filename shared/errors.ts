@@ -62,7 +62,11 @@ export function toErrorData(err: unknown): LakebenchErrorData {
   if (err && typeof err === 'object' && 'code' in err && 'message' in err) {
     const e = err as { code: unknown; message: unknown; location?: ErrorLocation };
     if (typeof e.code === 'string' && typeof e.message === 'string' && /^[A-Z_]+$/.test(e.code)) {
-      return { code: e.code as ErrorCode, message: e.message, ...(e.location ? { location: e.location } : {}) };
+      return {
+        code: e.code as ErrorCode,
+        message: e.message,
+        ...(e.location ? { location: e.location } : {}),
+      };
     }
   }
   const message = err instanceof Error ? err.message : String(err);
@@ -74,7 +78,8 @@ export function formatLocation(loc: ErrorLocation | undefined): string {
   if (!loc) return '';
   const parts: string[] = [];
   if (loc.file) parts.push([loc.file, loc.line, loc.column].filter((p) => p !== undefined).join(':'));
-  else if (loc.line !== undefined) parts.push(`line ${loc.line}${loc.column !== undefined ? `, column ${loc.column}` : ''}`);
+  else if (loc.line !== undefined)
+    parts.push(`line ${loc.line}${loc.column !== undefined ? `, column ${loc.column}` : ''}`);
   if (loc.cellId) parts.push(`cell ${loc.cellId}`);
   if (loc.task) parts.push(`task ${loc.task}`);
   return parts.join(', ');

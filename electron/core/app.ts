@@ -1,7 +1,13 @@
 import path from 'node:path';
 import os from 'node:os';
 import type { WorkspaceInfo } from '../../shared/api/contract';
-import { EventBus, createApiHost, sinkFor, type ApiHost, type RequestHandlers } from '../../shared/api/client';
+import {
+  EventBus,
+  createApiHost,
+  sinkFor,
+  type ApiHost,
+  type RequestHandlers,
+} from '../../shared/api/client';
 import { LakebenchError } from '../../shared/errors';
 import { Notebooks } from './notebooks';
 import { ensureSampleData } from './sample';
@@ -34,7 +40,9 @@ export class LakebenchCore {
   private opening: Promise<WorkspaceInfo> | null = null;
 
   private constructor(private readonly options: CoreOptions) {
-    this.host = createApiHost(this.handlers(), this.bus, { validateResults: options.validateResults ?? false });
+    this.host = createApiHost(this.handlers(), this.bus, {
+      validateResults: options.validateResults ?? false,
+    });
   }
 
   static async open(options: CoreOptions): Promise<LakebenchCore> {
@@ -121,7 +129,8 @@ export class LakebenchCore {
         this.require().notebooks.save(file, notebook, baseMtimeMs, force),
       'notebooks.rename': async ({ from, to }) => this.require().notebooks.rename(from, to),
       'notebooks.delete': async ({ path: file }) => this.require().notebooks.delete(file),
-      'warehouse.runQuery': async (args, ctx) => this.require().warehouse.runQuery(args, sinkFor(this.bus, ctx.clientId)),
+      'warehouse.runQuery': async (args, ctx) =>
+        this.require().warehouse.runQuery(args, sinkFor(this.bus, ctx.clientId)),
       'warehouse.cancelQuery': async ({ queryId }) => this.require().warehouse.cancelQuery(queryId),
       'warehouse.listTables': async () => this.require().warehouse.listTables(),
     };

@@ -125,21 +125,29 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const server = http.createServer((req, res) => {
     void handleHttp(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendText(res, 500, `Lakebench: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent)
+        sendText(res, 500, `Lakebench: ${err instanceof Error ? err.message : String(err)}`);
       else res.destroy();
     });
   });
 
   async function handleHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (!hostAllowed(req.headers.host, port)) return sendText(res, 403, 'Lakebench: this server answers only on 127.0.0.1');
-    if (!originAllowed(req.headers.origin, port)) return sendText(res, 403, 'Lakebench: requests from other sites are refused');
+    if (!hostAllowed(req.headers.host, port))
+      return sendText(res, 403, 'Lakebench: this server answers only on 127.0.0.1');
+    if (!originAllowed(req.headers.origin, port))
+      return sendText(res, 403, 'Lakebench: requests from other sites are refused');
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     const given = requestToken(req, url);
     if (!sameToken(given, token)) {
       res.setHeader('www-authenticate', 'Bearer realm="lakebench"');
-      return sendText(res, 401, 'Lakebench: a valid token is required; open the URL that `lakebench serve` printed');
+      return sendText(
+        res,
+        401,
+        'Lakebench: a valid token is required; open the URL that `lakebench serve` printed',
+      );
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'Lakebench: method not allowed');
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendText(res, 405, 'Lakebench: method not allowed');
     if (url.pathname === '/api/health') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify({ ok: true, workspace: core.workspace.root }));
@@ -148,7 +156,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!rendererDir) return sendText(res, 404, 'Lakebench: this server was started without the renderer');
     const rel = decodeURIComponent(url.pathname).replace(/^\/+/, '') || 'index.html';
     const file = path.resolve(rendererDir, rel);
-    if (file !== rendererDir && !file.startsWith(rendererDir + path.sep)) return sendText(res, 404, 'Not found');
+    if (file !== rendererDir && !file.startsWith(rendererDir + path.sep))
+      return sendText(res, 404, 'Not found');
     let target = file;
     let info = await stat(target).catch(() => null);
     if (!info || !info.isFile()) {
@@ -169,7 +178,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (isPage) {
       headers['content-security-policy'] = CONTENT_SECURITY_POLICY;
       headers['x-frame-options'] = 'DENY';
-      headers['set-cookie'] = `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`;
+      headers['set-cookie'] =
+        `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`;
     }
     res.writeHead(200, headers);
     if (req.method === 'HEAD') return void res.end();
@@ -197,18 +207,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ws.on('message', (data, isBinary) => {
       let message: WireMessage;
       try {
-        const bytes = isBinary
-          ? new Uint8Array(data as Buffer)
-          : new TextEncoder().encode(String(data));
+        const bytes = isBinary ? new Uint8Array(data as Buffer) : new TextEncoder().encode(String(data));
         message = decodeMessage(bytes);
       } catch (err) {
-        ws.close(1003, `Lakebench: unreadable message (${err instanceof Error ? err.message : String(err)})`.slice(0, 120));
+        ws.close(
+          1003,
+          `Lakebench: unreadable message (${err instanceof Error ? err.message : String(err)})`.slice(0, 120),
+        );
         return;
       }
       if (message.t !== 'call' || typeof message.id !== 'number') return;
       const { id } = message;
       void core.host.dispatch(message.method, message.args, { clientId }).then((reply) => {
-        send(reply.ok ? { t: 'reply', id, ok: true, value: reply.value } : { t: 'reply', id, ok: false, error: reply.error });
+        send(
+          reply.ok
+            ? { t: 'reply', id, ok: true, value: reply.value }
+            : { t: 'reply', id, ok: false, error: reply.error },
+        );
       });
     });
     ws.on('close', unsubscribe);
@@ -229,7 +244,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const writeServerJson = async (engineDir: string) => {
     const file = path.join(engineDir, 'server.json');
     await mkdir(engineDir, { recursive: true });
-    await writeFileAtomic(file, `${JSON.stringify({ port, token, pid: process.pid, url }, null, 2)}\n`, 0o600);
+    await writeFileAtomic(
+      file,
+      `${JSON.stringify({ port, token, pid: process.pid, url }, null, 2)}\n`,
+      0o600,
+    );
     await chmod(file, 0o600);
     serverJsonFiles.add(file);
   };
@@ -237,7 +256,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (options.writeServerJson !== false) {
     await writeServerJson(core.workspace.engineDir);
     unsubscribeOpened = core.host.subscribe((name) => {
-      if (name === 'workspace.onOpened') void writeServerJson(core.workspace.engineDir).catch(() => undefined);
+      if (name === 'workspace.onOpened')
+        void writeServerJson(core.workspace.engineDir).catch(() => undefined);
     });
   }
 

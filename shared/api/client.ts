@@ -127,12 +127,18 @@ export function createApiHost(
   return {
     async dispatch(method, args, ctx) {
       if (!isRequestName(method)) {
-        return { ok: false, error: { code: 'UNKNOWN_METHOD', message: `unknown request ${JSON.stringify(method)}` } };
+        return {
+          ok: false,
+          error: { code: 'UNKNOWN_METHOD', message: `unknown request ${JSON.stringify(method)}` },
+        };
       }
       const spec = requests[method];
       const parsed = spec.input.safeParse(args ?? {});
       if (!parsed.success) {
-        return { ok: false, error: { code: 'INVALID_REQUEST', message: describeIssues(method, parsed.error.issues) } };
+        return {
+          ok: false,
+          error: { code: 'INVALID_REQUEST', message: describeIssues(method, parsed.error.issues) },
+        };
       }
       try {
         const handler = handlers[method] as (a: unknown, c: CallContext) => Promise<unknown>;
@@ -142,7 +148,10 @@ export function createApiHost(
           if (!checked.success) {
             return {
               ok: false,
-              error: { code: 'INTERNAL', message: describeIssues(`the result of ${method}`, checked.error.issues) },
+              error: {
+                code: 'INTERNAL',
+                message: describeIssues(`the result of ${method}`, checked.error.issues),
+              },
             };
           }
         }

@@ -160,7 +160,15 @@ export const requests = {
 } as const;
 
 /** Commands the desktop shell's native menu sends to the renderer. */
-export const MENU_COMMANDS = ['newNotebook', 'save', 'runCell', 'runAll', 'closeTab', 'showArea:notebooks', 'showArea:data'] as const;
+export const MENU_COMMANDS = [
+  'newNotebook',
+  'save',
+  'runCell',
+  'runAll',
+  'closeTab',
+  'showArea:notebooks',
+  'showArea:data',
+] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
 export const events = {

@@ -7,7 +7,9 @@ import type { LakebenchErrorData } from '../errors';
  */
 
 declare const TextEncoder: { new (): { encode(input: string): Uint8Array } };
-declare const TextDecoder: { new (label?: string, options?: { fatal?: boolean }): { decode(input: Uint8Array): string } };
+declare const TextDecoder: {
+  new (label?: string, options?: { fatal?: boolean }): { decode(input: Uint8Array): string };
+};
 
 export type WireMessage =
   | { t: 'call'; id: number; method: string; args: unknown }

@@ -69,7 +69,8 @@ function languageOf(cell: Record<string, unknown>, notebookDefault: CellLanguage
   const meta = isObject(cell.metadata) ? cell.metadata : {};
   const lb = isObject(meta.lakebench) ? meta.lakebench : {};
   const lang = lb.language;
-  if (typeof lang === 'string' && (CELL_LANGUAGES as readonly string[]).includes(lang)) return lang as CellLanguage;
+  if (typeof lang === 'string' && (CELL_LANGUAGES as readonly string[]).includes(lang))
+    return lang as CellLanguage;
   return notebookDefault;
 }
 

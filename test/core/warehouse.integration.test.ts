@@ -91,7 +91,7 @@ describe('warehouse queries', () => {
 
   it('runs several statements and returns the last one', async () => {
     const { finished, tables } = await run(
-      "CREATE OR REPLACE TABLE t1 AS SELECT 1 AS x; INSERT INTO t1 VALUES (2); SELECT sum(x) AS s FROM t1; -- done",
+      'CREATE OR REPLACE TABLE t1 AS SELECT 1 AS x; INSERT INTO t1 VALUES (2); SELECT sum(x) AS s FROM t1; -- done',
     );
     expect(finished.status).toBe('succeeded');
     expect(String(tables[0].getChild('s')?.get(0))).toBe('3');
@@ -128,7 +128,10 @@ describe('warehouse queries', () => {
 
   it('reports progress while a long query runs', async () => {
     const sink = new RecordingSink();
-    const { queryId } = warehouse.runQuery({ sql: 'SELECT sum(i * i % 13) FROM range(2000000000) t(i)', maxRows: 10 }, sink);
+    const { queryId } = warehouse.runQuery(
+      { sql: 'SELECT sum(i * i % 13) FROM range(2000000000) t(i)', maxRows: 10 },
+      sink,
+    );
     await sink.waitFor('warehouse.onQueryProgress', (p) => p.queryId === queryId, 20_000);
     warehouse.cancelQuery(queryId);
     await sink.waitFor('warehouse.onQueryFinished', (p) => p.queryId === queryId, 20_000);
@@ -141,7 +144,9 @@ describe('warehouse queries', () => {
   });
 
   it('lists tables and views with their columns', async () => {
-    await warehouse.execute('CREATE OR REPLACE TABLE people (id INTEGER, name VARCHAR); CREATE OR REPLACE VIEW v AS SELECT id FROM people');
+    await warehouse.execute(
+      'CREATE OR REPLACE TABLE people (id INTEGER, name VARCHAR); CREATE OR REPLACE VIEW v AS SELECT id FROM people',
+    );
     const tables = await warehouse.listTables();
     expect(tables.find((t) => t.name === 'people')).toMatchObject({
       kind: 'table',
@@ -150,7 +155,10 @@ describe('warehouse queries', () => {
         { name: 'name', type: 'VARCHAR' },
       ],
     });
-    expect(tables.find((t) => t.name === 'v')).toMatchObject({ kind: 'view', columns: [{ name: 'id', type: 'INTEGER' }] });
+    expect(tables.find((t) => t.name === 'v')).toMatchObject({
+      kind: 'view',
+      columns: [{ name: 'id', type: 'INTEGER' }],
+    });
   });
 });
 

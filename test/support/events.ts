@@ -4,7 +4,10 @@ import type { EventSink } from '../../shared/api/client';
 /** An event sink that records what was emitted and lets a test wait for one event. */
 export class RecordingSink implements EventSink {
   readonly events: { name: EventName; payload: unknown; to?: string }[] = [];
-  private waiters: { match: (name: EventName, payload: unknown) => boolean; resolve: (p: unknown) => void }[] = [];
+  private waiters: {
+    match: (name: EventName, payload: unknown) => boolean;
+    resolve: (p: unknown) => void;
+  }[] = [];
 
   emit<E extends EventName>(name: E, payload: EventPayload<E>, to?: string): void {
     this.events.push({ name, payload, to });

@@ -26,7 +26,9 @@ export class Notebooks {
 
   private resolveNotebook(relative: string): string {
     if (!relative.toLowerCase().endsWith('.ipynb')) {
-      throw new LakebenchError('INVALID_REQUEST', `${relative} is not a notebook (.ipynb) file`, { file: relative });
+      throw new LakebenchError('INVALID_REQUEST', `${relative} is not a notebook (.ipynb) file`, {
+        file: relative,
+      });
     }
     return this.workspace.resolve(relative);
   }
@@ -43,8 +45,11 @@ export class Notebooks {
   async open(relative: string): Promise<{ path: string; notebook: NotebookDocument; mtimeMs: number }> {
     const full = this.resolveNotebook(relative);
     const text = await readFile(full, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') throw new LakebenchError('NOT_FOUND', `${relative} does not exist`, { file: relative });
-      throw new LakebenchError('NOTEBOOK_INVALID', `${relative} cannot be read: ${err.message}`, { file: relative });
+      if (err.code === 'ENOENT')
+        throw new LakebenchError('NOT_FOUND', `${relative} does not exist`, { file: relative });
+      throw new LakebenchError('NOTEBOOK_INVALID', `${relative} cannot be read: ${err.message}`, {
+        file: relative,
+      });
     });
     const notebook = parseIpynb(text, relative);
     const { mtimeMs } = await stat(full);
@@ -87,7 +92,8 @@ export class Notebooks {
   async delete(relative: string): Promise<Record<string, never>> {
     const full = this.resolveNotebook(relative);
     await unlink(full).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') throw new LakebenchError('NOT_FOUND', `${relative} does not exist`, { file: relative });
+      if (err.code === 'ENOENT')
+        throw new LakebenchError('NOT_FOUND', `${relative} does not exist`, { file: relative });
       throw err;
     });
     return {};

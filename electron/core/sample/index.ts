@@ -7,7 +7,9 @@ import type { Warehouse } from '../warehouse';
 
 /** Where Lakebench keeps the user's own folders (the sample workspace): LAKEBENCH_HOME or ~/Lakebench. */
 export function lakebenchHome(): string {
-  return process.env.LAKEBENCH_HOME ? path.resolve(process.env.LAKEBENCH_HOME) : path.join(os.homedir(), 'Lakebench');
+  return process.env.LAKEBENCH_HOME
+    ? path.resolve(process.env.LAKEBENCH_HOME)
+    : path.join(os.homedir(), 'Lakebench');
 }
 
 /**
@@ -25,7 +27,8 @@ export function resourcesDir(): string {
   const electronResources = (process as { resourcesPath?: string }).resourcesPath;
   if (electronResources) candidates.push(path.join(electronResources, 'resources'));
   const found = candidates.find((c) => existsSync(path.join(c, 'sample-workspace')));
-  if (!found) throw new Error(`Lakebench's resources folder was not found (looked in ${candidates.join(', ')})`);
+  if (!found)
+    throw new Error(`Lakebench's resources folder was not found (looked in ${candidates.join(', ')})`);
   return found;
 }
 
@@ -34,7 +37,11 @@ export async function prepareSampleWorkspace(home = lakebenchHome()): Promise<st
   const target = path.join(home, 'sample');
   if (!existsSync(path.join(target, 'lakebench.yaml'))) {
     await mkdir(home, { recursive: true });
-    await cp(path.join(resourcesDir(), 'sample-workspace'), target, { recursive: true, errorOnExist: false, force: false });
+    await cp(path.join(resourcesDir(), 'sample-workspace'), target, {
+      recursive: true,
+      errorOnExist: false,
+      force: false,
+    });
   }
   return target;
 }

@@ -192,7 +192,10 @@ class ColumnBuilder {
             const at = i * 16;
             const len = view.getUint32(at, true);
             if (len <= 12) this.bytes.push(data.subarray(at + 4, at + 4 + len));
-            else this.bytes.push(duckdb.get_data_from_pointer(data.buffer as ArrayBuffer, data.byteOffset + at + 8, len));
+            else
+              this.bytes.push(
+                duckdb.get_data_from_pointer(data.buffer as ArrayBuffer, data.byteOffset + at + 8, len),
+              );
           }
           this.offsets.push(this.bytes.length);
         }
@@ -313,7 +316,12 @@ export class ArrowBatchBuilder {
     this.schema = new Schema(
       columns.map(
         (c, i) =>
-          new Field(c.name, arrowTypeOf(this.builders[i].plan), true, new Map([['duckdb_type', c.type.toString()]])),
+          new Field(
+            c.name,
+            arrowTypeOf(this.builders[i].plan),
+            true,
+            new Map([['duckdb_type', c.type.toString()]]),
+          ),
       ),
     );
   }
@@ -332,7 +340,12 @@ export class ArrowBatchBuilder {
   /** The rows so far as one Arrow IPC stream; the builder starts empty again. */
   flush(): Uint8Array {
     const children = this.builders.map((b) => b.build());
-    const data = makeData({ type: new Struct(this.schema.fields), length: this.rowCount, nullCount: 0, children });
+    const data = makeData({
+      type: new Struct(this.schema.fields),
+      length: this.rowCount,
+      nullCount: 0,
+      children,
+    });
     const batch = new RecordBatch(this.schema, data);
     this.builders = this.columns.map((c) => new ColumnBuilder(c.type));
     this.rowCount = 0;

@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { DuckDBConnection, DuckDBInstance, StatementType, type DuckDBResult } from '@duckdb/node-api';
+import type { DuckDBConnection} from '@duckdb/node-api';
+import { DuckDBInstance, StatementType, type DuckDBResult } from '@duckdb/node-api';
 import type { ColumnInfo, EventPayload, RequestParsedArgs, TableInfo } from '../../../shared/api/contract';
 import type { EventSink } from '../../../shared/api/client';
 import { LakebenchError, toErrorData, type LakebenchErrorData } from '../../../shared/errors';
-import { duckdbErrorOffset, duckdbErrorSummary, lineColumnAt, splitStatements } from '../../../shared/sql/statements';
+import {
+  duckdbErrorOffset,
+  duckdbErrorSummary,
+  lineColumnAt,
+  splitStatements,
+} from '../../../shared/sql/statements';
 import { ArrowBatchBuilder } from './arrow-batch';
 
 export interface WarehouseSettings {
@@ -61,7 +67,9 @@ export class Warehouse {
           { file: path },
         );
       }
-      throw new LakebenchError('INTERNAL', `Could not open the workspace database ${path}: ${message}`, { file: path });
+      throw new LakebenchError('INTERNAL', `Could not open the workspace database ${path}: ${message}`, {
+        file: path,
+      });
     }
   }
 
@@ -207,7 +215,13 @@ export class Warehouse {
       const batchRows = builder.rowCount;
       const arrow = builder.flush();
       rows += batchRows;
-      events.emit('warehouse.onQueryBatch', { queryId, batchIndex: batchIndex++, arrow, rowCount: batchRows, rowsSoFar: rows });
+      events.emit('warehouse.onQueryBatch', {
+        queryId,
+        batchIndex: batchIndex++,
+        arrow,
+        rowCount: batchRows,
+        rowsSoFar: rows,
+      });
       lastSent = performance.now();
       target = BATCH_ROWS;
     };

@@ -1,5 +1,15 @@
 import { constants, existsSync, watch, type FSWatcher } from 'node:fs';
-import { access, mkdir, readFile, readdir, rename, stat, unlink, writeFile, open as openFile } from 'node:fs/promises';
+import {
+  access,
+  mkdir,
+  readFile,
+  readdir,
+  rename,
+  stat,
+  unlink,
+  writeFile,
+  open as openFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import type { FileEntry, WorkspaceInfo } from '../../../shared/api/contract';
 import { LakebenchError } from '../../../shared/errors';
@@ -12,7 +22,11 @@ const HIDDEN = new Set([ENGINE_DIR, '.git', 'node_modules', '.ipynb_checkpoints'
 const MAX_FILES = 20_000;
 
 /** Writes a file so that a crash leaves either the old content or the new, never half of either. */
-export async function writeFileAtomic(file: string, content: string | Uint8Array, mode?: number): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  content: string | Uint8Array,
+  mode?: number,
+): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   const handle = await openFile(tmp, 'w', mode);
   try {
@@ -72,7 +86,9 @@ export class Workspace {
       const parent = path.dirname(root);
       if (existsSync(parent)) await checkWritable(parent);
       await mkdir(root, { recursive: true }).catch(() => {
-        throw new LakebenchError('WORKSPACE_NOT_WRITABLE', `Lakebench cannot create the folder ${root}`, { file: root });
+        throw new LakebenchError('WORKSPACE_NOT_WRITABLE', `Lakebench cannot create the folder ${root}`, {
+          file: root,
+        });
       });
       rootStat = await stat(root);
     }
@@ -99,9 +115,16 @@ export class Workspace {
     const gitignore = path.join(this.root, '.gitignore');
     const current = await readFile(gitignore, 'utf8').catch(() => '');
     const lines = current.split(/\r?\n/).map((l) => l.trim());
-    if (!lines.includes(`${ENGINE_DIR}/`) && !lines.includes(ENGINE_DIR) && !lines.includes(`/${ENGINE_DIR}/`)) {
+    if (
+      !lines.includes(`${ENGINE_DIR}/`) &&
+      !lines.includes(ENGINE_DIR) &&
+      !lines.includes(`/${ENGINE_DIR}/`)
+    ) {
       const sep = current === '' || current.endsWith('\n') ? '' : '\n';
-      await writeFileAtomic(gitignore, `${current}${sep}# Lakebench engine state (derived, local)\n${ENGINE_DIR}/\n`);
+      await writeFileAtomic(
+        gitignore,
+        `${current}${sep}# Lakebench engine state (derived, local)\n${ENGINE_DIR}/\n`,
+      );
     }
   }
 
@@ -123,12 +146,18 @@ export class Workspace {
     const full = path.resolve(this.root, normalized);
     const rel = path.relative(this.root, full);
     if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
-      throw new LakebenchError('PATH_OUTSIDE_WORKSPACE', `${relative} is outside the workspace`, { file: relative });
-    }
-    if (rel.split(path.sep)[0] === ENGINE_DIR) {
-      throw new LakebenchError('PATH_OUTSIDE_WORKSPACE', `${relative} is Lakebench's engine state, not a workspace file`, {
+      throw new LakebenchError('PATH_OUTSIDE_WORKSPACE', `${relative} is outside the workspace`, {
         file: relative,
       });
+    }
+    if (rel.split(path.sep)[0] === ENGINE_DIR) {
+      throw new LakebenchError(
+        'PATH_OUTSIDE_WORKSPACE',
+        `${relative} is Lakebench's engine state, not a workspace file`,
+        {
+          file: relative,
+        },
+      );
     }
     return full;
   }
@@ -169,7 +198,12 @@ export class Workspace {
       if (!file) return;
       const rel = file.split(path.sep).join('/');
       const top = rel.split('/')[0];
-      if (HIDDEN.has(top) || rel.endsWith('.tmp') || rel.includes('/.') || rel.startsWith('.lakebench-write-probe')) {
+      if (
+        HIDDEN.has(top) ||
+        rel.endsWith('.tmp') ||
+        rel.includes('/.') ||
+        rel.startsWith('.lakebench-write-probe')
+      ) {
         return;
       }
       pending.add(rel);

@@ -7,17 +7,23 @@ export const WorkspaceSettingsSchema = z
   .object({
     name: z.string().min(1).max(200).optional(),
     version: z.literal(1).default(1),
-    warehouse: z
-      .object({
-        threads: z.number().int().positive().max(1024).optional(),
-        memory_limit: z
-          .string()
-          .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)$/i, 'a size like "4GB" or "75%"')
-          .optional(),
-      })
-      .strict()
-      .default({}),
-    opensearch: z.object({ url: z.string().url().optional(), index_prefix: z.string().optional() }).partial().optional(),
+    // A section with only comments under it parses as null: treat it as empty.
+    warehouse: z.preprocess(
+      (v) => v ?? {},
+      z
+        .object({
+          threads: z.number().int().positive().max(1024).optional(),
+          memory_limit: z
+            .string()
+            .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)$/i, 'a size like "4GB" or "75%"')
+            .optional(),
+        })
+        .strict(),
+    ),
+    opensearch: z
+      .object({ url: z.string().url().optional(), index_prefix: z.string().optional() })
+      .partial()
+      .optional(),
   })
   .passthrough();
 export type WorkspaceSettings = z.infer<typeof WorkspaceSettingsSchema>;
@@ -31,13 +37,13 @@ warehouse:
 
 /** Parses lakebench.yaml, with errors that name the file, line and column. */
 export function parseSettings(text: string, file: string): WorkspaceSettings {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const pos = e.linePos?.[0];
     throw new LakebenchError(
       'WORKSPACE_INVALID_SETTINGS',
-      `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0]}`,
+      `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
       { file, ...(pos ? { line: pos.line, column: pos.col } : {}) },
     );
   }

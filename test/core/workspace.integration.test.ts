@@ -1,0 +1,120 @@
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LakebenchCore } from '../../electron/core/app';
+import { Workspace } from '../../electron/core/workspace';
+import { tempDir } from '../support/temp';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+afterEach(async () => cleanup());
+
+describe('workspace', () => {
+  it('lays out a new folder: settings, folders, .gitignore for engine state', async () => {
+    const root = path.join(dir, 'new-ws');
+    const ws = await Workspace.open(root);
+    await ws.ensureLayout();
+    const entries = (await readdir(root)).sort();
+    expect(entries).toEqual([
+      '.gitignore',
+      '.lakebench',
+      'lakebench.yaml',
+      'landing',
+      'notebooks',
+      'pipelines',
+    ]);
+    expect(await readFile(path.join(root, '.gitignore'), 'utf8')).toContain('.lakebench/');
+    expect(ws.name).toBe('new-ws');
+  });
+
+  it('keeps an existing .gitignore and adds the engine folder once', async () => {
+    await writeFile(path.join(dir, '.gitignore'), 'node_modules');
+    const ws = await Workspace.open(dir);
+    await ws.ensureLayout();
+    await ws.ensureLayout();
+    const text = await readFile(path.join(dir, '.gitignore'), 'utf8');
+    expect(text.startsWith('node_modules\n')).toBe(true);
+    expect(text.match(/\.lakebench\//g)).toHaveLength(1);
+  });
+
+  it('refuses a lakebench.yaml that does not parse, naming line and column, and changes nothing', async () => {
+    const settings = 'version: 1\nwarehouse:\n  threads: [4\n';
+    await writeFile(path.join(dir, 'lakebench.yaml'), settings);
+    await expect(Workspace.open(dir)).rejects.toMatchObject({
+      code: 'WORKSPACE_INVALID_SETTINGS',
+      message: expect.stringMatching(/lakebench\.yaml:\d+:\d+: /),
+      location: { line: expect.any(Number), column: expect.any(Number) },
+    });
+    expect(await readdir(dir)).toEqual(['lakebench.yaml']);
+    expect(await readFile(path.join(dir, 'lakebench.yaml'), 'utf8')).toBe(settings);
+  });
+
+  it('refuses settings of the wrong shape with the key and its position', async () => {
+    await writeFile(path.join(dir, 'lakebench.yaml'), 'version: 1\nwarehouse:\n  threads: many\n');
+    await expect(Workspace.open(dir)).rejects.toMatchObject({
+      code: 'WORKSPACE_INVALID_SETTINGS',
+      message: expect.stringMatching(/lakebench\.yaml:3:12: warehouse\.threads: /),
+    });
+  });
+
+  it('refuses a folder it cannot write to (read-only mount simulated by a file in the way)', async () => {
+    // As root every folder is writable; a path under a regular file cannot be created by anyone.
+    await writeFile(path.join(dir, 'file'), 'x');
+    await expect(Workspace.open(path.join(dir, 'file', 'ws'))).rejects.toMatchObject({
+      code: 'WORKSPACE_NOT_WRITABLE',
+    });
+    await expect(Workspace.open(path.join(dir, 'file'))).rejects.toThrow(/is a file, not a folder/);
+  });
+
+  it('lists files without engine state and refuses paths outside the folder', async () => {
+    const ws = await Workspace.open(dir);
+    await ws.ensureLayout();
+    await writeFile(path.join(dir, 'notebooks', 'a.ipynb'), '{}');
+    await writeFile(path.join(dir, '.lakebench', 'x.db'), '');
+    const files = await ws.listFiles();
+    expect(files.map((f) => f.path)).toContain('notebooks/a.ipynb');
+    expect(files.some((f) => f.path.startsWith('.lakebench'))).toBe(false);
+    expect(() => ws.resolve('../outside.txt')).toThrow(/outside the workspace/);
+    expect(() => ws.resolve('.lakebench/warehouse.duckdb')).toThrow(/engine state/);
+    expect(() => ws.resolve('/etc/passwd')).toThrow(/outside the workspace/);
+  });
+});
+
+describe('core workspace switching', () => {
+  it('keeps the open workspace when another cannot be opened', async () => {
+    const good = path.join(dir, 'good');
+    const bad = path.join(dir, 'bad');
+    await mkdir(bad);
+    await writeFile(path.join(bad, 'lakebench.yaml'), 'version: [');
+    const core = await LakebenchCore.open({ workspacePath: good, version: '0.1.0' });
+    try {
+      await expect(core.openWorkspace(bad)).rejects.toMatchObject({ code: 'WORKSPACE_INVALID_SETTINGS' });
+      expect(core.workspace.root).toBe(good);
+      expect(existsSync(path.join(bad, '.lakebench'))).toBe(false);
+      const other = await core.openWorkspace(path.join(dir, 'other'));
+      expect(other.root).toBe(path.join(dir, 'other'));
+      const info = await core.host.dispatch('app.getInfo', {}, { clientId: 't' });
+      expect(info).toMatchObject({ ok: true, value: { workspace: { root: path.join(dir, 'other') } } });
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('generates the sample data when the sample workspace opens', async () => {
+    const root = path.join(dir, 'sample');
+    await mkdir(root);
+    await writeFile(path.join(root, 'lakebench.yaml'), 'version: 1\nsample: true\n');
+    const core = await LakebenchCore.open({ workspacePath: root, version: '0.1.0', sampleRows: 20_000 });
+    try {
+      const rows = await core.warehouse.queryRows(
+        'SELECT count(*) AS n, count(DISTINCT pickup_zone_id) AS zones, min(fare) > 0 AS positive FROM trips',
+      );
+      expect(rows[0]).toEqual({ n: 20_000n, zones: 16n, positive: true });
+      expect(core.workspace.info().isSample).toBe(true);
+    } finally {
+      await core.close();
+    }
+  });
+});
