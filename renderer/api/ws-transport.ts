@@ -1,0 +1,150 @@
+import type { ClientTransport, ResponseEnvelope } from '../../shared/api/client';
+import { decodeMessage, encodeMessage } from '../../shared/api/wire';
+import type { ConnectionReporter, ConnectionStatus } from './connection';
+
+/** Browser mode: the same API over one WebSocket to `lakebench serve`, with automatic reconnection. */
+
+export interface WsTransportOptions {
+  url: string;
+  /** Delays between reconnection attempts grow from min to max. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  createSocket?: (url: string) => WebSocket;
+}
+
+interface PendingCall {
+  resolve: (reply: ResponseEnvelope) => void;
+  frame: Uint8Array;
+  sent: boolean;
+}
+
+/** The WebSocket URL of the host that served this page, with the token the page was opened with. */
+export function defaultSocketUrl(loc: Location = window.location): string {
+  const params = new URLSearchParams(loc.search);
+  let token = params.get('token');
+  try {
+    if (token) sessionStorage.setItem('lakebench.token', token);
+    else token = sessionStorage.getItem('lakebench.token');
+  } catch {
+    // Storage may be disabled; the token from the URL is enough.
+  }
+  const scheme = loc.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${loc.host}/api/ws?token=${encodeURIComponent(token ?? '')}`;
+}
+
+export function createWsTransport(options: WsTransportOptions): ClientTransport & ConnectionReporter {
+  const minBackoff = options.minBackoffMs ?? 250;
+  const maxBackoff = options.maxBackoffMs ?? 8000;
+  const create = options.createSocket ?? ((url: string) => new WebSocket(url));
+  const listeners = new Set<(name: string, payload: unknown) => void>();
+  const statusListeners = new Set<(s: ConnectionStatus) => void>();
+  const pending = new Map<number, PendingCall>();
+  let status: ConnectionStatus = { mode: 'browser', state: 'connecting' };
+  let socket: WebSocket | null = null;
+  let nextId = 1;
+  let attempt = 0;
+
+  function setStatus(next: ConnectionStatus) {
+    status = next;
+    for (const l of [...statusListeners]) l(next);
+  }
+
+  function failPending(message: string) {
+    const calls = [...pending.values()];
+    pending.clear();
+    for (const call of calls) call.resolve({ ok: false, error: { code: 'TRANSPORT_CLOSED', message } });
+  }
+
+  function connect() {
+    let ws: WebSocket;
+    try {
+      ws = create(options.url);
+    } catch (err) {
+      scheduleReconnect(err instanceof Error ? err.message : String(err));
+      return;
+    }
+    ws.binaryType = 'arraybuffer';
+    socket = ws;
+    ws.onopen = () => {
+      attempt = 0;
+      setStatus({ mode: 'browser', state: 'connected' });
+      for (const call of pending.values()) {
+        if (!call.sent) {
+          ws.send(call.frame);
+          call.sent = true;
+        }
+      }
+    };
+    ws.onmessage = (ev: MessageEvent) => {
+      if (!(ev.data instanceof ArrayBuffer)) return;
+      let message;
+      try {
+        message = decodeMessage(new Uint8Array(ev.data));
+      } catch (err) {
+        console.error('Lakebench: a malformed frame from the host was dropped', err);
+        return;
+      }
+      if (message.t === 'reply') {
+        const call = pending.get(message.id);
+        if (!call) return;
+        pending.delete(message.id);
+        call.resolve(message.ok ? { ok: true, value: message.value } : { ok: false, error: message.error });
+      } else if (message.t === 'event') {
+        for (const l of [...listeners]) l(message.name, message.payload);
+      }
+    };
+    ws.onclose = (ev: CloseEvent) => {
+      if (socket !== ws) return;
+      socket = null;
+      const why = ev.reason || (ev.code === 1000 ? 'the connection was closed' : `the connection was lost (${ev.code})`);
+      failPending(`Lakebench host unreachable: ${why}`);
+      scheduleReconnect(why);
+    };
+    // An error is always followed by close, which does the work.
+    ws.onerror = () => {};
+  }
+
+  function scheduleReconnect(detail: string) {
+    setStatus({ mode: 'browser', state: 'reconnecting', detail });
+    const delay = Math.min(maxBackoff, minBackoff * 2 ** attempt);
+    attempt = Math.min(attempt + 1, 16);
+    setTimeout(connect, delay * (0.75 + Math.random() * 0.5));
+  }
+
+  connect();
+
+  return {
+    request(method, args) {
+      return new Promise<ResponseEnvelope>((resolve) => {
+        const id = nextId++;
+        let frame: Uint8Array;
+        try {
+          frame = encodeMessage({ t: 'call', id, method, args });
+        } catch (err) {
+          resolve({ ok: false, error: { code: 'INVALID_REQUEST', message: String(err) } });
+          return;
+        }
+        const call: PendingCall = { resolve, frame, sent: false };
+        pending.set(id, call);
+        if (socket && socket.readyState === WebSocket.OPEN) {
+          socket.send(frame);
+          call.sent = true;
+        } else if (status.state === 'reconnecting') {
+          // Asking while the host is away fails at once rather than hanging; the caller shows the message.
+          pending.delete(id);
+          resolve({ ok: false, error: { code: 'TRANSPORT_CLOSED', message: 'not connected to the Lakebench host' } });
+        }
+        // While the first connection opens, the call waits and is sent on open.
+      });
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    getStatus: () => status,
+    onStatus(listener) {
+      statusListeners.add(listener);
+      return () => statusListeners.delete(listener);
+    },
+  };
+}

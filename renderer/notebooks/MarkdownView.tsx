@@ -1,0 +1,29 @@
+import { useMemo } from 'react';
+import { renderMarkdown } from './markdown';
+
+/** A rendered markdown cell; double-click to edit. */
+export function MarkdownView({ source, onEdit }: { source: string; onEdit(): void }) {
+  const html = useMemo(() => renderMarkdown(source), [source]);
+  if (!source.trim()) {
+    return (
+      <div className="markdown-empty" onDoubleClick={onEdit}>
+        Empty markdown cell — double-click to write.
+      </div>
+    );
+  }
+  return (
+    <div
+      className="markdown-body"
+      onDoubleClick={onEdit}
+      onClick={(e) => {
+        // Links open outside the app; the app window never navigates away.
+        const a = (e.target as HTMLElement).closest('a');
+        if (!a) return;
+        e.preventDefault();
+        const href = a.getAttribute('href') ?? '';
+        if (/^https?:/i.test(href)) window.open(href, '_blank', 'noopener,noreferrer');
+      }}
+      dangerouslySetInnerHTML={{ __html: html }}
+    />
+  );
+}
