@@ -18,6 +18,7 @@
  *   notebook-error          the message shown instead of a notebook that could not be opened
  *   notebook-conflict       the "changed on disk" prompt (buttons conflict-reload, conflict-overwrite)
  *   cell-<index>            a cell
+ *   cell-editor-<index>     the cell's Monaco editor; click it, then type with the keyboard
  *   cell-run-<index>        run button; cell-cancel-<index> cancel button (only while queued/running)
  *   cell-status-<index>     text = idle | queued | running | succeeded | failed | cancelled
  *   cell-error-<index>      the error of a failed cell (message and line/column)
@@ -46,6 +47,7 @@ export const testIds = {
   conflictReload: 'conflict-reload',
   conflictOverwrite: 'conflict-overwrite',
   cell: (i: number) => `cell-${i}`,
+  cellEditor: (i: number) => `cell-editor-${i}`,
   cellRun: (i: number) => `cell-run-${i}`,
   cellCancel: (i: number) => `cell-cancel-${i}`,
   cellStatus: (i: number) => `cell-status-${i}`,

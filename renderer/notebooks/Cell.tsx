@@ -176,6 +176,7 @@ export const Cell = memo(function Cell({ path, index, cell, isLast }: Props) {
         </div>
         {showEditor ? (
           <CellEditor
+            testId={testIds.cellEditor(index)}
             value={cell.source}
             language={cell.language}
             readOnly={kernelMissing}

@@ -9,6 +9,7 @@ export interface ErrorMarker {
 }
 
 interface Props {
+  testId?: string;
   value: string;
   language: CellLanguage;
   readOnly?: boolean;
@@ -173,5 +174,5 @@ export function CellEditor(props: Props) {
     ]);
   }, [props.marker]);
 
-  return <div className="cell-editor" ref={host} />;
+  return <div className="cell-editor" ref={host} data-testid={props.testId} />;
 }

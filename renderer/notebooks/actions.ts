@@ -54,9 +54,11 @@ export async function openNotebook(path: string): Promise<void> {
 export async function createNotebook(name: string): Promise<void> {
   try {
     const r = await client.call('notebooks.create', { name });
-    useApp.getState().setArea('notebooks');
+    useApp.getState().showArea('notebooks');
     void useApp.getState().refreshFiles();
     await openNotebook(r.path);
+    const first = getNotebook(r.path)?.doc?.cells[0];
+    if (first) useNotebooks.getState().patch(r.path, { focusCellId: first.id });
   } catch (err) {
     reportError(`Could not create the notebook "${name}"`, err);
   }
