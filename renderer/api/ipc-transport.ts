@@ -27,7 +27,10 @@ export function createIpcTransport(bridge: LakebenchBridge): ClientTransport & C
       try {
         const reply: unknown = await bridge.call(method, args);
         if (isEnvelope(reply)) return reply;
-        return { ok: false, error: { code: 'INTERNAL', message: `the desktop bridge gave a malformed reply to ${method}` } };
+        return {
+          ok: false,
+          error: { code: 'INTERNAL', message: `the desktop bridge gave a malformed reply to ${method}` },
+        };
       } catch (err) {
         // The bridge itself failed (the main process is gone or refused the channel): report it as data.
         const data = toErrorData(err);

@@ -4,12 +4,26 @@ import type { ConnectionReporter, ConnectionStatus } from './connection';
 
 /** Browser mode: the same API over one WebSocket to `lakebench serve`, with automatic reconnection. */
 
+/** The part of the browser's WebSocket this transport uses (tests pass a stand-in). */
+export interface SocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+
+const OPEN = 1;
+
 export interface WsTransportOptions {
   url: string;
   /** Delays between reconnection attempts grow from min to max. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
-  createSocket?: (url: string) => WebSocket;
+  createSocket?: (url: string) => SocketLike;
 }
 
 interface PendingCall {
@@ -18,29 +32,21 @@ interface PendingCall {
   sent: boolean;
 }
 
-/** The WebSocket URL of the host that served this page, with the token the page was opened with. */
-export function defaultSocketUrl(loc: Location = window.location): string {
-  const params = new URLSearchParams(loc.search);
-  let token = params.get('token');
-  try {
-    if (token) sessionStorage.setItem('lakebench.token', token);
-    else token = sessionStorage.getItem('lakebench.token');
-  } catch {
-    // Storage may be disabled; the token from the URL is enough.
-  }
-  const scheme = loc.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${loc.host}/api/ws?token=${encodeURIComponent(token ?? '')}`;
+function browserSocket(url: string): SocketLike {
+  const Ctor = (globalThis as unknown as { WebSocket?: new (url: string) => SocketLike }).WebSocket;
+  if (!Ctor) throw new Error('this environment has no WebSocket');
+  return new Ctor(url);
 }
 
 export function createWsTransport(options: WsTransportOptions): ClientTransport & ConnectionReporter {
   const minBackoff = options.minBackoffMs ?? 250;
   const maxBackoff = options.maxBackoffMs ?? 8000;
-  const create = options.createSocket ?? ((url: string) => new WebSocket(url));
+  const create = options.createSocket ?? browserSocket;
   const listeners = new Set<(name: string, payload: unknown) => void>();
   const statusListeners = new Set<(s: ConnectionStatus) => void>();
   const pending = new Map<number, PendingCall>();
   let status: ConnectionStatus = { mode: 'browser', state: 'connecting' };
-  let socket: WebSocket | null = null;
+  let socket: SocketLike | null = null;
   let nextId = 1;
   let attempt = 0;
 
@@ -56,7 +62,7 @@ export function createWsTransport(options: WsTransportOptions): ClientTransport 
   }
 
   function connect() {
-    let ws: WebSocket;
+    let ws: SocketLike;
     try {
       ws = create(options.url);
     } catch (err) {
@@ -75,7 +81,7 @@ export function createWsTransport(options: WsTransportOptions): ClientTransport 
         }
       }
     };
-    ws.onmessage = (ev: MessageEvent) => {
+    ws.onmessage = (ev) => {
       if (!(ev.data instanceof ArrayBuffer)) return;
       let message;
       try {
@@ -93,10 +99,12 @@ export function createWsTransport(options: WsTransportOptions): ClientTransport 
         for (const l of [...listeners]) l(message.name, message.payload);
       }
     };
-    ws.onclose = (ev: CloseEvent) => {
+    ws.onclose = (ev) => {
       if (socket !== ws) return;
       socket = null;
-      const why = ev.reason || (ev.code === 1000 ? 'the connection was closed' : `the connection was lost (${ev.code})`);
+      const why =
+        ev.reason ||
+        (ev.code === 1000 ? 'the connection was closed' : `the connection was lost (${ev.code})`);
       failPending(`Lakebench host unreachable: ${why}`);
       scheduleReconnect(why);
     };
@@ -126,13 +134,16 @@ export function createWsTransport(options: WsTransportOptions): ClientTransport 
         }
         const call: PendingCall = { resolve, frame, sent: false };
         pending.set(id, call);
-        if (socket && socket.readyState === WebSocket.OPEN) {
+        if (socket && socket.readyState === OPEN) {
           socket.send(frame);
           call.sent = true;
         } else if (status.state === 'reconnecting') {
           // Asking while the host is away fails at once rather than hanging; the caller shows the message.
           pending.delete(id);
-          resolve({ ok: false, error: { code: 'TRANSPORT_CLOSED', message: 'not connected to the Lakebench host' } });
+          resolve({
+            ok: false,
+            error: { code: 'TRANSPORT_CLOSED', message: 'not connected to the Lakebench host' },
+          });
         }
         // While the first connection opens, the call waits and is sent on open.
       });

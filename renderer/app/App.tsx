@@ -33,7 +33,13 @@ function OpenWorkspace() {
       >
         <label className="dialog-label">
           Workspace folder (created if missing)
-          <input className="input" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/home/me/lakebench" spellCheck={false} />
+          <input
+            className="input"
+            value={path}
+            onChange={(e) => setPath(e.target.value)}
+            placeholder="/home/me/lakebench"
+            spellCheck={false}
+          />
         </label>
         <button className="btn btn-primary" type="submit" disabled={!path.trim()}>
           <FolderOpen size={14} /> Open
@@ -60,7 +66,9 @@ function SidePanel() {
   const needsWorkspace = (area === 'notebooks' || area === 'data') && infoLoaded && !ws;
   return (
     <aside className="side-panel" aria-label={AREA_INFO[area].label}>
-      <ErrorBoundary what={`The ${AREA_INFO[area].label} panel`}>{needsWorkspace ? <OpenWorkspace /> : PANELS[area]()}</ErrorBoundary>
+      <ErrorBoundary what={`The ${AREA_INFO[area].label} panel`}>
+        {needsWorkspace ? <OpenWorkspace /> : PANELS[area]()}
+      </ErrorBoundary>
     </aside>
   );
 }
@@ -71,16 +79,24 @@ function Welcome() {
     <div className="welcome">
       <NotebookText size={40} strokeWidth={1} />
       <h1>Lakebench</h1>
-      <p className="muted">Open a notebook from the explorer, or start a new one. SQL runs on the workspace's DuckDB.</p>
+      <p className="muted">
+        Open a notebook from the explorer, or start a new one. SQL runs on the workspace's DuckDB.
+      </p>
       {ws && (
         <button className="btn btn-primary" onClick={() => void promptNewNotebook()}>
           <Plus size={14} /> New notebook
         </button>
       )}
       <div className="shortcuts muted">
-        <div><kbd>Shift</kbd>+<kbd>Enter</kbd> run cell and move on</div>
-        <div><kbd>Ctrl/Cmd</kbd>+<kbd>Enter</kbd> run cell</div>
-        <div><kbd>Ctrl/Cmd</kbd>+<kbd>S</kbd> save</div>
+        <div>
+          <kbd>Shift</kbd>+<kbd>Enter</kbd> run cell and move on
+        </div>
+        <div>
+          <kbd>Ctrl/Cmd</kbd>+<kbd>Enter</kbd> run cell
+        </div>
+        <div>
+          <kbd>Ctrl/Cmd</kbd>+<kbd>S</kbd> save
+        </div>
       </div>
     </div>
   );
@@ -111,6 +127,9 @@ export function App() {
         e.preventDefault();
         const active = useNotebooks.getState().active;
         if (active) void saveNotebook(active);
+      } else if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && e.key.toLowerCase() === 'b') {
+        e.preventDefault();
+        useApp.getState().toggleSidePanel();
       }
     };
     window.addEventListener('keydown', onKey);

@@ -30,8 +30,11 @@ export function StatusBar() {
       )}
       {last && (
         <span className="status-item" title="Last query">
-          Last: {last.status === 'succeeded' ? `${last.rows.toLocaleString('en-US')} ${last.rows === 1 ? 'row' : 'rows'}` : last.status} ·{' '}
-          {formatElapsed(last.elapsedMs)}
+          Last:{' '}
+          {last.status === 'succeeded'
+            ? `${last.rows.toLocaleString('en-US')} ${last.rows === 1 ? 'row' : 'rows'}`
+            : last.status}{' '}
+          · {formatElapsed(last.elapsedMs)}
         </span>
       )}
       <span className="status-item" title={conn.detail ?? ''}>

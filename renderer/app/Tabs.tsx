@@ -35,7 +35,11 @@ export function Tabs() {
               }
             }}
           >
-            {invalid ? <FileWarning size={13} className="tab-icon warn" /> : <NotebookText size={13} className="tab-icon" />}
+            {invalid ? (
+              <FileWarning size={13} className="tab-icon warn" />
+            ) : (
+              <NotebookText size={13} className="tab-icon" />
+            )}
             <span className="tab-name">{baseName(path)}</span>
             <button
               className="tab-close"

@@ -79,7 +79,12 @@ export function PromptDialog() {
           </label>
           <div className="dialog-problem">{problem ?? ''}</div>
           <div className="dialog-buttons">
-            <button type="button" className="btn" data-testid={testIds.dialogCancel} onClick={() => close(null)}>
+            <button
+              type="button"
+              className="btn"
+              data-testid={testIds.dialogCancel}
+              onClick={() => close(null)}
+            >
               Cancel
             </button>
             <button

@@ -12,8 +12,16 @@ function ToastItem({ toast }: { toast: Toast }) {
     return () => clearTimeout(t);
   }, [toast, dismiss]);
   return (
-    <div className={`toast toast-${toast.kind}`} role={toast.kind === 'error' ? 'alert' : 'status'} data-testid={testIds.toast}>
-      {toast.kind === 'error' ? <CircleAlert size={16} className="toast-icon" /> : <Info size={16} className="toast-icon" />}
+    <div
+      className={`toast toast-${toast.kind}`}
+      role={toast.kind === 'error' ? 'alert' : 'status'}
+      data-testid={testIds.toast}
+    >
+      {toast.kind === 'error' ? (
+        <CircleAlert size={16} className="toast-icon" />
+      ) : (
+        <Info size={16} className="toast-icon" />
+      )}
       <div className="toast-body">
         <div className="toast-title">{toast.title}</div>
         <div className="toast-message">{toast.message}</div>

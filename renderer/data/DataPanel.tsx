@@ -45,7 +45,12 @@ function TableRow({ t }: { t: TableInfo }) {
   const [open, setOpen] = useState(false);
   return (
     <>
-      <div className="tree-row table-row" data-testid={testIds.table(t.schema, t.name)} onClick={() => setOpen(!open)} title={`${t.kind} ${t.schema}.${t.name}`}>
+      <div
+        className="tree-row table-row"
+        data-testid={testIds.table(t.schema, t.name)}
+        onClick={() => setOpen(!open)}
+        title={`${t.kind} ${t.schema}.${t.name}`}
+      >
         {open ? <ChevronDown size={14} /> : <ChevronRight size={14} />}
         <Table2 size={14} className={`file-icon ${t.kind}`} />
         <span className="tree-name">{t.schema === 'main' ? t.name : `${t.schema}.${t.name}`}</span>
@@ -96,7 +101,13 @@ export function DataPanel() {
       <div className="panel-header">
         <span>Tables</span>
         <span className="spacer" />
-        <button className="icon-btn" title="Refresh" aria-label="Refresh tables" onClick={() => void refresh()} disabled={!ws}>
+        <button
+          className="icon-btn"
+          title="Refresh"
+          aria-label="Refresh tables"
+          onClick={() => void refresh()}
+          disabled={!ws}
+        >
           <RefreshCw size={13} className={loading ? 'spin' : ''} />
         </button>
       </div>
@@ -106,7 +117,8 @@ export function DataPanel() {
         ))}
         {ws && !tables.length && !loading && (
           <div className="panel-empty">
-            No tables yet. Create one from a SQL cell, e.g. <code>CREATE TABLE t AS SELECT * FROM read_csv('file.csv')</code>.
+            No tables yet. Create one from a SQL cell, e.g.{' '}
+            <code>CREATE TABLE t AS SELECT * FROM read_csv('file.csv')</code>.
           </div>
         )}
       </div>

@@ -41,7 +41,9 @@ export const Cell = memo(function Cell({ path, index, cell, isLast }: Props) {
   const edit = useNotebooks((s) => s.edit);
   const patch = useNotebooks((s) => s.patch);
   const dispatch = useNotebooks((s) => s.dispatch);
-  const [editingMarkdown, setEditingMarkdown] = useState(() => cell.language === 'markdown' && !cell.source.trim());
+  const [editingMarkdown, setEditingMarkdown] = useState(
+    () => cell.language === 'markdown' && !cell.source.trim(),
+  );
   const [selected, setSelected] = useState(false);
 
   const isSql = cell.language === 'sql';
@@ -53,12 +55,16 @@ export const Cell = memo(function Cell({ path, index, cell, isLast }: Props) {
     const loc = rt.status === 'failed' ? rt.error?.location : undefined;
     if (!loc || !rt.error) return null;
     if (loc.line !== undefined) return { line: loc.line, column: loc.column ?? 1, message: rt.error.message };
-    if (loc.offset !== undefined) return { ...positionOf(cell.source, loc.offset), message: rt.error.message };
+    if (loc.offset !== undefined)
+      return { ...positionOf(cell.source, loc.offset), message: rt.error.message };
     return null;
     // The marker belongs to the run that failed, not to later edits of the source.
   }, [rt.status, rt.error]);
 
-  const onChange = useCallback((v: string) => edit(path, (doc) => setSource(doc, cell.id, v)), [edit, path, cell.id]);
+  const onChange = useCallback(
+    (v: string) => edit(path, (doc) => setSource(doc, cell.id, v)),
+    [edit, path, cell.id],
+  );
   const run = useCallback(() => {
     if (isMarkdown) setEditingMarkdown(false);
     else void runCell(path, cell.id);
@@ -116,13 +122,17 @@ export const Cell = memo(function Cell({ path, index, cell, isLast }: Props) {
             {kernelMissing && <option value={cell.language}>{LANGUAGE_NAMES[cell.language]}</option>}
           </select>
           {kernelMissing && (
-            <span className="cell-note">The {LANGUAGE_NAMES[cell.language]} kernel is not available yet; this cell is read-only.</span>
+            <span className="cell-note">
+              The {LANGUAGE_NAMES[cell.language]} kernel is not available yet; this cell is read-only.
+            </span>
           )}
           <span className="spacer" />
           {!kernelMissing && (
             <button
               className="icon-btn run-btn"
-              title={isSql ? 'Run cell (Ctrl/Cmd+Enter; Shift+Enter runs and moves on)' : 'Render (Shift+Enter)'}
+              title={
+                isSql ? 'Run cell (Ctrl/Cmd+Enter; Shift+Enter runs and moves on)' : 'Render (Shift+Enter)'
+              }
               aria-label="Run cell"
               data-testid={testIds.cellRun(index)}
               onClick={run}

@@ -53,10 +53,16 @@ export function CellEditor(props: Props) {
       overviewRulerBorder: false,
       renderLineHighlight: 'line',
       renderLineHighlightOnlyWhenFocus: true,
-      scrollbar: { vertical: 'hidden', horizontal: 'auto', alwaysConsumeMouseWheel: false, horizontalScrollbarSize: 8 },
+      scrollbar: {
+        vertical: 'hidden',
+        horizontal: 'auto',
+        alwaysConsumeMouseWheel: false,
+        horizontalScrollbarSize: 8,
+      },
       fontSize: 13,
       lineHeight: 19,
-      fontFamily: "'JetBrains Mono', 'Cascadia Code', 'SF Mono', Menlo, Consolas, 'DejaVu Sans Mono', monospace",
+      fontFamily:
+        "'JetBrains Mono', 'Cascadia Code', 'SF Mono', Menlo, Consolas, 'DejaVu Sans Mono', monospace",
       padding: { top: 6, bottom: 6 },
       wordWrap: latest.current.language === 'markdown' ? 'on' : 'off',
       tabSize: 2,
@@ -93,27 +99,27 @@ export function CellEditor(props: Props) {
     const focusSub = editor.onDidFocusEditorText(() => latest.current.onFocused?.());
     const blurSub = editor.onDidBlurEditorText(() => latest.current.onBlur?.());
 
-    editor.addAction({
-      id: 'lakebench.runAndAdvance',
-      label: 'Run cell and go to the next',
-      keybindings: [monaco.KeyMod.Shift | monaco.KeyCode.Enter],
-      run: () => latest.current.onRunAndAdvance(),
-    });
-    editor.addAction({
-      id: 'lakebench.run',
-      label: 'Run cell',
-      keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter],
-      run: () => latest.current.onRun(),
-    });
-    editor.addAction({
-      id: 'lakebench.save',
-      label: 'Save notebook',
-      keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS],
-      run: () => latest.current.onSave(),
+    // Handled before Monaco's keybindings, so Shift+Enter runs the cell even while the suggestion list is
+    // open (where Monaco would accept an alternative suggestion instead).
+    const keySub = editor.onKeyDown((e) => {
+      const mod = e.ctrlKey || e.metaKey;
+      let handler: (() => void) | null = null;
+      if (e.keyCode === monaco.KeyCode.Enter && e.shiftKey && !mod && !e.altKey)
+        handler = latest.current.onRunAndAdvance;
+      else if (e.keyCode === monaco.KeyCode.Enter && mod && !e.shiftKey && !e.altKey)
+        handler = latest.current.onRun;
+      else if (e.keyCode === monaco.KeyCode.KeyS && mod && !e.shiftKey && !e.altKey)
+        handler = latest.current.onSave;
+      if (!handler) return;
+      e.preventDefault();
+      e.stopPropagation();
+      editor.trigger('lakebench', 'hideSuggestWidget', null);
+      handler();
     });
 
     return () => {
       sizeSub.dispose();
+      keySub.dispose();
       changeSub.dispose();
       focusSub.dispose();
       blurSub.dispose();

@@ -1,10 +1,9 @@
 import { useEffect, useState } from 'react';
-import { formatLocation } from '../../shared/errors';
 import type { NotebookCell } from '../../shared/notebook/model';
 import { ErrorBoundary } from '../common/ErrorBoundary';
 import { testIds } from '../testids';
 import type { CellRuntime } from './cell-runtime';
-import { formatElapsed, storedOutputText, summaryLine } from './outputs';
+import { errorWhere, formatElapsed, storedOutputText, summaryLine } from './outputs';
 import { firstRowText, ResultGrid } from './ResultGrid';
 
 function useNow(active: boolean): number {
@@ -50,7 +49,10 @@ export function CellOutput({ index, cell, rt }: Props) {
       <>
         {rt.status === 'queued' && <Progress rt={rt} />}
         {stored && (
-          <div className={`stored-output${stored.isError ? ' is-error' : ''}`} title="Output saved with the notebook; run the cell to refresh it">
+          <div
+            className={`stored-output${stored.isError ? ' is-error' : ''}`}
+            title="Output saved with the notebook; run the cell to refresh it"
+          >
             <pre>{stored.text}</pre>
           </div>
         )}
@@ -66,9 +68,7 @@ export function CellOutput({ index, cell, rt }: Props) {
       {rt.status === 'failed' && rt.error && (
         <div className="cell-error" role="alert" data-testid={testIds.cellError(index)}>
           <div className="cell-error-message">{rt.error.message}</div>
-          {formatLocation(rt.error.location) && (
-            <div className="cell-error-where">at {formatLocation(rt.error.location)}</div>
-          )}
+          {errorWhere(rt.error) && <div className="cell-error-where"> at {errorWhere(rt.error)}</div>}
         </div>
       )}
       {hasGrid && result && (

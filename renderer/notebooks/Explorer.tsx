@@ -1,51 +1,21 @@
-import { ChevronDown, ChevronRight, File, FileText, Folder, FolderOpen, NotebookText, Plus, RefreshCw } from 'lucide-react';
+import {
+  ChevronDown,
+  ChevronRight,
+  File,
+  FileText,
+  Folder,
+  FolderOpen,
+  NotebookText,
+  Plus,
+  RefreshCw,
+} from 'lucide-react';
 import { useMemo, useState } from 'react';
-import type { FileEntry } from '../../shared/api/contract';
 import { askText } from '../common/Dialog';
 import { useApp } from '../state/app';
 import { testIds } from '../testids';
 import { createNotebook, openNotebook } from './actions';
+import { buildTree, type TreeNode } from './file-tree';
 import { useNotebooks } from './store';
-
-interface TreeNode {
-  name: string;
-  path: string;
-  kind: 'file' | 'directory';
-  children: TreeNode[];
-}
-
-/** The flat listing from the host as a tree: folders first, then files, each by name. */
-export function buildTree(entries: readonly FileEntry[]): TreeNode[] {
-  const root: TreeNode = { name: '', path: '', kind: 'directory', children: [] };
-  const dirs = new Map<string, TreeNode>([['', root]]);
-  const ensureDir = (path: string): TreeNode => {
-    const found = dirs.get(path);
-    if (found) return found;
-    const slash = path.lastIndexOf('/');
-    const parent = ensureDir(slash < 0 ? '' : path.slice(0, slash));
-    const node: TreeNode = { name: path.slice(slash + 1), path, kind: 'directory', children: [] };
-    parent.children.push(node);
-    dirs.set(path, node);
-    return node;
-  };
-  for (const e of entries) {
-    const path = e.path.replace(/\/+$/, '');
-    if (!path) continue;
-    if (e.kind === 'directory') {
-      ensureDir(path);
-      continue;
-    }
-    const slash = path.lastIndexOf('/');
-    const parent = ensureDir(slash < 0 ? '' : path.slice(0, slash));
-    parent.children.push({ name: path.slice(slash + 1), path, kind: 'file', children: [] });
-  }
-  const sort = (n: TreeNode) => {
-    n.children.sort((a, b) => (a.kind !== b.kind ? (a.kind === 'directory' ? -1 : 1) : a.name.localeCompare(b.name)));
-    n.children.forEach(sort);
-  };
-  sort(root);
-  return root.children;
-}
 
 function FileIcon({ name }: { name: string }) {
   if (name.endsWith('.ipynb')) return <NotebookText size={14} className="file-icon nb" />;
@@ -53,19 +23,43 @@ function FileIcon({ name }: { name: string }) {
   return <File size={14} className="file-icon" />;
 }
 
-function Node({ node, depth, collapsed, toggle }: { node: TreeNode; depth: number; collapsed: Set<string>; toggle(p: string): void }) {
+function Node({
+  node,
+  depth,
+  collapsed,
+  toggle,
+}: {
+  node: TreeNode;
+  depth: number;
+  collapsed: Set<string>;
+  toggle(p: string): void;
+}) {
   const active = useNotebooks((s) => s.active);
   const pad = { paddingLeft: 8 + depth * 12 };
   if (node.kind === 'directory') {
     const closed = collapsed.has(node.path);
     return (
       <>
-        <div className="tree-row" style={pad} data-testid={testIds.file(node.path)} onClick={() => toggle(node.path)} role="treeitem" aria-expanded={!closed}>
+        <div
+          className="tree-row"
+          style={pad}
+          data-testid={testIds.file(node.path)}
+          onClick={() => toggle(node.path)}
+          role="treeitem"
+          aria-expanded={!closed}
+        >
           {closed ? <ChevronRight size={14} /> : <ChevronDown size={14} />}
-          {closed ? <Folder size={14} className="file-icon dir" /> : <FolderOpen size={14} className="file-icon dir" />}
+          {closed ? (
+            <Folder size={14} className="file-icon dir" />
+          ) : (
+            <FolderOpen size={14} className="file-icon dir" />
+          )}
           <span className="tree-name">{node.name}</span>
         </div>
-        {!closed && node.children.map((c) => <Node key={c.path} node={c} depth={depth + 1} collapsed={collapsed} toggle={toggle} />)}
+        {!closed &&
+          node.children.map((c) => (
+            <Node key={c.path} node={c} depth={depth + 1} collapsed={collapsed} toggle={toggle} />
+          ))}
       </>
     );
   }
@@ -92,7 +86,12 @@ export async function promptNewNotebook(): Promise<void> {
     placeholder: 'e.g. exploration',
     okLabel: 'Create',
     inputTestId: testIds.notebookNameInput,
-    validate: (v) => (/[\\:*?"<>|]/.test(v) ? 'A name cannot contain \\ : * ? " < > |' : v.length > 200 ? 'At most 200 characters' : null),
+    validate: (v) =>
+      /[\\:*?"<>|]/.test(v)
+        ? 'A name cannot contain \\ : * ? " < > |'
+        : v.length > 200
+          ? 'At most 200 characters'
+          : null,
   });
   if (name) await createNotebook(name.replace(/\.ipynb$/i, ''));
 }
@@ -116,10 +115,23 @@ export function Explorer() {
       <div className="panel-header">
         <span>Explorer</span>
         <span className="spacer" />
-        <button className="icon-btn" title="New notebook" aria-label="New notebook" data-testid={testIds.newNotebook} onClick={() => void promptNewNotebook()} disabled={!ws}>
+        <button
+          className="icon-btn"
+          title="New notebook"
+          aria-label="New notebook"
+          data-testid={testIds.newNotebook}
+          onClick={() => void promptNewNotebook()}
+          disabled={!ws}
+        >
           <Plus size={15} />
         </button>
-        <button className="icon-btn" title="Refresh" aria-label="Refresh files" onClick={() => void refresh()} disabled={!ws}>
+        <button
+          className="icon-btn"
+          title="Refresh"
+          aria-label="Refresh files"
+          onClick={() => void refresh()}
+          disabled={!ws}
+        >
           <RefreshCw size={13} className={loading ? 'spin' : ''} />
         </button>
       </div>
@@ -128,7 +140,9 @@ export function Explorer() {
         {tree.map((n) => (
           <Node key={n.path} node={n} depth={0} collapsed={collapsed} toggle={toggle} />
         ))}
-        {ws && !tree.length && !loading && <div className="panel-empty">The workspace is empty. Create a notebook with +.</div>}
+        {ws && !tree.length && !loading && (
+          <div className="panel-empty">The workspace is empty. Create a notebook with +.</div>
+        )}
       </div>
     </div>
   );

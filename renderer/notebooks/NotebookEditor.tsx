@@ -19,10 +19,18 @@ function SaveState({ nb }: { nb: OpenNotebook }) {
 function AddCellBar({ path, index }: { path: string; index: number }) {
   return (
     <div className="add-cell-bar">
-      <button className="add-cell-btn" onClick={() => addCell(path, index, 'sql')} title="Insert a SQL cell here">
+      <button
+        className="add-cell-btn"
+        onClick={() => addCell(path, index, 'sql')}
+        title="Insert a SQL cell here"
+      >
         <Plus size={12} /> SQL
       </button>
-      <button className="add-cell-btn" onClick={() => addCell(path, index, 'markdown')} title="Insert a Markdown cell here">
+      <button
+        className="add-cell-btn"
+        onClick={() => addCell(path, index, 'markdown')}
+        title="Insert a Markdown cell here"
+      >
         <Plus size={12} /> Markdown
       </button>
     </div>
@@ -50,7 +58,9 @@ export function NotebookEditor({ path }: { path: string }) {
       <div className="notebook-message notebook-invalid" role="alert" data-testid={testIds.notebookError}>
         <FileWarning size={22} />
         <div>
-          <div className="notebook-invalid-title">This notebook could not be opened, and has been left untouched.</div>
+          <div className="notebook-invalid-title">
+            This notebook could not be opened, and has been left untouched.
+          </div>
           <div className="notebook-invalid-message">{nb.loadError?.message ?? 'unknown error'}</div>
           {where && <div className="notebook-invalid-where">at {where}</div>}
           <div className="muted">Fix the file in a text editor, then reopen it from the explorer.</div>
@@ -62,17 +72,36 @@ export function NotebookEditor({ path }: { path: string }) {
   return (
     <div className="notebook">
       <div className="notebook-toolbar">
-        <button className="btn btn-small" data-testid={testIds.runAll} onClick={() => void runAll(path)} title="Run every SQL cell in order, stopping at the first failure">
+        <button
+          className="btn btn-small"
+          data-testid={testIds.runAll}
+          onClick={() => void runAll(path)}
+          title="Run every SQL cell in order, stopping at the first failure"
+        >
           <Play size={13} /> Run all
         </button>
-        <button className="btn btn-small" data-testid={testIds.saveNotebook} onClick={() => void saveNotebook(path)} disabled={nb.conflict} title="Save (Ctrl/Cmd+S)">
+        <button
+          className="btn btn-small"
+          data-testid={testIds.saveNotebook}
+          onClick={() => void saveNotebook(path)}
+          disabled={nb.conflict}
+          title="Save (Ctrl/Cmd+S)"
+        >
           <Save size={13} /> Save
         </button>
         <span className="toolbar-sep" />
-        <button className="btn btn-small" data-testid={testIds.addSqlCell} onClick={() => addCell(path, cells.length, 'sql')}>
+        <button
+          className="btn btn-small"
+          data-testid={testIds.addSqlCell}
+          onClick={() => addCell(path, cells.length, 'sql')}
+        >
           <Plus size={13} /> SQL
         </button>
-        <button className="btn btn-small" data-testid={testIds.addMarkdownCell} onClick={() => addCell(path, cells.length, 'markdown')}>
+        <button
+          className="btn btn-small"
+          data-testid={testIds.addMarkdownCell}
+          onClick={() => addCell(path, cells.length, 'markdown')}
+        >
           <Plus size={13} /> Markdown
         </button>
         <span className="spacer" />
@@ -82,10 +111,14 @@ export function NotebookEditor({ path }: { path: string }) {
       {nb.conflict && (
         <div className="conflict-banner" role="alert" data-testid={testIds.notebookConflict}>
           <span>
-            <strong>{path}</strong> was changed on disk since it was opened. Your edits are kept here and have not been
-            saved.
+            <strong>{path}</strong> was changed on disk since it was opened. Your edits are kept here and have
+            not been saved.
           </span>
-          <button className="btn btn-small" data-testid={testIds.conflictReload} onClick={() => void reloadFromDisk(path)}>
+          <button
+            className="btn btn-small"
+            data-testid={testIds.conflictReload}
+            onClick={() => void reloadFromDisk(path)}
+          >
             Reload from disk (discard my edits)
           </button>
           <button
@@ -107,7 +140,9 @@ export function NotebookEditor({ path }: { path: string }) {
           </Fragment>
         ))}
         <AddCellBar path={path} index={cells.length} />
-        {cells.length === 0 && <div className="muted notebook-message">This notebook has no cells. Add one above.</div>}
+        {cells.length === 0 && (
+          <div className="muted notebook-message">This notebook has no cells. Add one above.</div>
+        )}
       </div>
     </div>
   );

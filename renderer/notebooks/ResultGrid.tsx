@@ -79,7 +79,11 @@ export function ResultGrid({ result, columns }: Props) {
         const text = formatValue(vector.get(r), f.type) ?? 'NULL';
         longest = Math.max(longest, Math.min(text.length, 60));
       }
-      return { id: `${c}:${f.name}`, title: f.name, width: Math.round(Math.min(420, Math.max(64, longest * CHAR_WIDTH + 20))) };
+      return {
+        id: `${c}:${f.name}`,
+        title: f.name,
+        width: Math.round(Math.min(420, Math.max(64, longest * CHAR_WIDTH + 20))),
+      };
     });
   }, [fields, types, firstBatch]);
 
@@ -129,7 +133,7 @@ export function ResultGrid({ result, columns }: Props) {
   );
 
   // Room for the rows (plus a horizontal scrollbar when the columns overflow), at most MAX_HEIGHT.
-  const height = Math.min(MAX_HEIGHT, HEADER_HEIGHT + Math.max(1, result.rowCount) * ROW_HEIGHT + 14);
+  const height = Math.min(MAX_HEIGHT, HEADER_HEIGHT + Math.max(1, result.rowCount) * ROW_HEIGHT + 3);
 
   return (
     <DataEditor

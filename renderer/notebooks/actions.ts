@@ -82,7 +82,9 @@ export async function saveNotebook(path: string, options: { force?: boolean } = 
       baseMtimeMs: nb.mtimeMs,
       force: options.force ?? false,
     });
-    useNotebooks.getState().patch(path, { saving: false, mtimeMs: r.mtimeMs, savedVersion: version, conflict: false });
+    useNotebooks
+      .getState()
+      .patch(path, { saving: false, mtimeMs: r.mtimeMs, savedVersion: version, conflict: false });
   } catch (err) {
     const error = toErrorData(err);
     if (error.code === 'NOTEBOOK_CHANGED_ON_DISK') {
@@ -122,7 +124,9 @@ export async function reloadFromDisk(path: string): Promise<void> {
   } catch (err) {
     const error = toErrorData(err);
     if (error.code === 'NOTEBOOK_INVALID') {
-      useNotebooks.getState().patch(path, { status: 'invalid', loadError: error, doc: null, conflict: false });
+      useNotebooks
+        .getState()
+        .patch(path, { status: 'invalid', loadError: error, doc: null, conflict: false });
     } else {
       reportError(`Could not reload ${path}`, err);
     }
@@ -270,7 +274,8 @@ export function installQueryEvents(): void {
       rows: p.rowCount,
       elapsedMs: p.elapsedMs,
     });
-    if (nb && rt) writeOutputs(route.path, route.cellId, status, rt.result, rt.error, p.rowCount, p.elapsedMs);
+    if (nb && rt)
+      writeOutputs(route.path, route.cellId, status, rt.result, rt.error, p.rowCount, p.elapsedMs);
     if (p.statementType !== 'SELECT' && p.status === 'succeeded') void useApp.getState().refreshTables();
     route.resolve(status);
   });
@@ -278,7 +283,8 @@ export function installQueryEvents(): void {
     if (s.state === 'connected') return;
     const message = `the connection to Lakebench was lost${s.detail ? ` (${s.detail})` : ''}`;
     const open = useNotebooks.getState().open;
-    for (const path of Object.keys(open)) useNotebooks.getState().dispatch(path, { type: 'connectionLost', message });
+    for (const path of Object.keys(open))
+      useNotebooks.getState().dispatch(path, { type: 'connectionLost', message });
     const pending = [...routes.values()];
     routes.clear();
     for (const r of pending) {

@@ -80,7 +80,10 @@ function withCell(state: NotebookRuntime, cellId: string, cell: CellRuntime): No
   return { ...state, cells: { ...state.cells, [cellId]: cell } };
 }
 
-function withoutQuery(queries: Readonly<Record<string, string>>, queryId: string | null): Record<string, string> {
+function withoutQuery(
+  queries: Readonly<Record<string, string>>,
+  queryId: string | null,
+): Record<string, string> {
   const next = { ...queries };
   if (queryId) delete next[queryId];
   return next;
@@ -151,7 +154,11 @@ export function cellRuntimeReducer(state: NotebookRuntime, action: CellAction): 
       const [cellId, cell] = found;
       if (cell.status !== 'running') return state;
       const result = appendBatch(cell.result ?? emptyResult, action.table);
-      return withCell(state, cellId, { ...cell, result, rowsSoFar: Math.max(cell.rowsSoFar, result.rowCount) });
+      return withCell(state, cellId, {
+        ...cell,
+        result,
+        rowsSoFar: Math.max(cell.rowsSoFar, result.rowCount),
+      });
     }
     case 'progress': {
       const found = cellOfQuery(state, action.queryId);
@@ -179,7 +186,8 @@ export function cellRuntimeReducer(state: NotebookRuntime, action: CellAction): 
             status,
             elapsedMs: p.elapsedMs,
             finished: p,
-            error: status === 'failed' ? (p.error ?? { code: 'SQL_ERROR', message: 'the query failed' }) : null,
+            error:
+              status === 'failed' ? (p.error ?? { code: 'SQL_ERROR', message: 'the query failed' }) : null,
             percentage: status === 'succeeded' ? 100 : cell.percentage,
             cancelRequested: false,
           },

@@ -1,4 +1,9 @@
-import type { CellLanguage, NotebookCell, NotebookDocument, NotebookOutput } from '../../shared/notebook/model';
+import type {
+  CellLanguage,
+  NotebookCell,
+  NotebookDocument,
+  NotebookOutput,
+} from '../../shared/notebook/model';
 
 /** Pure edits of a stored notebook; each returns the same object when nothing changes. */
 

@@ -72,7 +72,12 @@ monaco.languages.registerCompletionItemProvider('sql', {
   triggerCharacters: ['.'],
   provideCompletionItems(model, position) {
     const word = model.getWordUntilPosition(position);
-    const range = new monaco.Range(position.lineNumber, word.startColumn, position.lineNumber, word.endColumn);
+    const range = new monaco.Range(
+      position.lineNumber,
+      word.startColumn,
+      position.lineNumber,
+      word.endColumn,
+    );
     const suggestions: monaco.languages.CompletionItem[] = [];
     const seenColumns = new Set<string>();
     for (const t of useApp.getState().tables) {

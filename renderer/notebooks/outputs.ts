@@ -77,7 +77,9 @@ function rowsWord(n: number): string {
 /** "3 rows · 12 ms" plus whether only part of it was shown. */
 export function summaryLine(rows: number, elapsedMs: number, shown?: number): string {
   const base = `${rowsWord(rows)} · ${formatElapsed(elapsedMs)}`;
-  return shown !== undefined && shown < rows ? `${base} · showing first ${shown.toLocaleString('en-US')}` : base;
+  return shown !== undefined && shown < rows
+    ? `${base} · showing first ${shown.toLocaleString('en-US')}`
+    : base;
 }
 
 export function formatElapsed(ms: number): string {
@@ -107,8 +109,16 @@ export function executeResultOutput(
   };
 }
 
-export function errorOutput(error: CellError): NotebookOutput {
+/** Where an error is, unless its message already says so (DuckDB's often ends with "(line 1, column 14)"). */
+export function errorWhere(error: CellError): string {
   const where = formatLocation(error.location);
+  const line = error.location?.line;
+  if (!where || (line !== undefined && error.message.includes(`line ${line}`))) return '';
+  return where;
+}
+
+export function errorOutput(error: CellError): NotebookOutput {
+  const where = errorWhere(error);
   return {
     output_type: 'error',
     ename: 'SQLError',
@@ -118,7 +128,9 @@ export function errorOutput(error: CellError): NotebookOutput {
 }
 
 /** What a stored output says, as text, for a notebook opened before its cells are run again. */
-export function storedOutputText(outputs: readonly NotebookOutput[]): { text: string; isError: boolean } | null {
+export function storedOutputText(
+  outputs: readonly NotebookOutput[],
+): { text: string; isError: boolean } | null {
   const parts: string[] = [];
   let isError = false;
   for (const o of outputs) {

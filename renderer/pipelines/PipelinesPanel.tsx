@@ -8,7 +8,10 @@ export function PipelinesPanel() {
       </div>
       <div className="panel-empty area-empty">
         <Workflow size={28} strokeWidth={1.2} />
-        <p>DAGs of SQL, notebook and Python tasks with schedules and retries will be edited and run here; today, notebooks run one cell at a time.</p>
+        <p>
+          DAGs of SQL, notebook and Python tasks with schedules and retries will be edited and run here;
+          today, notebooks run one cell at a time.
+        </p>
       </div>
     </div>
   );

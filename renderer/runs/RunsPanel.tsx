@@ -8,7 +8,10 @@ export function RunsPanel() {
       </div>
       <div className="panel-empty area-empty">
         <FlaskConical size={28} strokeWidth={1.2} />
-        <p>Experiments, runs, metrics and models will be tracked and compared here; nothing is logged to the tracker yet.</p>
+        <p>
+          Experiments, runs, metrics and models will be tracked and compared here; nothing is logged to the
+          tracker yet.
+        </p>
       </div>
     </div>
   );

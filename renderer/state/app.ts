@@ -27,9 +27,9 @@ interface AppState {
   tablesLoading: boolean;
   runningQueries: number;
   lastQuery: LastQuery | null;
-  /** Activity bar click: switches area, or hides/shows the side panel when it is the current one. */
   setArea(area: Area): void;
   showArea(area: Area): void;
+  toggleSidePanel(): void;
   loadInfo(): Promise<void>;
   openWorkspace(path: string): Promise<void>;
   refreshFiles(): Promise<void>;
@@ -51,9 +51,9 @@ export const useApp = create<AppState>((set, get) => ({
   tablesLoading: false,
   runningQueries: 0,
   lastQuery: null,
-  setArea: (area) =>
-    set((s) => (s.area === area ? { sidePanelOpen: !s.sidePanelOpen } : { area, sidePanelOpen: true })),
+  setArea: (area) => set({ area, sidePanelOpen: true }),
   showArea: (area) => set({ area, sidePanelOpen: true }),
+  toggleSidePanel: () => set((s) => ({ sidePanelOpen: !s.sidePanelOpen })),
   async loadInfo() {
     try {
       const info = await client.call('app.getInfo', {});

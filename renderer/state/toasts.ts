@@ -18,8 +18,7 @@ let nextId = 1;
 
 export const useToasts = create<ToastState>((set) => ({
   toasts: [],
-  push: (toast) =>
-    set((s) => ({ toasts: [...s.toasts.slice(-4), { ...toast, id: nextId++ }] })),
+  push: (toast) => set((s) => ({ toasts: [...s.toasts.slice(-4), { ...toast, id: nextId++ }] })),
   dismiss: (id) => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),
 }));
 
@@ -27,7 +26,9 @@ export const useToasts = create<ToastState>((set) => ({
 export function reportError(what: string, err: unknown): void {
   const data = toErrorData(err);
   const where = formatLocation(data.location);
-  useToasts.getState().push({ kind: 'error', title: what, message: where ? `${data.message} (${where})` : data.message });
+  useToasts
+    .getState()
+    .push({ kind: 'error', title: what, message: where ? `${data.message} (${where})` : data.message });
 }
 
 export function notify(title: string, message: string): void {
