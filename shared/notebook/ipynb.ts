@@ -1,3 +1,4 @@
+import { parse as parseJsonWithErrors, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { LakebenchError } from '../errors';
 import type { CellLanguage, NotebookCell, NotebookDocument, NotebookOutput } from './model';
 import { CELL_LANGUAGES, newCellId } from './model';
@@ -34,15 +35,16 @@ function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const m = /position (\d+)/.exec(message);
-    if (m) {
-      const { line, column } = positionOf(text, Number(m[1]));
-      fail(file, `is not valid JSON at line ${line}, column ${column}: ${message}`, line, column);
+    // JSON.parse does not always say where; a second, positional parse finds the first error.
+    const errors: ParseError[] = [];
+    parseJsonWithErrors(text, errors, { disallowComments: true, allowTrailingComma: false });
+    const first = errors[0];
+    if (first) {
+      const { line, column } = positionOf(text, first.offset);
+      const what = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+      fail(file, `is not valid JSON at line ${line}, column ${column}: ${what}`, line, column);
     }
-    const lc = /line (\d+) column (\d+)/.exec(message);
-    if (lc) fail(file, `is not valid JSON: ${message}`, Number(lc[1]), Number(lc[2]));
-    fail(file, `is not valid JSON: ${message}`);
+    fail(file, `is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 

@@ -291,7 +291,7 @@ function sqlError(err: unknown, fullSql: string, statement: string, statementSta
   if (inStatement === null) return new LakebenchError('SQL_ERROR', message.trim());
   const offset = statementStart + inStatement;
   const { line, column } = lineColumnAt(fullSql, offset);
-  return new LakebenchError('SQL_ERROR', `${duckdbErrorSummary(message)} (line ${line}, column ${column})`, {
+  return new LakebenchError('SQL_ERROR', duckdbErrorSummary(message), {
     offset,
     line,
     column,
