@@ -41,7 +41,9 @@ function parseJson(text: string, file: string): unknown {
     const first = errors[0];
     if (first) {
       const { line, column } = positionOf(text, first.offset);
-      const what = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+      const what = printParseErrorCode(first.error)
+        .replace(/([a-z])([A-Z])/g, '$1 $2')
+        .toLowerCase();
       fail(file, `is not valid JSON at line ${line}, column ${column}: ${what}`, line, column);
     }
     fail(file, `is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);

@@ -10,14 +10,7 @@ import {
 } from '../../shared/api/client';
 import { LakebenchError } from '../../shared/errors';
 import { createIpcTransport } from '../../renderer/api/ipc-transport';
-import {
-  CALL_CHANNEL,
-  EVENT_CHANNEL,
-  eventMessage,
-  serveApiOverIpc,
-  type IpcInvokeEventLike,
-  type IpcMainLike,
-} from '../../electron/main/ipc-host';
+import { CALL_CHANNEL, EVENT_CHANNEL, eventMessage, serveApiOverIpc } from '../../electron/main/ipc-host';
 import { isAppUrl } from '../../electron/main/renderer-protocol';
 import { createBridge } from '../../electron/preload/bridge';
 import { FakeIpcMain, FakeWindow } from '../support/fake-ipc';

@@ -12,10 +12,14 @@ export interface ServedApp {
 
 /** Starts `lakebench serve` as a user would, and reads the URL it prints. */
 export async function serveLakebench(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServedApp> {
-  const child = spawn(process.execPath, [path.join(process.cwd(), 'bin', 'lakebench.js'), 'serve', '--port', '0', ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(process.cwd(), 'bin', 'lakebench.js'), 'serve', '--port', '0', ...args],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));

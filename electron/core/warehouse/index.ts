@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DuckDBConnection} from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDBInstance, StatementType, type DuckDBResult } from '@duckdb/node-api';
 import type { ColumnInfo, EventPayload, RequestParsedArgs, TableInfo } from '../../../shared/api/contract';
 import type { EventSink } from '../../../shared/api/client';
