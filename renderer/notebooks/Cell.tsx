@@ -200,7 +200,13 @@ export const Cell = memo(function Cell({ path, index, cell, isLast }: Props) {
           />
         ) : (
           <ErrorBoundary what="This markdown" resetKey={cell.source}>
-            <MarkdownView source={cell.source} onEdit={() => setEditingMarkdown(true)} />
+            <MarkdownView
+              source={cell.source}
+              onEdit={() => {
+                setEditingMarkdown(true);
+                patch(path, { focusCellId: cell.id });
+              }}
+            />
           </ErrorBoundary>
         )}
         {isSql && (
