@@ -12,6 +12,9 @@ import {
   type RequestResult,
 } from './contract';
 
+// shared/ has no DOM or Node types; both runtimes have a console, which is all this needs.
+declare const console: { error(...args: unknown[]): void };
+
 /** What crosses any transport in answer to a request: a value, or an error as data. */
 export type ResponseEnvelope = { ok: true; value: unknown } | { ok: false; error: LakebenchErrorData };
 

@@ -12,7 +12,7 @@ import { LakebenchError } from '../../shared/errors';
 import { createIpcTransport } from '../../renderer/api/ipc-transport';
 import { CALL_CHANNEL, EVENT_CHANNEL, eventMessage, serveApiOverIpc } from '../../electron/main/ipc-host';
 import { isAppUrl } from '../../electron/main/renderer-protocol';
-import { createBridge } from '../../electron/preload/bridge';
+import { createBridge, type IpcRendererLike } from '../../electron/preload/bridge';
 import { FakeIpcMain, FakeWindow } from '../support/fake-ipc';
 
 const workspace = { root: '/tmp/ws', name: 'ws', isSample: false, settings: {} };
