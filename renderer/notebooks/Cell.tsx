@@ -1,16 +1,19 @@
 import { ArrowDown, ArrowUp, Play, Square, Trash2 } from 'lucide-react';
-import { memo, useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, memo, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { positionOf } from '../../shared/notebook/ipynb';
 import type { CellLanguage, NotebookCell } from '../../shared/notebook/model';
 import { ErrorBoundary } from '../common/ErrorBoundary';
 import { testIds } from '../testids';
 import { cancelCell, runAndAdvance, runCell, saveNotebook } from './actions';
 import { idleCell, isActive, type CellStatus } from './cell-runtime';
-import { CellEditor, type ErrorMarker } from './CellEditor';
+import type { ErrorMarker } from './CellEditor';
 import { CellOutput } from './CellOutput';
 import { moveCell, removeCell, setLanguage, setSource } from './doc-edits';
 import { MarkdownView } from './MarkdownView';
 import { useNotebooks } from './store';
+
+// Monaco is the largest part of the app: it loads in its own chunk, after the frame has painted.
+const CellEditor = lazy(() => import('./CellEditor').then((m) => ({ default: m.CellEditor })));
 
 const LANGUAGE_NAMES: Record<CellLanguage, string> = {
   sql: 'SQL',
@@ -185,19 +188,21 @@ export const Cell = memo(function Cell({ path, index, cell, isLast }: Props) {
           </button>
         </div>
         {showEditor ? (
-          <CellEditor
-            testId={testIds.cellEditor(index)}
-            value={cell.source}
-            language={cell.language}
-            readOnly={kernelMissing}
-            focus={focus}
-            marker={marker}
-            onChange={onChange}
-            onRun={run}
-            onRunAndAdvance={runAdvance}
-            onSave={save}
-            onFocused={focused}
-          />
+          <Suspense fallback={<pre className="cell-editor-loading">{cell.source || ' '}</pre>}>
+            <CellEditor
+              testId={testIds.cellEditor(index)}
+              value={cell.source}
+              language={cell.language}
+              readOnly={kernelMissing}
+              focus={focus}
+              marker={marker}
+              onChange={onChange}
+              onRun={run}
+              onRunAndAdvance={runAdvance}
+              onSave={save}
+              onFocused={focused}
+            />
+          </Suspense>
         ) : (
           <ErrorBoundary what="This markdown" resetKey={cell.source}>
             <MarkdownView
