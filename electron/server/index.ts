@@ -8,6 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeMessage, encodeMessage, type WireMessage } from '../../shared/api/wire';
 import type { LakebenchCore } from '../core/app';
 import { writeFileAtomic } from '../core/workspace';
+import { BlobStore, SPILL_BYTES } from './blobs';
 
 export const TOKEN_COOKIE = 'lakebench_token';
 
@@ -122,6 +123,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const rendererDir = options.rendererDir ? path.resolve(options.rendererDir) : null;
   let port = options.port ?? 0;
   let clientCounter = 0;
+  const blobs = new BlobStore();
 
   const server = http.createServer((req, res) => {
     void handleHttp(req, res).catch((err: unknown) => {
@@ -148,6 +150,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return sendText(res, 405, 'Lakebench: method not allowed');
+    if (url.pathname.startsWith('/api/blobs/')) {
+      const bytes = blobs.take(decodeURIComponent(url.pathname.slice('/api/blobs/'.length)));
+      if (!bytes) return sendText(res, 404, 'Lakebench: no such result part (already fetched or expired)');
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': String(bytes.byteLength),
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
+      res.end(bytes);
+      return;
+    }
     if (url.pathname === '/api/health') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify({ ok: true, workspace: core.workspace.root }));
@@ -198,8 +212,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   function serveSocket(ws: WebSocket): void {
     const clientId = `ws-${++clientCounter}`;
+    const spill = (bytes: Uint8Array) =>
+      bytes.byteLength >= SPILL_BYTES ? blobs.put(clientId, bytes) : null;
     const send = (message: WireMessage) => {
-      if (ws.readyState === ws.OPEN) ws.send(encodeMessage(message));
+      if (ws.readyState === ws.OPEN) ws.send(encodeMessage(message, spill));
     };
     const unsubscribe = core.host.subscribe((name, payload, to) => {
       if (to === undefined || to === clientId) send({ t: 'event', name, payload });
@@ -226,8 +242,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         );
       });
     });
-    ws.on('close', unsubscribe);
-    ws.on('error', unsubscribe);
+    const closed = () => {
+      unsubscribe();
+      blobs.dropClient(clientId);
+    };
+    ws.on('close', closed);
+    ws.on('error', closed);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -267,6 +287,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     token,
     async close() {
       unsubscribeOpened();
+      blobs.close();
       for (const client of wss.clients) client.terminate();
       wss.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,5 +1,11 @@
 import type { ClientTransport, ResponseEnvelope } from '../../shared/api/client';
-import { decodeMessage, encodeMessage } from '../../shared/api/wire';
+import {
+  decodeMessage,
+  encodeMessage,
+  hasBlobRefs,
+  resolveBlobRefs,
+  type WireMessage,
+} from '../../shared/api/wire';
 import type { ConnectionReporter, ConnectionStatus } from './connection';
 
 /** Browser mode: the same API over one WebSocket to `lakebench serve`, with automatic reconnection. */
@@ -24,6 +30,22 @@ export interface WsTransportOptions {
   minBackoffMs?: number;
   maxBackoffMs?: number;
   createSocket?: (url: string) => SocketLike;
+  /** Fetches a large binary part the host left for HTTP (default: fetch `/api/blobs/<id>` beside the socket). */
+  fetchBlob?: (id: string) => Promise<Uint8Array>;
+}
+
+/** The HTTP address of a blob, beside the WebSocket's address and with its token. */
+export function blobUrl(socketUrl: string, id: string): string {
+  const url = new URL(socketUrl);
+  url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+  url.pathname = `/api/blobs/${encodeURIComponent(id)}`;
+  return url.toString();
+}
+
+async function fetchBlobOverHttp(url: string): Promise<Uint8Array> {
+  const res = await fetch(url, { credentials: 'same-origin' });
+  if (!res.ok) throw new Error(`HTTP ${res.status} for a result part`);
+  return new Uint8Array(await res.arrayBuffer());
 }
 
 interface PendingCall {
@@ -38,7 +60,9 @@ function browserSocket(url: string): SocketLike {
   return new Ctor(url);
 }
 
-export function createWsTransport(options: WsTransportOptions): ClientTransport & ConnectionReporter {
+export function createWsTransport(
+  options: WsTransportOptions,
+): ClientTransport & ConnectionReporter & { close(): void } {
   const minBackoff = options.minBackoffMs ?? 250;
   const maxBackoff = options.maxBackoffMs ?? 8000;
   const create = options.createSocket ?? browserSocket;
@@ -49,6 +73,21 @@ export function createWsTransport(options: WsTransportOptions): ClientTransport 
   let socket: SocketLike | null = null;
   let nextId = 1;
   let attempt = 0;
+  let stopped = false;
+  const fetchBlob = options.fetchBlob ?? ((id: string) => fetchBlobOverHttp(blobUrl(options.url, id)));
+  // Messages are handled in the order they came, even when an earlier one still waits for its bytes.
+  let delivery: Promise<void> = Promise.resolve();
+
+  function deliver(message: WireMessage) {
+    if (message.t === 'reply') {
+      const call = pending.get(message.id);
+      if (!call) return;
+      pending.delete(message.id);
+      call.resolve(message.ok ? { ok: true, value: message.value } : { ok: false, error: message.error });
+    } else if (message.t === 'event') {
+      for (const l of [...listeners]) l(message.name, message.payload);
+    }
+  }
 
   function setStatus(next: ConnectionStatus) {
     status = next;
@@ -90,14 +129,18 @@ export function createWsTransport(options: WsTransportOptions): ClientTransport 
         console.error('Lakebench: a malformed frame from the host was dropped', err);
         return;
       }
-      if (message.t === 'reply') {
-        const call = pending.get(message.id);
-        if (!call) return;
-        pending.delete(message.id);
-        call.resolve(message.ok ? { ok: true, value: message.value } : { ok: false, error: message.error });
-      } else if (message.t === 'event') {
-        for (const l of [...listeners]) l(message.name, message.payload);
+      const decoded = message;
+      if (!hasBlobRefs(decoded)) {
+        delivery = delivery.then(() => deliver(decoded));
+        return;
       }
+      // Start fetching at once; deliver when every earlier message has been delivered.
+      const ready = resolveBlobRefs(decoded, fetchBlob);
+      delivery = delivery.then(() =>
+        ready.then(deliver, (err: unknown) =>
+          console.error('Lakebench: a result part could not be fetched', err),
+        ),
+      );
     };
     ws.onclose = (ev) => {
       if (socket !== ws) return;
@@ -113,6 +156,7 @@ export function createWsTransport(options: WsTransportOptions): ClientTransport 
   }
 
   function scheduleReconnect(detail: string) {
+    if (stopped) return;
     setStatus({ mode: 'browser', state: 'reconnecting', detail });
     const delay = Math.min(maxBackoff, minBackoff * 2 ** attempt);
     attempt = Math.min(attempt + 1, 16);
@@ -122,6 +166,13 @@ export function createWsTransport(options: WsTransportOptions): ClientTransport 
   connect();
 
   return {
+    /** Closes the connection for good: no reconnection, pending calls fail. */
+    close() {
+      stopped = true;
+      socket?.close(1000, 'closed by the client');
+      socket = null;
+      failPending('the connection was closed');
+    },
     request(method, args) {
       return new Promise<ResponseEnvelope>((resolve) => {
         const id = nextId++;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeMessage, encodeMessage } from '../../shared/api/wire';
-import { createWsTransport, type SocketLike } from '../../renderer/api/ws-transport';
+import { createWsTransport, type SocketLike, type WsTransportOptions } from '../../renderer/api/ws-transport';
 
 class FakeSocket implements SocketLike {
   binaryType = 'blob';
@@ -36,8 +36,9 @@ describe('WebSocket transport', () => {
   });
   afterEach(() => vi.useRealTimers());
 
-  const make = () =>
+  const make = (extra: Partial<WsTransportOptions> = {}) =>
     createWsTransport({
+      ...extra,
       url: 'ws://127.0.0.1:1/api/ws?token=t',
       minBackoffMs: 100,
       createSocket: (url) => {
@@ -62,7 +63,7 @@ describe('WebSocket transport', () => {
     await expect(reply).resolves.toEqual({ ok: true, value: { version: '1' } });
   });
 
-  it('delivers events with binary parts intact', () => {
+  it('delivers events with binary parts intact', async () => {
     const t = make();
     sockets[0].open();
     const seen: unknown[] = [];
@@ -74,10 +75,41 @@ describe('WebSocket transport', () => {
         payload: { arrow: new Uint8Array([1, 2, 3]) },
       }),
     );
+    await Promise.resolve();
     expect(seen).toHaveLength(1);
     const [name, payload] = seen[0] as [string, { arrow: Uint8Array }];
     expect(name).toBe('warehouse.onQueryBatch');
     expect([...payload.arrow]).toEqual([1, 2, 3]);
+  });
+
+  it('fetches parts left on the host and still delivers messages in the order they came', async () => {
+    const fetched: string[] = [];
+    let release: (bytes: Uint8Array) => void = () => undefined;
+    const t = make({
+      fetchBlob: (id: string) => {
+        fetched.push(id);
+        return new Promise<Uint8Array>((resolve) => (release = resolve));
+      },
+    });
+    sockets[0].open();
+    const seen: string[] = [];
+    t.subscribe((name, payload) =>
+      seen.push(`${name}:${(payload as { arrow?: Uint8Array }).arrow?.length ?? '-'}`),
+    );
+    const spill = (bytes: Uint8Array) => (bytes.length > 2 ? 'blob-1' : null);
+    sockets[0].receive(
+      encodeMessage(
+        { t: 'event', name: 'warehouse.onQueryBatch', payload: { arrow: new Uint8Array([1, 2, 3, 4]) } },
+        spill,
+      ),
+    );
+    sockets[0].receive(encodeMessage({ t: 'event', name: 'warehouse.onQueryFinished', payload: {} }, spill));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(fetched).toEqual(['blob-1']);
+    expect(seen).toEqual([]);
+    release(new Uint8Array([1, 2, 3, 4]));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(seen).toEqual(['warehouse.onQueryBatch:4', 'warehouse.onQueryFinished:-']);
   });
 
   it('fails pending calls with TRANSPORT_CLOSED, then reconnects with backoff', async () => {

@@ -6,7 +6,7 @@ import { LakebenchCore } from '../../electron/core/app';
 import { startServer, type RunningServer } from '../../electron/server';
 import { contractCases, nextEvent, runQuery } from '../support/contract-cases';
 import { tempDir } from '../support/temp';
-import { connectWs } from '../support/ws-client';
+import { connectWs, probeWs } from '../support/ws-client';
 
 let core: LakebenchCore;
 let server: RunningServer;
@@ -95,11 +95,14 @@ describe('the server', () => {
 
   it('refuses a WebSocket without the token, with a foreign Origin or Host', async () => {
     const base = `ws://127.0.0.1:${server.port}/api/ws`;
-    await expect(connectWs(base)).rejects.toThrow(/401/);
-    await expect(
-      connectWs(`${base}?token=${server.token}`, { origin: 'http://evil.example' }),
-    ).rejects.toThrow(/403/);
-    await expect(connectWs(`${base}?token=${server.token}`, { host: 'evil.example' })).rejects.toThrow(/403/);
+    await expect(probeWs(base)).rejects.toThrow(/401/);
+    await expect(probeWs(`${base}?token=${server.token}`, { origin: 'http://evil.example' })).rejects.toThrow(
+      /403/,
+    );
+    await expect(probeWs(`${base}?token=${server.token}`, { host: 'evil.example' })).rejects.toThrow(/403/);
+    await expect(probeWs(`ws://127.0.0.1:${server.port}/elsewhere?token=${server.token}`)).rejects.toThrow(
+      /404/,
+    );
   });
 
   it('writes server.json with port and token, readable by its owner only', async () => {
@@ -121,6 +124,24 @@ describe('the API over WebSocket', () => {
       }
     });
   }
+
+  it('sends large result parts over HTTP, once, to the client they belong to', async () => {
+    const { client, close } = await connectWs(`ws://127.0.0.1:${server.port}/api/ws?token=${server.token}`);
+    const { end, batches, tables } = await runQuery(
+      client,
+      'SELECT i, md5(i::VARCHAR) AS h FROM range(200000) t(i)',
+    );
+    close();
+    expect(end.rowCount).toBe(200_000);
+    // Later batches exceed the spill size, so they came over HTTP; the rows arrived complete and in order.
+    expect(batches.some((b) => b.arrow.byteLength >= 64 * 1024)).toBe(true);
+    expect(tables.reduce((n, t) => n + t.numRows, 0)).toBe(200_000);
+    const last = tables[tables.length - 1];
+    expect(last.getChild('i')?.get(last.numRows - 1)).toBe(199_999n);
+    // A blob is served once: asking again gets 404.
+    const again = await get(`/api/blobs/ws-1.nope?token=${server.token}`);
+    expect(again.status).toBe(404);
+  });
 
   it("sends a query's batches only to the client that asked", async () => {
     const a = await connectWs(`ws://127.0.0.1:${server.port}/api/ws?token=${server.token}`);

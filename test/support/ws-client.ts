@@ -1,54 +1,40 @@
 import WebSocket from 'ws';
-import {
-  createClient,
-  type ClientTransport,
-  type LakebenchClient,
-  type ResponseEnvelope,
-} from '../../shared/api/client';
-import { decodeMessage, encodeMessage } from '../../shared/api/wire';
+import { createClient, type LakebenchClient } from '../../shared/api/client';
+import { blobUrl, createWsTransport, type SocketLike } from '../../renderer/api/ws-transport';
 
-/** A Node WebSocket client of the server, speaking the same wire format as the renderer. */
-export async function connectWs(
-  url: string,
-  headers: Record<string, string> = {},
-): Promise<{ client: LakebenchClient; transport: ClientTransport; close: () => void }> {
+/** Opens a raw WebSocket to the server and closes it again: resolves if the server accepts it. */
+export async function probeWs(url: string, headers: Record<string, string> = {}): Promise<void> {
   const ws = new WebSocket(url, { headers });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
   });
-  let nextId = 1;
-  const pending = new Map<number, (r: ResponseEnvelope) => void>();
-  const listeners = new Set<(name: string, payload: unknown) => void>();
-  ws.on('message', (data: Buffer) => {
-    const msg = decodeMessage(new Uint8Array(data));
-    if (msg.t === 'reply') {
-      const resolve = pending.get(msg.id);
-      pending.delete(msg.id);
-      resolve?.(msg.ok ? { ok: true, value: msg.value } : { ok: false, error: msg.error });
-    } else if (msg.t === 'event') {
-      for (const l of listeners) l(msg.name, msg.payload);
-    }
-  });
-  ws.on('close', () => {
-    for (const resolve of pending.values()) {
-      resolve({ ok: false, error: { code: 'TRANSPORT_CLOSED', message: 'the connection closed' } });
-    }
-    pending.clear();
-  });
-  const transport: ClientTransport = {
-    request(method, args) {
-      const id = nextId++;
-      return new Promise((resolve) => {
-        pending.set(id, resolve);
-        ws.send(encodeMessage({ t: 'call', id, method, args }));
-      });
+  ws.close();
+}
+
+/** A client of the server through the renderer's own WebSocket transport, on Node's WebSocket and fetch. */
+export async function connectWs(url: string): Promise<{ client: LakebenchClient; close: () => void }> {
+  await probeWs(url);
+  const transport = createWsTransport({
+    url,
+    createSocket: (u) => new WebSocket(u) as unknown as SocketLike,
+    fetchBlob: async (id) => {
+      const res = await fetch(blobUrl(url, id));
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return new Uint8Array(await res.arrayBuffer());
     },
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+  });
+  await new Promise<void>((resolve) => {
+    const off = transport.onStatus((s) => {
+      if (s.state === 'connected') {
+        off();
+        resolve();
+      }
+    });
+  });
+  return {
+    client: createClient(transport),
+    close: () => transport.close(),
   };
-  return { client: createClient(transport), transport, close: () => ws.close() };
 }
