@@ -1,6 +1,6 @@
 import path from 'node:path';
 import os from 'node:os';
-import type { WorkspaceInfo } from '../../shared/api/contract';
+import type { WorkspaceInfo, coreRequests } from '../../shared/api/contract';
 import {
   EventBus,
   createApiHost,
@@ -10,6 +10,8 @@ import {
 } from '../../shared/api/client';
 import { LakebenchError } from '../../shared/errors';
 import { Notebooks } from './notebooks';
+import { pipelineHandlers } from './pipelines/handlers';
+import { trackerHandlers } from './tracker/handlers';
 import { ensureSampleData } from './sample';
 import { Warehouse } from './warehouse';
 import { Workspace } from './workspace';
@@ -114,6 +116,10 @@ export class LakebenchCore {
   }
 
   private handlers(): RequestHandlers {
+    return { ...this.coreHandlers(), ...trackerHandlers(this), ...pipelineHandlers(this) };
+  }
+
+  private coreHandlers(): Pick<RequestHandlers, keyof typeof coreRequests> {
     return {
       'app.getInfo': async () => ({
         version: this.options.version,

@@ -9,6 +9,7 @@ import { decodeMessage, encodeMessage, type WireMessage } from '../../shared/api
 import type { LakebenchCore } from '../core/app';
 import { writeFileAtomic } from '../core/workspace';
 import { BlobStore, SPILL_BYTES } from './blobs';
+import { handleMlflowRequest } from './mlflow';
 
 export const TOKEN_COOKIE = 'lakebench_token';
 
@@ -148,6 +149,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         'Lakebench: a valid token is required; open the URL that `lakebench serve` printed',
       );
     }
+    if (await handleMlflowRequest(req, res, url, core)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return sendText(res, 405, 'Lakebench: method not allowed');
     if (url.pathname.startsWith('/api/blobs/')) {

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { CELL_LANGUAGES } from '../notebook/model';
+import { pipelineEvents, pipelineRequests } from '../pipeline/contract';
+import { trackerEvents, trackerRequests } from '../tracker/contract';
+import { request } from './define';
 
 /**
  * The one API contract of Lakebench. Every request and every event the main process (or the browser-mode
@@ -81,11 +84,7 @@ const QueryId = z
   .max(100)
   .regex(/^[A-Za-z0-9._:-]+$/, 'a query id is letters, digits, . _ : or -');
 
-function request<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, summary: string) {
-  return { input, output, summary };
-}
-
-export const requests = {
+export const coreRequests = {
   'app.getInfo': request(
     z.object({}),
     z.object({
@@ -171,7 +170,7 @@ export const MENU_COMMANDS = [
 ] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
-export const events = {
+export const coreEvents = {
   'app.onCommand': z.object({ command: z.enum(MENU_COMMANDS) }),
   'workspace.onOpened': WorkspaceInfoSchema,
   'workspace.onFilesChanged': z.object({ paths: z.array(z.string()) }),
@@ -203,6 +202,10 @@ export const events = {
     error: ErrorDataSchema.nullable(),
   }),
 } as const;
+
+/** Every request: the foundation's and each service's own, declared beside the service's types. */
+export const requests = { ...coreRequests, ...trackerRequests, ...pipelineRequests };
+export const events = { ...coreEvents, ...trackerEvents, ...pipelineEvents };
 
 export type Requests = typeof requests;
 export type RequestName = keyof Requests;
