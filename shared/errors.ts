@@ -25,7 +25,8 @@ export type ErrorCode =
   | 'SQL_ERROR'
   | 'QUERY_CANCELLED'
   | 'QUERY_NOT_FOUND'
-  | 'TRANSPORT_CLOSED';
+  | 'TRANSPORT_CLOSED'
+  | 'INVALID_PARAMETER_VALUE';
 
 export interface LakebenchErrorData {
   code: ErrorCode;
