@@ -12,6 +12,8 @@ import { LakebenchError } from '../../shared/errors';
 import { Notebooks } from './notebooks';
 import { pipelineHandlers } from './pipelines/handlers';
 import { trackerHandlers } from './tracker/handlers';
+import { Tracker } from './tracker';
+import { ensureSampleExperiment } from './tracker/sample';
 import { ensureSampleData } from './sample';
 import { Warehouse } from './warehouse';
 import { Workspace } from './workspace';
@@ -29,6 +31,7 @@ interface OpenWorkspace {
   workspace: Workspace;
   warehouse: Warehouse;
   notebooks: Notebooks;
+  tracker: Tracker;
 }
 
 /**
@@ -61,6 +64,10 @@ export class LakebenchCore {
     return this.require().warehouse;
   }
 
+  get tracker(): Tracker {
+    return this.require().tracker;
+  }
+
   private require(): OpenWorkspace {
     if (!this.current) throw new LakebenchError('WORKSPACE_NOT_OPEN', 'no workspace is open');
     return this.current;
@@ -88,22 +95,27 @@ export class LakebenchCore {
       threads: ws.settings.warehouse.threads,
       memoryLimit: ws.settings.warehouse.memory_limit,
     });
+    let tracker: Tracker;
     try {
       await ws.ensureLayout();
       if (ws.isSample) await ensureSampleData(warehouse, this.options.sampleRows);
+      tracker = Tracker.open(ws.engineDir, this.bus);
     } catch (err) {
       await warehouse.close();
       throw err;
     }
     const previous = this.current;
-    this.current = { workspace: ws, warehouse, notebooks: new Notebooks(ws) };
+    this.current = { workspace: ws, warehouse, notebooks: new Notebooks(ws), tracker };
     if (previous) {
       previous.workspace.close();
+      previous.tracker.close();
       await previous.warehouse.close();
     }
     ws.watch((paths) => this.bus.emit('workspace.onFilesChanged', { paths }));
     const info = ws.info();
     this.bus.emit('workspace.onOpened', info);
+    // The sample's runs are made in the background so the first start stays fast.
+    if (ws.isSample) void ensureSampleExperiment(tracker, ws.root).catch(() => undefined);
     return info;
   }
 
@@ -112,6 +124,7 @@ export class LakebenchCore {
     this.current = null;
     if (!current) return;
     current.workspace.close();
+    current.tracker.close();
     await current.warehouse.close();
   }
 

@@ -1,0 +1,157 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { LakebenchError } from '../../../shared/errors';
+import type { ArtifactContent, ArtifactEntry } from '../../../shared/tracker/model';
+
+/**
+ * Run artifacts on disk under `.lakebench/artifacts/<experiment>/<run>/artifacts/`, the layout MLflow's
+ * artifact proxy uses for `mlflow-artifacts:/<experiment>/<run>/artifacts`. Every path is resolved and checked
+ * to stay inside its run's folder.
+ */
+
+const MIME: Record<string, string> = {
+  '.txt': 'text/plain',
+  '.log': 'text/plain',
+  '.md': 'text/markdown',
+  '.py': 'text/x-python',
+  '.yaml': 'text/yaml',
+  '.yml': 'text/yaml',
+  '.json': 'application/json',
+  '.csv': 'text/csv',
+  '.tsv': 'text/tab-separated-values',
+  '.html': 'text/html',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.svg': 'image/svg+xml',
+  '.webp': 'image/webp',
+};
+
+export function mimeTypeOf(file: string): string {
+  const base = path.basename(file);
+  if (base === 'MLmodel' || base === 'requirements.txt') return 'text/plain';
+  return MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+}
+
+function refused(rel: string): LakebenchError {
+  return new LakebenchError('INVALID_PARAMETER_VALUE', `Invalid artifact path: '${rel}'`);
+}
+
+/** Resolves `rel` under `base`, refusing absolute paths, `..` and anything that lands outside. */
+export function resolveInside(base: string, rel: string): string {
+  if (rel.includes('\0') || rel.includes('\\') || path.posix.isAbsolute(rel)) throw refused(rel);
+  const parts = rel.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.includes('..')) throw refused(rel);
+  const full = path.resolve(base, ...parts);
+  if (full !== base && !full.startsWith(base + path.sep)) throw refused(rel);
+  return full;
+}
+
+export class ArtifactStore {
+  constructor(readonly root: string) {}
+
+  /** The folder of a run's artifacts. */
+  runDir(experimentId: string, runId: string): string {
+    return path.join(this.root, experimentId, runId, 'artifacts');
+  }
+
+  async list(dir: string, rel: string): Promise<ArtifactEntry[]> {
+    const full = resolveInside(dir, rel);
+    const entries = await readdir(full, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return [];
+      throw err;
+    });
+    const prefix = rel
+      .split('/')
+      .filter((p) => p && p !== '.')
+      .join('/');
+    const out: ArtifactEntry[] = [];
+    for (const e of entries) {
+      if (e.name.startsWith('.lakebench-upload-')) continue;
+      const p = prefix ? `${prefix}/${e.name}` : e.name;
+      if (e.isDirectory()) out.push({ path: p, isDir: true, fileSize: null });
+      else if (e.isFile())
+        out.push({ path: p, isDir: false, fileSize: (await stat(path.join(full, e.name))).size });
+    }
+    return out.sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  /** Writes a file atomically (temporary name, then rename), creating folders. */
+  async write(dir: string, rel: string, body: Readable | Uint8Array): Promise<void> {
+    const full = resolveInside(dir, rel);
+    if (full === dir) throw refused(rel);
+    await mkdir(path.dirname(full), { recursive: true });
+    const tmp = path.join(path.dirname(full), `.lakebench-upload-${randomBytes(6).toString('hex')}`);
+    try {
+      if (body instanceof Uint8Array) {
+        const fh = await open(tmp, 'w');
+        try {
+          await fh.writeFile(body);
+        } finally {
+          await fh.close();
+        }
+      } else await pipeline(body, createWriteStream(tmp));
+      await rename(tmp, full);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async fileInfo(dir: string, rel: string): Promise<{ full: string; size: number } | null> {
+    const full = resolveInside(dir, rel);
+    const info = await stat(full).catch(() => null);
+    if (!info || !info.isFile()) return null;
+    return { full, size: info.size };
+  }
+
+  async preview(dir: string, rel: string, maxBytes: number): Promise<ArtifactContent> {
+    const info = await this.fileInfo(dir, rel);
+    if (!info) throw new LakebenchError('NOT_FOUND', `No artifact '${rel}' in this run`);
+    const mimeType = mimeTypeOf(info.full);
+    const base = { path: rel, size: info.size, mimeType };
+    const isImage = mimeType.startsWith('image/');
+    const isText =
+      mimeType.startsWith('text/') || mimeType === 'application/json' || mimeType === 'image/svg+xml';
+    if (isImage && mimeType !== 'image/svg+xml') {
+      if (info.size > maxBytes) return { kind: 'binary', ...base };
+      return { kind: 'image', ...base, bytes: new Uint8Array(await readHead(info.full, info.size)) };
+    }
+    const head = await readHead(info.full, Math.min(info.size, maxBytes));
+    if (!isText && (mimeType !== 'application/octet-stream' || !looksLikeText(head)))
+      return { kind: 'binary', ...base };
+    const truncated = info.size > head.byteLength;
+    // Cut at a character boundary, never inside a multi-byte sequence.
+    const text = new TextDecoder('utf-8', { fatal: false }).decode(head).replace(/\uFFFD$/, '');
+    const kind = mimeType === 'application/json' ? 'json' : mimeType === 'text/csv' ? 'csv' : 'text';
+    return {
+      kind,
+      ...base,
+      mimeType: mimeType === 'application/octet-stream' ? 'text/plain' : mimeType,
+      text,
+      truncated,
+    };
+  }
+}
+
+async function readHead(file: string, bytes: number): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+function looksLikeText(buf: Buffer): boolean {
+  const n = Math.min(buf.length, 4096);
+  for (let i = 0; i < n; i++) if (buf[i] === 0) return false;
+  return true;
+}

@@ -1,0 +1,1002 @@
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { LakebenchError } from '../../../shared/errors';
+import { parseFilter, parseOrderBy, type FilterExpr } from '../../../shared/tracker/filter';
+import {
+  TAG,
+  toMetricValue,
+  type DatasetInput,
+  type Experiment,
+  type LatestMetric,
+  type MetricSeries,
+  type MetricXAxis,
+  type Run,
+  type RunInfo,
+  type RunKeys,
+  type RunStatus,
+  type RunViewType,
+  RUN_STATUSES,
+} from '../../../shared/tracker/model';
+import { downsampleMinMax } from './downsample';
+import { compileFilter, compileOrderBy } from './search-sql';
+import { migrate } from './schema';
+import {
+  LIMITS,
+  checkName,
+  checkParamValue,
+  checkTagValue,
+  invalid,
+  metricInteger,
+  metricValue,
+} from './validate';
+
+export interface MetricInput {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+}
+
+export interface LogBatchInput {
+  metrics?: unknown[];
+  params?: unknown[];
+  tags?: unknown[];
+}
+
+export interface CreateRunInput {
+  experimentId: string;
+  userId?: string;
+  runName?: string;
+  startTime?: number;
+  tags?: Record<string, string>;
+}
+
+export interface SearchRunsInput {
+  experimentIds: string[];
+  filter: string;
+  orderBy: string[];
+  maxResults: number;
+  pageToken: string | null;
+  runViewType: RunViewType;
+}
+
+/** Who changed what: the store reports it, the core turns it into (throttled) events. */
+export interface TrackerChangeListener {
+  runs(experimentId: string, runIds: string[]): void;
+  experiments(experimentIds: string[]): void;
+  models(names: string[]): void;
+}
+
+interface RunRow {
+  run_uuid: string;
+  experiment_id: number;
+  name: string;
+  user_id: string;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  lifecycle_stage: string;
+  artifact_uri: string;
+}
+
+interface ExperimentRow {
+  experiment_id: number;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: string;
+  creation_time: number;
+  last_update_time: number;
+}
+
+const ADJECTIVES = ['bold', 'calm', 'keen', 'quick', 'brave', 'merry', 'quiet', 'sunny', 'wise', 'amber'];
+const NOUNS = ['heron', 'otter', 'pike', 'reed', 'willow', 'trout', 'finch', 'birch', 'moss', 'lark'];
+
+function randomRunName(): string {
+  const b = randomBytes(3);
+  return `${ADJECTIVES[b[0] % ADJECTIVES.length]}-${NOUNS[b[1] % NOUNS.length]}-${b[2] % 1000}`;
+}
+
+export function newRunId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+function encodeToken(offset: number): string {
+  return Buffer.from(JSON.stringify({ offset })).toString('base64');
+}
+
+export function decodeToken(token: string | null | undefined): number {
+  if (!token) return 0;
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { offset?: unknown };
+    if (typeof parsed.offset === 'number' && Number.isSafeInteger(parsed.offset) && parsed.offset >= 0)
+      return parsed.offset;
+  } catch {
+    // fall through
+  }
+  throw invalid('Invalid page token, could not base64-decode');
+}
+
+function experimentIdNumber(id: string | number): number {
+  const s = String(id);
+  if (!/^\d{1,18}$/.test(s)) throw new LakebenchError('NOT_FOUND', `No Experiment with id=${s} exists`);
+  return Number(s);
+}
+
+/**
+ * The tracker's store: MLflow's model in `.lakebench/tracker.db` (SQLite, WAL). Every write request is one
+ * transaction, so a rejected batch stores nothing.
+ */
+export class TrackerStore {
+  readonly db: Database.Database;
+  private listener: TrackerChangeListener | null = null;
+  private readonly stmt: ReturnType<TrackerStore['prepare']>;
+
+  private constructor(
+    readonly file: string,
+    /** `.lakebench/artifacts`: the runs' artifact folders live under it as `<experiment>/<run>/artifacts`. */
+    readonly artifactRoot: string,
+  ) {
+    // Inside the desktop app the addon is the Electron-ABI build the shell names (scripts/native-electron.mjs).
+    const nativeBinding = process.env.LAKEBENCH_SQLITE_BINDING;
+    this.db = new Database(file, nativeBinding ? { nativeBinding } : {});
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    migrate(this.db, Date.now());
+    this.stmt = this.prepare();
+  }
+
+  static open(file: string, artifactRoot: string): TrackerStore {
+    try {
+      return new TrackerStore(file, artifactRoot);
+    } catch (err) {
+      throw new LakebenchError(
+        'INTERNAL',
+        `Could not open the run tracker's database ${file}: ${err instanceof Error ? err.message : String(err)}`,
+        { file },
+      );
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  onChange(listener: TrackerChangeListener | null): void {
+    this.listener = listener;
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      run: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE run_uuid = ?'),
+      experiment: db.prepare<[number], ExperimentRow>('SELECT * FROM experiments WHERE experiment_id = ?'),
+      insertMetric: db.prepare(
+        'INSERT INTO metrics (run_uuid, key, step, timestamp, value, is_nan) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      upsertLatest: db.prepare(
+        `INSERT INTO latest_metrics (run_uuid, key, step, timestamp, value, is_nan) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_uuid, key) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp,
+           value = excluded.value, is_nan = excluded.is_nan
+         WHERE excluded.step > latest_metrics.step
+            OR (excluded.step = latest_metrics.step AND excluded.timestamp >= latest_metrics.timestamp)`,
+      ),
+      param: db.prepare<[string, string], { value: string }>(
+        'SELECT value FROM params WHERE run_uuid = ? AND key = ?',
+      ),
+      insertParam: db.prepare('INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?)'),
+      setTag: db.prepare(
+        `INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?)
+         ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value`,
+      ),
+    };
+  }
+
+  private changedRuns(experimentId: number | string, runIds: string[]): void {
+    this.listener?.runs(String(experimentId), runIds);
+  }
+
+  private changedExperiments(ids: (number | string)[]): void {
+    this.listener?.experiments(ids.map(String));
+  }
+
+  changedModels(names: string[]): void {
+    this.listener?.models(names);
+  }
+
+  // ---- experiments -------------------------------------------------------------------------------------------
+
+  private experimentRow(id: string | number): ExperimentRow {
+    const row = this.stmt.experiment.get(experimentIdNumber(id));
+    if (!row) throw new LakebenchError('NOT_FOUND', `No Experiment with id=${id} exists`);
+    return row;
+  }
+
+  private toExperiment(row: ExperimentRow, runCount?: number): Experiment {
+    const tags: Record<string, string> = {};
+    for (const t of this.db
+      .prepare<[number], { key: string; value: string }>(
+        'SELECT key, value FROM experiment_tags WHERE experiment_id = ? ORDER BY rowid',
+      )
+      .all(row.experiment_id))
+      tags[t.key] = t.value;
+    return {
+      experimentId: String(row.experiment_id),
+      name: row.name,
+      artifactLocation: row.artifact_location,
+      lifecycleStage: row.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
+      creationTime: row.creation_time,
+      lastUpdateTime: row.last_update_time,
+      tags,
+      runCount:
+        runCount ??
+        (
+          this.db
+            .prepare<[number], { n: number }>(
+              `SELECT count(*) AS n FROM runs WHERE experiment_id = ? AND lifecycle_stage = 'active'`,
+            )
+            .get(row.experiment_id) as { n: number }
+        ).n,
+    };
+  }
+
+  getExperiment(id: string): Experiment {
+    return this.toExperiment(this.experimentRow(id));
+  }
+
+  getExperimentByName(name: string): Experiment {
+    const row = this.db
+      .prepare<[string], ExperimentRow>('SELECT * FROM experiments WHERE name = ?')
+      .get(name);
+    if (!row) throw new LakebenchError('NOT_FOUND', `Could not find experiment with name '${name}'`);
+    return this.toExperiment(row);
+  }
+
+  listExperiments(view: RunViewType = 'ACTIVE_ONLY'): Experiment[] {
+    const where =
+      view === 'ALL'
+        ? ''
+        : view === 'DELETED_ONLY'
+          ? `WHERE lifecycle_stage = 'deleted'`
+          : `WHERE lifecycle_stage = 'active'`;
+    const rows = this.db
+      .prepare<[], ExperimentRow>(
+        `SELECT * FROM experiments ${where} ORDER BY creation_time DESC, experiment_id DESC`,
+      )
+      .all();
+    const counts = new Map(
+      this.db
+        .prepare<[], { experiment_id: number; n: number }>(
+          `SELECT experiment_id, count(*) AS n FROM runs WHERE lifecycle_stage = 'active' GROUP BY experiment_id`,
+        )
+        .all()
+        .map((r) => [r.experiment_id, r.n]),
+    );
+    return rows.map((r) => this.toExperiment(r, counts.get(r.experiment_id) ?? 0));
+  }
+
+  createExperiment(name: string, tags: Record<string, string> = {}, artifactLocation?: string): Experiment {
+    if (typeof name !== 'string' || name.trim() === '')
+      throw invalid(
+        "Missing value for required parameter 'name'. See the API docs for more information about request parameters.",
+      );
+    for (const [k, v] of Object.entries(tags)) {
+      checkName('tag', k);
+      checkTagValue(k, v, LIMITS.experimentTagValueLength);
+    }
+    const now = Date.now();
+    const id = this.db.transaction(() => {
+      if (this.db.prepare('SELECT 1 FROM experiments WHERE name = ?').get(name))
+        throw new LakebenchError('ALREADY_EXISTS', `Experiment(name=${name}) already exists.`);
+      const next =
+        (this.db.prepare<[], { m: number | null }>('SELECT max(experiment_id) AS m FROM experiments').get()
+          ?.m ?? 0) + 1;
+      this.db
+        .prepare(
+          `INSERT INTO experiments (experiment_id, name, artifact_location, creation_time, last_update_time)
+           VALUES (?, ?, ?, ?, ?)`,
+        )
+        .run(next, name, artifactLocation || `mlflow-artifacts:/${next}`, now, now);
+      const put = this.db.prepare('INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)');
+      for (const [k, v] of Object.entries(tags)) put.run(next, k, v);
+      return next;
+    })();
+    this.changedExperiments([id]);
+    return this.getExperiment(String(id));
+  }
+
+  renameExperiment(id: string, newName: string): Experiment {
+    const row = this.experimentRow(id);
+    if (typeof newName !== 'string' || newName.trim() === '')
+      throw invalid("Missing value for required parameter 'new_name'.");
+    this.db.transaction(() => {
+      const other = this.db
+        .prepare<[string], { experiment_id: number }>('SELECT experiment_id FROM experiments WHERE name = ?')
+        .get(newName);
+      if (other && other.experiment_id !== row.experiment_id)
+        throw new LakebenchError('ALREADY_EXISTS', `Experiment(name=${newName}) already exists.`);
+      if (row.lifecycle_stage !== 'active') throw invalid(`Cannot rename a non-active experiment.`);
+      this.db
+        .prepare('UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?')
+        .run(newName, Date.now(), row.experiment_id);
+    })();
+    this.changedExperiments([id]);
+    return this.getExperiment(id);
+  }
+
+  setExperimentTag(id: string, key: string, value: string): void {
+    const row = this.experimentRow(id);
+    checkName('tag', key);
+    checkTagValue(key, value, LIMITS.experimentTagValueLength);
+    if (row.lifecycle_stage !== 'active')
+      throw invalid(`The experiment ${id} must be in the 'active' state. Current state is deleted.`);
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)
+           ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value`,
+        )
+        .run(row.experiment_id, key, value);
+      this.db
+        .prepare('UPDATE experiments SET last_update_time = ? WHERE experiment_id = ?')
+        .run(Date.now(), row.experiment_id);
+    })();
+    this.changedExperiments([id]);
+  }
+
+  /** Soft delete: the experiment and its active runs become deleted; restore brings back those same runs. */
+  setExperimentLifecycle(id: string, stage: 'active' | 'deleted'): void {
+    const row = this.experimentRow(id);
+    if (stage === 'deleted' && row.experiment_id === 0) throw invalid('Cannot delete the default experiment');
+    if (row.lifecycle_stage === stage)
+      throw invalid(
+        stage === 'deleted'
+          ? `Cannot delete an already deleted experiment.`
+          : `Cannot restore an active experiment.`,
+      );
+    const now = Date.now();
+    this.db.transaction(() => {
+      this.db
+        .prepare('UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?')
+        .run(stage, now, row.experiment_id);
+      if (stage === 'deleted')
+        this.db
+          .prepare(
+            `UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ? WHERE experiment_id = ? AND lifecycle_stage = 'active'`,
+          )
+          .run(now, row.experiment_id);
+      else
+        this.db
+          .prepare(
+            `UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL WHERE experiment_id = ? AND deleted_time >= ?`,
+          )
+          .run(row.experiment_id, row.last_update_time);
+    })();
+    this.changedExperiments([id]);
+    this.changedRuns(id, []);
+  }
+
+  // ---- runs --------------------------------------------------------------------------------------------------
+
+  private runRow(runId: string): RunRow {
+    const row = typeof runId === 'string' ? this.stmt.run.get(runId) : undefined;
+    if (!row) throw new LakebenchError('NOT_FOUND', `Run with id=${runId} not found`);
+    return row;
+  }
+
+  private activeRun(runId: string): RunRow {
+    const row = this.runRow(runId);
+    if (row.lifecycle_stage !== 'active')
+      throw invalid(
+        `The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
+      );
+    return row;
+  }
+
+  createRun(input: CreateRunInput): Run {
+    const exp = this.experimentRow(input.experimentId);
+    if (exp.lifecycle_stage !== 'active')
+      throw invalid(
+        `The experiment ${input.experimentId} must be in the 'active' state. Current state is deleted.`,
+      );
+    const tags = { ...(input.tags ?? {}) };
+    for (const [k, v] of Object.entries(tags)) {
+      checkName('tag', k);
+      checkTagValue(k, v);
+    }
+    const runName = input.runName || tags[TAG.runName] || randomRunName();
+    if (input.runName && tags[TAG.runName] && tags[TAG.runName] !== input.runName)
+      throw invalid(
+        `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${input.runName}', mlflow.runName='${tags[TAG.runName]}').`,
+      );
+    tags[TAG.runName] = runName;
+    const userId = input.userId || tags[TAG.user] || 'unknown';
+    const runId = newRunId();
+    const start = input.startTime ?? Date.now();
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, artifact_uri)
+           VALUES (?, ?, ?, ?, 'RUNNING', ?, ?)`,
+        )
+        .run(runId, exp.experiment_id, runName, userId, start, `${exp.artifact_location}/${runId}/artifacts`);
+      for (const [k, v] of Object.entries(tags)) this.stmt.setTag.run(runId, k, v);
+    })();
+    this.changedRuns(exp.experiment_id, [runId]);
+    this.changedExperiments([exp.experiment_id]);
+    return this.getRun(runId);
+  }
+
+  updateRun(
+    runId: string,
+    changes: { status?: RunStatus; endTime?: number | null; runName?: string; description?: string },
+  ): Run {
+    const row = this.runRow(runId);
+    if (changes.status !== undefined && !RUN_STATUSES.includes(changes.status))
+      throw invalid(
+        `Invalid run status '${String(changes.status)}'. Valid values are ${RUN_STATUSES.join(', ')}`,
+      );
+    this.db.transaction(() => {
+      if (changes.status !== undefined) {
+        let end = changes.endTime ?? row.end_time;
+        if (changes.status === 'RUNNING' || changes.status === 'SCHEDULED') end = changes.endTime ?? null;
+        else if (end === null || end === undefined) end = Date.now();
+        this.db
+          .prepare('UPDATE runs SET status = ?, end_time = ? WHERE run_uuid = ?')
+          .run(changes.status, end, runId);
+      } else if (changes.endTime !== undefined && changes.endTime !== null) {
+        this.db.prepare('UPDATE runs SET end_time = ? WHERE run_uuid = ?').run(changes.endTime, runId);
+      }
+      if (changes.runName !== undefined && changes.runName !== '') {
+        this.db.prepare('UPDATE runs SET name = ? WHERE run_uuid = ?').run(changes.runName, runId);
+        this.stmt.setTag.run(runId, TAG.runName, changes.runName);
+      }
+      if (changes.description !== undefined) {
+        if (changes.description === '')
+          this.db.prepare('DELETE FROM tags WHERE run_uuid = ? AND key = ?').run(runId, TAG.note);
+        else this.stmt.setTag.run(runId, TAG.note, changes.description);
+      }
+    })();
+    this.changedRuns(row.experiment_id, [runId]);
+    return this.getRun(runId);
+  }
+
+  setRunsLifecycle(runIds: string[], stage: 'active' | 'deleted'): void {
+    const touched = new Map<number, string[]>();
+    this.db.transaction(() => {
+      for (const id of runIds) {
+        const row = this.runRow(id);
+        if (stage === 'active') {
+          const exp = this.experimentRow(row.experiment_id);
+          if (exp.lifecycle_stage !== 'active')
+            throw invalid(`Cannot restore run ${id}: its experiment ${exp.experiment_id} is deleted.`);
+        }
+        this.db
+          .prepare('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_uuid = ?')
+          .run(stage, stage === 'deleted' ? Date.now() : null, id);
+        const list = touched.get(row.experiment_id) ?? [];
+        list.push(id);
+        touched.set(row.experiment_id, list);
+      }
+    })();
+    for (const [exp, ids] of touched) this.changedRuns(exp, ids);
+    this.changedExperiments([...touched.keys()]);
+  }
+
+  setTag(runId: string, key: string, value: string): void {
+    this.logBatch(runId, { tags: [{ key, value }] });
+  }
+
+  deleteTag(runId: string, key: string): void {
+    const row = this.activeRun(runId);
+    const r = this.db.prepare('DELETE FROM tags WHERE run_uuid = ? AND key = ?').run(runId, key);
+    if (r.changes === 0)
+      throw new LakebenchError('NOT_FOUND', `No tag with name: ${key} in run with id ${runId}`);
+    if (key === TAG.runName) this.db.prepare(`UPDATE runs SET name = '' WHERE run_uuid = ?`).run(runId);
+    this.changedRuns(row.experiment_id, [runId]);
+  }
+
+  /** Metrics, params and tags of one request, all stored or none (MLflow's limits and messages). */
+  logBatch(runId: string, batch: LogBatchInput): void {
+    const metrics = batch.metrics ?? [];
+    const params = batch.params ?? [];
+    const tags = batch.tags ?? [];
+    if (metrics.length > LIMITS.batchMetrics)
+      throw invalid(
+        `A batch logging request can contain at most ${LIMITS.batchMetrics} metrics. Got ${metrics.length} metrics. Please split up metrics across multiple requests and try again.`,
+      );
+    if (params.length > LIMITS.batchParams)
+      throw invalid(
+        `A batch logging request can contain at most ${LIMITS.batchParams} params. Got ${params.length} params. Please split up params across multiple requests and try again.`,
+      );
+    if (tags.length > LIMITS.batchTags)
+      throw invalid(
+        `A batch logging request can contain at most ${LIMITS.batchTags} tags. Got ${tags.length} tags. Please split up tags across multiple requests and try again.`,
+      );
+    const total = metrics.length + params.length + tags.length;
+    if (total > LIMITS.batchTotal)
+      throw invalid(
+        `A batch logging request can contain at most ${LIMITS.batchTotal} metrics, params, and tags in total. Got ${total}. Please split up the data across multiple requests and try again.`,
+      );
+    const now = Date.now();
+    const ms: MetricInput[] = metrics.map((m) => {
+      const o = (m ?? {}) as Record<string, unknown>;
+      const key = checkName('metric', o.key);
+      const timestamp = metricInteger('timestamp', key, o.timestamp, now);
+      return {
+        key,
+        value: metricValue(key, o.value, timestamp),
+        timestamp,
+        step: metricInteger('step', key, o.step, 0),
+      };
+    });
+    const ps = params.map((p) => {
+      const o = (p ?? {}) as Record<string, unknown>;
+      const key = checkName('param', o.key);
+      return { key, value: checkParamValue(key, typeof o.value === 'number' ? String(o.value) : o.value) };
+    });
+    const seen = new Map<string, string>();
+    for (const p of ps) {
+      const before = seen.get(p.key);
+      if (before !== undefined && before !== p.value)
+        throw invalid(
+          `Duplicate parameter keys have been submitted: ['${p.key}']. Please ensure the request contains only one param value per param key.`,
+        );
+      seen.set(p.key, p.value);
+    }
+    const ts = tags.map((t) => {
+      const o = (t ?? {}) as Record<string, unknown>;
+      const key = checkName('tag', o.key);
+      return { key, value: checkTagValue(key, o.value) };
+    });
+    const row = this.activeRun(runId);
+    this.db.transaction(() => {
+      for (const [key, value] of seen) {
+        const old = this.stmt.param.get(runId, key);
+        if (old) {
+          if (old.value !== value)
+            throw invalid(
+              `Changing param values is not allowed. Param with key='${key}' was already logged with value='${old.value}' for run ID='${runId}'. Attempted logging new value '${value}'.`,
+            );
+          continue;
+        }
+        this.stmt.insertParam.run(runId, key, value);
+      }
+      this.insertMetrics(runId, ms);
+      for (const t of ts) {
+        this.stmt.setTag.run(runId, t.key, t.value);
+        if (t.key === TAG.runName)
+          this.db.prepare('UPDATE runs SET name = ? WHERE run_uuid = ?').run(t.value, runId);
+      }
+    })();
+    this.changedRuns(row.experiment_id, [runId]);
+  }
+
+  /** Inserts metric points (inside the caller's transaction) and keeps the latest-value table current. */
+  private insertMetrics(runId: string, ms: MetricInput[]): void {
+    const latest = new Map<string, MetricInput>();
+    for (const m of ms) {
+      const nan = Number.isNaN(m.value);
+      this.stmt.insertMetric.run(runId, m.key, m.step, m.timestamp, nan ? null : m.value, nan ? 1 : 0);
+      const l = latest.get(m.key);
+      if (!l || m.step > l.step || (m.step === l.step && m.timestamp >= l.timestamp)) latest.set(m.key, m);
+    }
+    for (const m of latest.values()) {
+      const nan = Number.isNaN(m.value);
+      this.stmt.upsertLatest.run(runId, m.key, m.step, m.timestamp, nan ? null : m.value, nan ? 1 : 0);
+    }
+  }
+
+  logInputs(runId: string, datasets: unknown[]): void {
+    const row = this.activeRun(runId);
+    const parsed = datasets.map((d, i) => {
+      const o = (d ?? {}) as Record<string, unknown>;
+      const ds = (o.dataset ?? {}) as Record<string, unknown>;
+      for (const f of ['name', 'digest', 'source_type', 'source'])
+        if (typeof ds[f] !== 'string')
+          throw invalid(`Missing value for required parameter 'datasets[${i}].dataset.${f}'.`);
+      const tags: Record<string, string> = {};
+      for (const t of Array.isArray(o.tags) ? o.tags : []) {
+        const tt = (t ?? {}) as Record<string, unknown>;
+        if (typeof tt.key === 'string' && typeof tt.value === 'string') tags[tt.key] = tt.value;
+      }
+      return { ds, tags };
+    });
+    this.db.transaction(() => {
+      const put = this.db.prepare(
+        `INSERT INTO inputs (run_uuid, name, digest, source_type, source, schema, profile, context, tags_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_uuid, name, digest) DO UPDATE SET tags_json = excluded.tags_json, context = excluded.context`,
+      );
+      for (const { ds, tags } of parsed)
+        put.run(
+          runId,
+          ds.name,
+          ds.digest,
+          ds.source_type,
+          ds.source,
+          typeof ds.schema === 'string' ? ds.schema : null,
+          typeof ds.profile === 'string' ? ds.profile : null,
+          tags['mlflow.data.context'] ?? null,
+          JSON.stringify(tags),
+        );
+    })();
+    this.changedRuns(row.experiment_id, [runId]);
+  }
+
+  // ---- reading runs ------------------------------------------------------------------------------------------
+
+  getRun(runId: string): Run {
+    this.runRow(runId);
+    const runs = this.loadRuns([runId]);
+    return runs[0];
+  }
+
+  runExists(runId: string): boolean {
+    return this.stmt.run.get(runId) !== undefined;
+  }
+
+  runInfoRow(runId: string): { experimentId: string; artifactUri: string; lifecycleStage: string } {
+    const r = this.runRow(runId);
+    return {
+      experimentId: String(r.experiment_id),
+      artifactUri: r.artifact_uri,
+      lifecycleStage: r.lifecycle_stage,
+    };
+  }
+
+  /** Runs with everything logged, in the order of the ids given. */
+  loadRuns(ids: string[]): Run[] {
+    if (ids.length === 0) return [];
+    const json = JSON.stringify(ids);
+    const rows = this.db
+      .prepare<[string], RunRow>('SELECT * FROM runs WHERE run_uuid IN (SELECT value FROM json_each(?))')
+      .all(json);
+    const byId = new Map<string, Run>();
+    for (const r of rows)
+      byId.set(r.run_uuid, {
+        info: this.toInfo(r),
+        params: {},
+        metrics: {},
+        tags: {},
+        inputs: [],
+      });
+    for (const p of this.db
+      .prepare<[string], { run_uuid: string; key: string; value: string }>(
+        'SELECT run_uuid, key, value FROM params WHERE run_uuid IN (SELECT value FROM json_each(?))',
+      )
+      .all(json))
+      byId.get(p.run_uuid)!.params[p.key] = p.value;
+    for (const t of this.db
+      .prepare<[string], { run_uuid: string; key: string; value: string }>(
+        'SELECT run_uuid, key, value FROM tags WHERE run_uuid IN (SELECT value FROM json_each(?))',
+      )
+      .all(json))
+      byId.get(t.run_uuid)!.tags[t.key] = t.value;
+    for (const m of this.db
+      .prepare<
+        [string],
+        {
+          run_uuid: string;
+          key: string;
+          value: number | null;
+          is_nan: number;
+          step: number;
+          timestamp: number;
+        }
+      >(
+        'SELECT run_uuid, key, value, is_nan, step, timestamp FROM latest_metrics WHERE run_uuid IN (SELECT value FROM json_each(?))',
+      )
+      .all(json))
+      byId.get(m.run_uuid)!.metrics[m.key] = {
+        value: toMetricValue(m.is_nan ? NaN : (m.value as number)),
+        step: m.step,
+        timestamp: m.timestamp,
+      } satisfies LatestMetric;
+    for (const d of this.db
+      .prepare<
+        [string],
+        {
+          run_uuid: string;
+          name: string;
+          digest: string;
+          source_type: string;
+          source: string;
+          schema: string | null;
+          profile: string | null;
+          tags_json: string;
+        }
+      >('SELECT * FROM inputs WHERE run_uuid IN (SELECT value FROM json_each(?))')
+      .all(json))
+      byId.get(d.run_uuid)!.inputs.push({
+        name: d.name,
+        digest: d.digest,
+        sourceType: d.source_type,
+        source: d.source,
+        schema: d.schema,
+        profile: d.profile,
+        tags: JSON.parse(d.tags_json) as Record<string, string>,
+      } satisfies DatasetInput);
+    const out: Run[] = [];
+    for (const id of ids) {
+      const run = byId.get(id);
+      if (!run) continue;
+      const tags = run.tags;
+      run.info.parentRunId = tags[TAG.parentRunId] ?? null;
+      run.info.description = tags[TAG.note] ?? '';
+      const kind = tags[TAG.sourceKind];
+      run.info.source = {
+        kind:
+          kind === 'notebook' || kind === 'pipeline' || kind === 'script'
+            ? kind
+            : tags[TAG.sourceName]
+              ? 'script'
+              : 'unknown',
+        name: tags[TAG.sourceName] ?? null,
+        notebook: tags[TAG.sourceNotebook] ?? null,
+        cell: tags[TAG.sourceCell] ?? null,
+        pipeline: tags[TAG.sourcePipeline] ?? null,
+        task: tags[TAG.sourceTask] ?? null,
+        pipelineRun: tags[TAG.sourcePipelineRun] ?? null,
+        version: tags[TAG.sourceVersion] ?? tags[TAG.gitCommit] ?? null,
+      };
+      out.push(run);
+    }
+    return out;
+  }
+
+  private toInfo(r: RunRow): RunInfo {
+    return {
+      runId: r.run_uuid,
+      experimentId: String(r.experiment_id),
+      runName: r.name,
+      userId: r.user_id,
+      status: r.status as RunStatus,
+      startTime: r.start_time,
+      endTime: r.end_time,
+      artifactUri: r.artifact_uri,
+      lifecycleStage: r.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
+      parentRunId: null,
+      description: '',
+      source: {
+        kind: 'unknown',
+        name: null,
+        notebook: null,
+        cell: null,
+        pipeline: null,
+        task: null,
+        pipelineRun: null,
+        version: null,
+      },
+    };
+  }
+
+  /** Run ids matching a search, in order, with the total; the page is cut in SQL. */
+  searchRunIds(input: SearchRunsInput): { ids: string[]; total: number; nextPageToken: string | null } {
+    let expr: FilterExpr | null;
+    try {
+      expr = parseFilter(input.filter ?? '');
+    } catch (err) {
+      if (err instanceof LakebenchError) throw err;
+      throw invalid(String(err));
+    }
+    const orderBy = input.orderBy.map((o) => parseOrderBy(o));
+    const offset = decodeToken(input.pageToken);
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const expIds = input.experimentIds.map((id) => {
+      if (!/^\d{1,18}$/.test(id)) throw invalid(`Invalid experiment id '${id}'`);
+      return Number(id);
+    });
+    if (expIds.length > 0) {
+      where.push('r.experiment_id IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(expIds));
+    } else {
+      where.push(
+        `r.experiment_id IN (SELECT experiment_id FROM experiments WHERE lifecycle_stage = 'active')`,
+      );
+    }
+    if (input.runViewType === 'ACTIVE_ONLY') where.push(`r.lifecycle_stage = 'active'`);
+    else if (input.runViewType === 'DELETED_ONLY') where.push(`r.lifecycle_stage = 'deleted'`);
+    const now = Date.now();
+    if (expr) where.push(compileFilter(expr, params, now));
+    const { joins, joinParams, order } = compileOrderBy(orderBy, now);
+    const sql = `SELECT r.run_uuid AS id, count(*) OVER () AS total FROM runs r ${joins.join(' ')}
+                 WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ? OFFSET ?`;
+    const rows = this.db
+      .prepare<unknown[], { id: string; total: number }>(sql)
+      .all(...joinParams, ...params, input.maxResults, offset);
+    let total = rows[0]?.total ?? 0;
+    if (rows.length === 0 && offset > 0) {
+      total = (
+        this.db
+          .prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM runs r WHERE ${where.join(' AND ')}`)
+          .get(...params) as { n: number }
+      ).n;
+    }
+    const next = offset + rows.length < total ? encodeToken(offset + rows.length) : null;
+    return { ids: rows.map((r) => r.id), total, nextPageToken: next };
+  }
+
+  searchRuns(input: SearchRunsInput): { runs: Run[]; nextPageToken: string | null; totalCount: number } {
+    const { ids, total, nextPageToken } = this.searchRunIds(input);
+    return { runs: this.loadRuns(ids), nextPageToken, totalCount: total };
+  }
+
+  listRunKeys(experimentIds: string[]): RunKeys {
+    const scope = experimentIds.length
+      ? `run_uuid IN (SELECT run_uuid FROM runs WHERE experiment_id IN (SELECT value FROM json_each(?)) AND lifecycle_stage = 'active')`
+      : `run_uuid IN (SELECT run_uuid FROM runs WHERE lifecycle_stage = 'active')`;
+    const args = experimentIds.length ? [JSON.stringify(experimentIds.map(Number))] : [];
+    const keys = (table: string, col = 'key') =>
+      this.db
+        .prepare<unknown[], { k: string }>(
+          `SELECT DISTINCT ${col} AS k FROM ${table} WHERE ${scope} ORDER BY 1`,
+        )
+        .all(...args)
+        .map((r) => r.k);
+    return {
+      params: keys('params'),
+      metrics: keys('latest_metrics'),
+      tags: keys('tags'),
+      datasets: keys('inputs', 'name'),
+    };
+  }
+
+  // ---- metric histories ---------------------------------------------------------------------------------------
+
+  /** A metric's full history, MLflow's order (step, then timestamp), paged by offset. */
+  metricHistory(
+    runId: string,
+    key: string,
+    maxResults: number,
+    pageToken: string | null,
+  ): {
+    metrics: { key: string; value: number; timestamp: number; step: number }[];
+    nextPageToken: string | null;
+  } {
+    this.runRow(runId);
+    const offset = decodeToken(pageToken);
+    const rows = this.db
+      .prepare<
+        [string, string, number, number],
+        { value: number | null; is_nan: number; timestamp: number; step: number }
+      >(
+        `SELECT value, is_nan, timestamp, step FROM metrics WHERE run_uuid = ? AND key = ?
+         ORDER BY step, timestamp, rowid LIMIT ? OFFSET ?`,
+      )
+      .all(runId, key, maxResults + 1, offset);
+    const more = rows.length > maxResults;
+    if (more) rows.pop();
+    return {
+      metrics: rows.map((r) => ({
+        key,
+        value: r.is_nan ? NaN : (r.value as number),
+        timestamp: r.timestamp,
+        step: r.step,
+      })),
+      nextPageToken: more ? encodeToken(offset + rows.length) : null,
+    };
+  }
+
+  metricSeries(runId: string, key: string, maxPoints: number, xAxis: MetricXAxis): MetricSeries {
+    const run = this.runRow(runId);
+    const order = xAxis === 'step' ? 'step, timestamp, rowid' : 'timestamp, step, rowid';
+    const stmt = this.db
+      .prepare<[string, string], [number | null, number, number, number]>(
+        `SELECT value, is_nan, timestamp, step FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY ${order}`,
+      )
+      .raw(true);
+    const xs: number[] = [];
+    const ys: number[] = [];
+    const steps: number[] = [];
+    let min: { value: number; step: number } | null = null;
+    let max: { value: number; step: number } | null = null;
+    let last: LatestMetric | null = null;
+    for (const [value, isNan, ts, step] of stmt.iterate(runId, key)) {
+      const v = isNan ? NaN : (value as number);
+      xs.push(xAxis === 'step' ? step : xAxis === 'wall' ? ts : ts - run.start_time);
+      ys.push(v);
+      steps.push(step);
+      if (Number.isFinite(v)) {
+        if (!min || v < min.value) min = { value: v, step };
+        if (!max || v > max.value) max = { value: v, step };
+      }
+    }
+    const latest = this.db
+      .prepare<[string, string], { value: number | null; is_nan: number; step: number; timestamp: number }>(
+        'SELECT value, is_nan, step, timestamp FROM latest_metrics WHERE run_uuid = ? AND key = ?',
+      )
+      .get(runId, key);
+    if (latest)
+      last = {
+        value: toMetricValue(latest.is_nan ? NaN : (latest.value as number)),
+        step: latest.step,
+        timestamp: latest.timestamp,
+      };
+    const keep = downsampleMinMax({ x: xs, y: ys, step: steps }, maxPoints);
+    return {
+      runId,
+      key,
+      count: xs.length,
+      downsampled: keep.length < xs.length,
+      x: keep.map((i) => xs[i]),
+      y: keep.map((i) => toMetricValue(ys[i])),
+      steps: keep.map((i) => steps[i]),
+      min,
+      max,
+      last,
+    };
+  }
+
+  /** Per step across runs: mean, std, min, max (the group band), reduced to about maxPoints steps. */
+  groupHistory(runIds: string[], key: string, maxPoints: number) {
+    const rows = this.db
+      .prepare<
+        [string, string],
+        { step: number; n: number; mean: number; sq: number; lo: number; hi: number }
+      >(
+        `WITH last_per_step AS (
+           SELECT m.run_uuid, m.step, m.value FROM metrics m
+           WHERE m.run_uuid IN (SELECT value FROM json_each(?)) AND m.key = ? AND m.is_nan = 0
+             AND abs(m.value) < 1e308
+         )
+         SELECT step, count(*) AS n, avg(value) AS mean, avg(value * value) AS sq, min(value) AS lo, max(value) AS hi
+         FROM last_per_step GROUP BY step ORDER BY step`,
+      )
+      .all(JSON.stringify(runIds), key);
+    const every = Math.max(1, Math.ceil(rows.length / maxPoints));
+    const picked = rows.filter((_, i) => i % every === 0 || i === rows.length - 1);
+    return {
+      key,
+      steps: picked.map((r) => r.step),
+      mean: picked.map((r) => r.mean),
+      std: picked.map((r) =>
+        r.n > 1 ? Math.sqrt(Math.max(0, ((r.sq - r.mean * r.mean) * r.n) / (r.n - 1))) : 0,
+      ),
+      min: picked.map((r) => r.lo),
+      max: picked.map((r) => r.hi),
+      runs: picked.map((r) => r.n),
+    };
+  }
+
+  /** Latest finite values of a metric for the given runs. */
+  latestValues(runIds: string[], key: string): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const r of this.db
+      .prepare<[string, string], { run_uuid: string; value: number | null; is_nan: number }>(
+        'SELECT run_uuid, value, is_nan FROM latest_metrics WHERE run_uuid IN (SELECT value FROM json_each(?)) AND key = ?',
+      )
+      .all(JSON.stringify(runIds), key)) {
+      const v = r.is_nan ? NaN : (r.value as number);
+      if (Number.isFinite(v)) out.set(r.run_uuid, v);
+    }
+    return out;
+  }
+
+  paramValues(runIds: string[], key: string): Map<string, string> {
+    return new Map(
+      this.db
+        .prepare<[string, string], { run_uuid: string; value: string }>(
+          'SELECT run_uuid, value FROM params WHERE run_uuid IN (SELECT value FROM json_each(?)) AND key = ?',
+        )
+        .all(JSON.stringify(runIds), key)
+        .map((r) => [r.run_uuid, r.value]),
+    );
+  }
+
+  /** The number of stored points of a run's metric (tests and benchmarks). */
+  metricCount(runId: string, key?: string): number {
+    const r = key
+      ? this.db
+          .prepare<[string, string], { n: number }>(
+            'SELECT count(*) AS n FROM metrics WHERE run_uuid = ? AND key = ?',
+          )
+          .get(runId, key)
+      : this.db
+          .prepare<[string], { n: number }>('SELECT count(*) AS n FROM metrics WHERE run_uuid = ?')
+          .get(runId);
+    return r?.n ?? 0;
+  }
+}
