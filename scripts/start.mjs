@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
+import { buildForElectron } from './native-electron.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -87,8 +88,17 @@ args = args.filter((a) => a !== '--browser');
 ensureBuilt();
 
 const electron = forceBrowser ? { reason: '--browser was given' } : findElectron();
+let sqliteBinding = null;
 if (electron.binary) {
-  const env = { ...process.env };
+  try {
+    sqliteBinding = buildForElectron();
+  } catch (err) {
+    electron.reason = `better-sqlite3 could not be built for Electron (${err.message})`;
+    delete electron.binary;
+  }
+}
+if (electron.binary) {
+  const env = { ...process.env, LAKEBENCH_SQLITE_BINDING: sqliteBinding };
   // Set in some shells by other tools; it would make Electron run as plain Node.
   delete env.ELECTRON_RUN_AS_NODE;
   // `.` (not dist/electron/main.js) so Electron reads package.json: the app's name, version and its "main".
