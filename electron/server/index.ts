@@ -7,6 +7,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeMessage, encodeMessage, type WireMessage } from '../../shared/api/wire';
 import type { LakebenchCore } from '../core/app';
+import { contentTypeOf } from '../core/web-content';
 import { writeFileAtomic } from '../core/workspace';
 import { BlobStore, SPILL_BYTES } from './blobs';
 import { handleMlflowRequest } from './mlflow';
@@ -28,21 +29,6 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
 ].join('; ');
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.map': 'application/json; charset=utf-8',
-  '.wasm': 'application/wasm',
-};
 
 export interface ServerOptions {
   core: LakebenchCore;
@@ -185,7 +171,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const isPage = target.endsWith('.html');
     const headers: Record<string, string> = {
-      'content-type': CONTENT_TYPES[path.extname(target)] ?? 'application/octet-stream',
+      'content-type': contentTypeOf(target),
       'content-length': String(info.size),
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
