@@ -17,7 +17,6 @@ export const DEFAULT_CSP =
   "font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; " +
   "form-action 'none'; frame-ancestors 'none'";
 
-
 export function contentTypeFor(file: string): string {
   return contentTypeOf(file);
 }

@@ -29,7 +29,6 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
 ].join('; ');
 
-
 export interface ServerOptions {
   core: LakebenchCore;
   /** 0 picks a free port. */
