@@ -9,7 +9,9 @@ import { saveNotebook } from '../notebooks/actions';
 import { Explorer, promptNewNotebook } from '../notebooks/Explorer';
 import { NotebookEditor } from '../notebooks/NotebookEditor';
 import { useNotebooks } from '../notebooks/store';
+import { PipelinesMain } from '../pipelines/PipelinesMain';
 import { PipelinesPanel } from '../pipelines/PipelinesPanel';
+import { RunsMain } from '../runs/RunsMain';
 import { RunsPanel } from '../runs/RunsPanel';
 import { useApp, type Area } from '../state/app';
 import { ActivityBar, AREA_INFO } from './ActivityBar';
@@ -102,8 +104,25 @@ function Welcome() {
   );
 }
 
+/** Areas with a main view of their own; the others show the notebook tabs. */
+const MAIN_VIEWS: Partial<Record<Area, () => ReactNode>> = {
+  pipelines: () => <PipelinesMain />,
+  runs: () => <RunsMain />,
+};
+
 function MainArea() {
   const active = useNotebooks((s) => s.active);
+  const area = useApp((s) => s.area);
+  const view = MAIN_VIEWS[area];
+  if (view) {
+    return (
+      <main className="main-area">
+        <ErrorBoundary what={`The ${AREA_INFO[area].label} view`} key={area}>
+          {view()}
+        </ErrorBoundary>
+      </main>
+    );
+  }
   return (
     <main className="main-area">
       <Tabs />
