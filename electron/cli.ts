@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LakebenchError, formatLocation } from '../shared/errors';
 import { LakebenchCore } from './core/app';
+import { PIPELINE_HELP, backfill, exportAirflowCommand, runPipeline, validate } from './cli/pipelines';
 import { lakebenchHome, prepareSampleWorkspace } from './core/sample';
 import { startServer } from './server';
 
@@ -12,7 +13,7 @@ const HELP = `Lakebench — a local-first workbench for data and ML work.
 Usage:
   lakebench serve [--workspace DIR] [--port N]   serve the app on 127.0.0.1 (browser mode)
   lakebench version                              print the version
-
+${PIPELINE_HELP}
 Options of serve:
   --workspace DIR   the workspace folder (created if missing); default: the sample workspace in
                     $LAKEBENCH_HOME/sample (LAKEBENCH_HOME defaults to ~/Lakebench)
@@ -65,7 +66,11 @@ async function serve(argv: string[]): Promise<void> {
     ? path.resolve(values.workspace)
     : await prepareSampleWorkspace(lakebenchHome());
   if (!values.workspace) process.stdout.write(`Opening the sample workspace in ${workspacePath}\n`);
-  const core = await LakebenchCore.open({ workspacePath, version: version(root) });
+  const core = await LakebenchCore.open({
+    workspacePath,
+    version: version(root),
+    schedulePipelines: true,
+  });
   const server = await startServer({ core, port, rendererDir, token: values.token });
   process.stdout.write(`Lakebench is serving ${core.workspace.root}\nOpen ${server.url}\n`);
   let stopping = false;
@@ -86,6 +91,18 @@ export async function main(argv: string[]): Promise<void> {
     switch (command) {
       case 'serve':
         return await serve(rest);
+      case 'run-pipeline':
+        process.exitCode = await runPipeline(rest, version(packageRoot()));
+        return;
+      case 'backfill':
+        process.exitCode = await backfill(rest, version(packageRoot()));
+        return;
+      case 'validate':
+        process.exitCode = await validate(rest);
+        return;
+      case 'export-airflow':
+        process.exitCode = await exportAirflowCommand(rest);
+        return;
       case 'version':
       case '--version':
       case '-v':

@@ -10,6 +10,7 @@ import {
 } from '../../shared/api/client';
 import { LakebenchError } from '../../shared/errors';
 import { Notebooks } from './notebooks';
+import { Pipelines } from './pipelines';
 import { pipelineHandlers } from './pipelines/handlers';
 import { trackerHandlers } from './tracker/handlers';
 import { Tracker } from './tracker';
@@ -25,6 +26,8 @@ export interface CoreOptions {
   validateResults?: boolean;
   /** Rows of the sample's generated trips table (tests use fewer). */
   sampleRows?: number;
+  /** Run the pipeline scheduler (catchup on open, then schedules): the server and the desktop app do. */
+  schedulePipelines?: boolean;
 }
 
 interface OpenWorkspace {
@@ -32,6 +35,7 @@ interface OpenWorkspace {
   warehouse: Warehouse;
   notebooks: Notebooks;
   tracker: Tracker;
+  pipelines: Pipelines;
 }
 
 /**
@@ -68,6 +72,10 @@ export class LakebenchCore {
     return this.require().tracker;
   }
 
+  get pipelines(): Pipelines {
+    return this.require().pipelines;
+  }
+
   private require(): OpenWorkspace {
     if (!this.current) throw new LakebenchError('WORKSPACE_NOT_OPEN', 'no workspace is open');
     return this.current;
@@ -96,22 +104,31 @@ export class LakebenchCore {
       memoryLimit: ws.settings.warehouse.memory_limit,
     });
     let tracker: Tracker;
+    let pipelines: Pipelines;
     try {
       await ws.ensureLayout();
       if (ws.isSample) await ensureSampleData(warehouse, this.options.sampleRows);
       tracker = Tracker.open(ws.engineDir, this.bus);
+      try {
+        pipelines = Pipelines.open(ws, warehouse, this.bus);
+      } catch (err) {
+        tracker.close();
+        throw err;
+      }
     } catch (err) {
       await warehouse.close();
       throw err;
     }
     const previous = this.current;
-    this.current = { workspace: ws, warehouse, notebooks: new Notebooks(ws), tracker };
+    this.current = { workspace: ws, warehouse, notebooks: new Notebooks(ws), tracker, pipelines };
     if (previous) {
+      await previous.pipelines.close();
       previous.workspace.close();
       previous.tracker.close();
       await previous.warehouse.close();
     }
     ws.watch((paths) => this.bus.emit('workspace.onFilesChanged', { paths }));
+    if (this.options.schedulePipelines) void pipelines.startScheduler().catch(() => undefined);
     const info = ws.info();
     this.bus.emit('workspace.onOpened', info);
     // The sample's runs are made in the background so the first start stays fast.
@@ -123,6 +140,7 @@ export class LakebenchCore {
     const current = this.current;
     this.current = null;
     if (!current) return;
+    await current.pipelines.close();
     current.workspace.close();
     current.tracker.close();
     await current.warehouse.close();
