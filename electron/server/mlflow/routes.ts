@@ -1,0 +1,471 @@
+import type { Experiment, RunStatus, RunViewType } from '../../../shared/tracker/model';
+import { RUN_STATUSES } from '../../../shared/tracker/model';
+import { likeToRegExp } from '../../../shared/tracker/filter';
+import type { Tracker } from '../../core/tracker';
+import { checkVersion } from '../../core/tracker/registry';
+import { decodeToken } from '../../core/tracker/store';
+import type { Fields } from './protocol';
+import { MlflowError, missing } from './protocol';
+import { experimentJson, modelVersionJson, registeredModelJson, runInfoJson, runJson } from './shapes';
+
+type Handler = (f: Fields, tracker: Tracker) => unknown;
+
+const VIEW_TYPES: RunViewType[] = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'];
+
+function viewType(f: Fields, name: string): RunViewType {
+  const v = f.msg[name];
+  if (v === undefined || v === null) return 'ACTIVE_ONLY';
+  const byNumber: Record<number, RunViewType> = { 1: 'ACTIVE_ONLY', 2: 'DELETED_ONLY', 3: 'ALL' };
+  if (typeof v === 'number' && byNumber[v]) return byNumber[v];
+  if (typeof v === 'string' && (VIEW_TYPES as string[]).includes(v)) return v as RunViewType;
+  throw new MlflowError(
+    'INVALID_PARAMETER_VALUE',
+    `Invalid value ${JSON.stringify(v)} for parameter '${name}' supplied. Valid values are ${VIEW_TYPES.join(', ')}.`,
+  );
+}
+
+function maxResults(f: Fields, fallback: number, limit: number): number {
+  const n = f.int('max_results') ?? fallback;
+  if (n < 1 || n > limit)
+    throw new MlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `Invalid value for request parameter max_results. It must be at most ${limit}, but got value ${n}`,
+    );
+  return n;
+}
+
+function runStatus(v: string | undefined): RunStatus | undefined {
+  if (v === undefined) return undefined;
+  if (!(RUN_STATUSES as readonly string[]).includes(v))
+    throw new MlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `Invalid value "${v}" for parameter 'status' supplied. Valid values are ${RUN_STATUSES.join(', ')}.`,
+    );
+  return v as RunStatus;
+}
+
+/** Experiments' own filter: `name`, `tags.<key>`, creation_time and last_update_time, joined by AND. */
+function experimentMatcher(filter: string): (e: Experiment) => boolean {
+  const text = filter.trim();
+  if (!text) return () => true;
+  const tests: ((e: Experiment) => boolean)[] = [];
+  const clause =
+    /^\s*(?:(?:attributes?|attr)\.)?(name|creation_time|last_update_time|tags?\.(?:`[^`]+`|"[^"]+"|[\w./-]+))\s*(=|!=|<=|>=|<|>|LIKE|ILIKE)\s*('(?:[^']|'')*'|"(?:[^"]|"")*"|-?\d+)\s*/i;
+  let rest = text;
+  for (;;) {
+    const m = clause.exec(rest);
+    if (!m) throw new MlflowError('INVALID_PARAMETER_VALUE', `Invalid filter '${filter}' near '${rest}'`);
+    const [, field, rawOp, rawValue] = m;
+    const op = rawOp.toUpperCase();
+    const quoted = rawValue.startsWith("'") || rawValue.startsWith('"');
+    const value = quoted ? rawValue.slice(1, -1).replace(/''/g, "'") : Number(rawValue);
+    const get = (e: Experiment): string | number | undefined => {
+      if (field === 'name') return e.name;
+      if (field === 'creation_time') return e.creationTime;
+      if (field === 'last_update_time') return e.lastUpdateTime;
+      const key = field.replace(/^tags?\./i, '').replace(/^[`"]|[`"]$/g, '');
+      return e.tags[key];
+    };
+    tests.push((e) => {
+      const x = get(e);
+      if (x === undefined) return false;
+      switch (op) {
+        case '=':
+          return x === value;
+        case '!=':
+          return x !== value;
+        case 'LIKE':
+        case 'ILIKE':
+          return likeToRegExp(String(value), op === 'ILIKE').test(String(x));
+        case '<':
+          return x < value;
+        case '<=':
+          return x <= value;
+        case '>':
+          return x > value;
+        default:
+          return x >= value;
+      }
+    });
+    rest = rest.slice(m[0].length);
+    if (!rest) break;
+    const and = /^AND\s+/i.exec(rest);
+    if (!and)
+      throw new MlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `Invalid filter '${filter}': expected AND near '${rest}'`,
+      );
+    rest = rest.slice(and[0].length);
+  }
+  return (e) => tests.every((t) => t(e));
+}
+
+function nextToken(offset: number, shown: number, total: number): string | undefined {
+  return offset + shown < total
+    ? Buffer.from(JSON.stringify({ offset: offset + shown })).toString('base64')
+    : undefined;
+}
+
+function version(f: Fields): number {
+  const v = f.str('version', true);
+  try {
+    return checkVersion(v);
+  } catch {
+    throw new MlflowError('INVALID_PARAMETER_VALUE', `Parameter 'version' must be an integer, got '${v}'.`);
+  }
+}
+
+/** Every MLflow route this server answers, by method and path after `/2.0/mlflow/`. */
+export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'DELETE', Handler>>> = {
+  'experiments/create': {
+    POST: (f, t) => {
+      const name = f.str('name', true);
+      const e = t.store.createExperiment(name, f.keyValues('tags'), f.str('artifact_location') || undefined);
+      return { experiment_id: e.experimentId };
+    },
+  },
+  'experiments/get': {
+    GET: (f, t) => ({ experiment: experimentJson(t.store.getExperiment(f.str('experiment_id', true))) }),
+  },
+  'experiments/get-by-name': {
+    GET: (f, t) => ({
+      experiment: experimentJson(t.store.getExperimentByName(f.str('experiment_name', true))),
+    }),
+  },
+  'experiments/search': {
+    POST: (f, t) => searchExperiments(f, t),
+    GET: (f, t) => searchExperiments(f, t),
+  },
+  'experiments/update': {
+    POST: (f, t) => {
+      t.store.renameExperiment(f.str('experiment_id', true), f.str('new_name', true));
+      return {};
+    },
+  },
+  'experiments/delete': {
+    POST: (f, t) => {
+      t.store.setExperimentLifecycle(f.str('experiment_id', true), 'deleted');
+      return {};
+    },
+  },
+  'experiments/restore': {
+    POST: (f, t) => {
+      t.store.setExperimentLifecycle(f.str('experiment_id', true), 'active');
+      return {};
+    },
+  },
+  'experiments/set-experiment-tag': {
+    POST: (f, t) => {
+      t.store.setExperimentTag(f.str('experiment_id', true), f.str('key', true), f.str('value', true));
+      return {};
+    },
+  },
+
+  'runs/create': {
+    POST: (f, t) => {
+      const run = t.store.createRun({
+        experimentId: f.str('experiment_id') || '0',
+        userId: f.str('user_id'),
+        runName: f.str('run_name'),
+        startTime: f.int('start_time'),
+        tags: f.keyValues('tags'),
+      });
+      return { run: runJson(run) };
+    },
+  },
+  'runs/get': { GET: (f, t) => ({ run: runJson(t.store.getRun(f.runId())) }) },
+  'runs/update': {
+    POST: (f, t) => {
+      const run = t.store.updateRun(f.runId(), {
+        status: runStatus(f.str('status')),
+        endTime: f.int('end_time'),
+        runName: f.str('run_name'),
+      });
+      return { run_info: runInfoJson(run.info) };
+    },
+  },
+  'runs/delete': {
+    POST: (f, t) => {
+      t.store.setRunsLifecycle([f.runId()], 'deleted');
+      return {};
+    },
+  },
+  'runs/restore': {
+    POST: (f, t) => {
+      t.store.setRunsLifecycle([f.runId()], 'active');
+      return {};
+    },
+  },
+  'runs/log-metric': {
+    POST: (f, t) => {
+      const runId = f.runId();
+      const key = f.str('key', true);
+      if (!f.has('value')) throw missing('value');
+      if (!f.has('timestamp')) throw missing('timestamp');
+      t.store.logBatch(runId, {
+        metrics: [{ key, value: f.msg.value, timestamp: f.msg.timestamp, step: f.msg.step ?? 0 }],
+      });
+      return {};
+    },
+  },
+  'runs/log-parameter': {
+    POST: (f, t) => {
+      const runId = f.runId();
+      t.store.logBatch(runId, { params: [{ key: f.str('key', true), value: f.str('value', true) }] });
+      return {};
+    },
+  },
+  'runs/log-batch': {
+    POST: (f, t) => {
+      const runId = f.runId();
+      t.store.logBatch(runId, { metrics: f.list('metrics'), params: f.list('params'), tags: f.list('tags') });
+      return {};
+    },
+  },
+  'runs/log-inputs': {
+    POST: (f, t) => {
+      t.store.logInputs(f.runId(), f.list('datasets'));
+      return {};
+    },
+  },
+  'runs/set-tag': {
+    POST: (f, t) => {
+      t.store.setTag(f.runId(), f.str('key', true), f.str('value', true));
+      return {};
+    },
+  },
+  'runs/delete-tag': {
+    POST: (f, t) => {
+      t.store.deleteTag(f.runId(), f.str('key', true));
+      return {};
+    },
+  },
+  'runs/search': {
+    POST: (f, t) => searchRuns(f, t),
+  },
+  'metrics/get-history': {
+    GET: (f, t) => {
+      const runId = f.runId();
+      const key = f.str('metric_key', true);
+      const max = maxResults(f, 25_000, 25_000);
+      const page = t.store.metricHistory(runId, key, max, f.str('page_token') ?? null);
+      return {
+        metrics: page.metrics.length ? page.metrics : undefined,
+        next_page_token: page.nextPageToken ?? undefined,
+      };
+    },
+  },
+  'artifacts/list': {
+    GET: async (f, t) => {
+      const runId = f.runId();
+      const rel = f.str('path') ?? '';
+      const files = await t.artifacts.list(t.runArtifactDir(runId), rel);
+      return {
+        root_uri: t.store.runInfoRow(runId).artifactUri,
+        files: files.length
+          ? files.map((x) => ({ path: x.path, is_dir: x.isDir, file_size: x.fileSize ?? undefined }))
+          : undefined,
+      };
+    },
+  },
+
+  'registered-models/create': {
+    POST: (f, t) => ({
+      registered_model: registeredModelJson(
+        t.registry.createModel(f.str('name', true), f.keyValues('tags'), f.str('description') ?? ''),
+      ),
+    }),
+  },
+  'registered-models/get': {
+    GET: (f, t) => ({ registered_model: registeredModelJson(t.registry.getModel(f.str('name', true))) }),
+  },
+  'registered-models/rename': {
+    POST: (f, t) => ({
+      registered_model: registeredModelJson(
+        t.registry.renameModel(f.str('name', true), f.str('new_name', true)),
+      ),
+    }),
+  },
+  'registered-models/update': {
+    PATCH: (f, t) => ({
+      registered_model: registeredModelJson(
+        t.registry.updateModel(f.str('name', true), f.str('description') ?? ''),
+      ),
+    }),
+  },
+  'registered-models/delete': {
+    DELETE: (f, t) => {
+      t.registry.deleteModel(f.str('name', true));
+      return {};
+    },
+  },
+  'registered-models/search': {
+    GET: (f, t) => {
+      const r = t.registry.searchModels(
+        f.str('filter') ?? '',
+        maxResults(f, 100, 1000),
+        f.str('page_token') ?? null,
+      );
+      return {
+        registered_models: r.models.length ? r.models.map(registeredModelJson) : undefined,
+        next_page_token: r.nextPageToken ?? undefined,
+      };
+    },
+  },
+  'registered-models/get-latest-versions': {
+    POST: (f, t) => latestVersions(f, t),
+    GET: (f, t) => latestVersions(f, t),
+  },
+  'registered-models/set-tag': {
+    POST: (f, t) => {
+      t.registry.setModelTag(f.str('name', true), f.str('key', true), f.str('value', true));
+      return {};
+    },
+  },
+  'registered-models/delete-tag': {
+    DELETE: (f, t) => {
+      t.registry.deleteModelTag(f.str('name', true), f.str('key', true));
+      return {};
+    },
+  },
+  'registered-models/alias': {
+    POST: (f, t) => {
+      t.registry.setAlias(f.str('name', true), f.str('alias', true), version(f));
+      return {};
+    },
+    DELETE: (f, t) => {
+      t.registry.deleteAlias(f.str('name', true), f.str('alias', true));
+      return {};
+    },
+    GET: (f, t) => ({
+      model_version: modelVersionJson(t.registry.versionByAlias(f.str('name', true), f.str('alias', true))),
+    }),
+  },
+
+  'model-versions/create': {
+    POST: (f, t) => ({
+      model_version: modelVersionJson(
+        t.registry.createVersion({
+          name: f.str('name', true),
+          source: f.str('source', true),
+          runId: f.str('run_id') || null,
+          tags: f.keyValues('tags'),
+          description: f.str('description') ?? '',
+          runLink: f.str('run_link') ?? '',
+        }),
+      ),
+    }),
+  },
+  'model-versions/get': {
+    GET: (f, t) => ({
+      model_version: modelVersionJson(t.registry.getVersion(f.str('name', true), version(f))),
+    }),
+  },
+  'model-versions/update': {
+    PATCH: (f, t) => ({
+      model_version: modelVersionJson(
+        t.registry.updateVersion(f.str('name', true), version(f), f.str('description') ?? ''),
+      ),
+    }),
+  },
+  'model-versions/delete': {
+    DELETE: (f, t) => {
+      t.registry.deleteVersion(f.str('name', true), version(f));
+      return {};
+    },
+  },
+  'model-versions/transition-stage': {
+    POST: (f, t) => ({
+      model_version: modelVersionJson(
+        t.registry.transition(
+          f.str('name', true),
+          version(f),
+          f.str('stage', true),
+          f.bool('archive_existing_versions') ?? false,
+          f.str('comment') ?? '',
+        ),
+      ),
+    }),
+  },
+  'model-versions/search': {
+    GET: (f, t) => {
+      const r = t.registry.searchVersions(
+        f.str('filter') ?? '',
+        maxResults(f, 10_000, 200_000),
+        f.str('page_token') ?? null,
+      );
+      return {
+        model_versions: r.versions.length ? r.versions.map(modelVersionJson) : undefined,
+        next_page_token: r.nextPageToken ?? undefined,
+      };
+    },
+  },
+  'model-versions/get-download-uri': {
+    GET: (f, t) => ({ artifact_uri: t.registry.getVersion(f.str('name', true), version(f)).source }),
+  },
+  'model-versions/set-tag': {
+    POST: (f, t) => {
+      t.registry.setVersionTag(f.str('name', true), version(f), f.str('key', true), f.str('value', true));
+      return {};
+    },
+  },
+  'model-versions/delete-tag': {
+    DELETE: (f, t) => {
+      t.registry.deleteVersionTag(f.str('name', true), version(f), f.str('key', true));
+      return {};
+    },
+  },
+};
+
+function searchExperiments(f: Fields, t: Tracker) {
+  const max = maxResults(f, 1000, 50_000);
+  const offset = decodeToken(f.str('page_token'));
+  const match = experimentMatcher(f.str('filter') ?? '');
+  const all = t.store.listExperiments(viewType(f, 'view_type')).filter(match);
+  const order = f.strings('order_by');
+  if (order.length) {
+    const m =
+      /^(?:attributes?\.)?(name|experiment_id|creation_time|last_update_time)(?:\s+(ASC|DESC))?$/i.exec(
+        order[0].trim(),
+      );
+    if (!m) throw new MlflowError('INVALID_PARAMETER_VALUE', `Invalid order_by clause '${order[0]}'.`);
+    const key = m[1].toLowerCase();
+    const dir = (m[2] ?? 'ASC').toUpperCase() === 'ASC' ? 1 : -1;
+    const val = (e: Experiment) =>
+      key === 'name'
+        ? e.name
+        : key === 'experiment_id'
+          ? Number(e.experimentId)
+          : key === 'creation_time'
+            ? e.creationTime
+            : e.lastUpdateTime;
+    all.sort((a, b) => (val(a) < val(b) ? -dir : val(a) > val(b) ? dir : 0));
+  }
+  const page = all.slice(offset, offset + max);
+  return {
+    experiments: page.length ? page.map(experimentJson) : undefined,
+    next_page_token: nextToken(offset, page.length, all.length),
+  };
+}
+
+function searchRuns(f: Fields, t: Tracker) {
+  const r = t.store.searchRuns({
+    experimentIds: f.strings('experiment_ids'),
+    filter: f.str('filter') ?? '',
+    orderBy: f.strings('order_by'),
+    maxResults: maxResults(f, 1000, 50_000),
+    pageToken: f.str('page_token') ?? null,
+    runViewType: viewType(f, 'run_view_type'),
+  });
+  return {
+    runs: r.runs.length ? r.runs.map(runJson) : undefined,
+    next_page_token: r.nextPageToken ?? undefined,
+  };
+}
+
+function latestVersions(f: Fields, t: Tracker) {
+  const name = f.str('name', true);
+  t.registry.getModel(name);
+  const versions = t.registry.latestVersions(name, f.strings('stages'));
+  return { model_versions: versions.length ? versions.map(modelVersionJson) : undefined };
+}
