@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /**
  * Child processes of shell and Python tasks. Each runs in its own process group (detached), so a timeout or a
@@ -38,12 +39,18 @@ export function killProcessGroup(pid: number, signal: NodeJS.Signals = 'SIGKILL'
   }
 }
 
+/** Whether a process runs; a zombie (ended, not yet reaped by its parent) does not. */
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 
