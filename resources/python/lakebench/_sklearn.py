@@ -6,7 +6,9 @@ import pickle
 import threading
 
 _patched = {"done": False}
-_inside = threading.local()
+# Process-wide, not per thread: a forest fits its trees in joblib worker threads, and those fits belong to it.
+_inside = {"active": False}
+_inside_lock = threading.Lock()
 
 
 def _training_metrics(estimator, X, y, sample_weight=None):
@@ -44,9 +46,11 @@ def _wrap(cls, original):
     @functools.wraps(original)
     def fit(self, X, y=None, *args, **kwargs):
         # Only the outermost fit is a run: a Pipeline's steps or a forest's trees fit inside it.
-        if getattr(_inside, "active", False):
+        with _inside_lock:
+            nested = _inside["active"]
+            _inside["active"] = True
+        if nested:
             return original(self, X, y, *args, **kwargs)
-        _inside.active = True
         own_run = lb.active_run() is None
         run = lb.start_run(run_name=type(self).__name__) if own_run else lb.active_run()
         try:
@@ -73,7 +77,8 @@ def _wrap(cls, original):
                 lb.end_run("FAILED", run=run)
             raise
         finally:
-            _inside.active = False
+            with _inside_lock:
+                _inside["active"] = False
 
     fit._lakebench_autolog = True
     return fit
@@ -85,16 +90,15 @@ def autolog():
         return
     from sklearn.utils import all_estimators
 
-    for _name, cls in all_estimators():
-        original = cls.__dict__.get("fit")
-        if original is None or getattr(original, "_lakebench_autolog", False):
-            continue
-        setattr(cls, "fit", _wrap(cls, original))
-    # Pipeline and search wrappers are not in all_estimators() in every version.
     from sklearn import pipeline
 
-    for cls in (pipeline.Pipeline,):
-        original = cls.__dict__.get("fit")
-        if original is not None and not getattr(original, "_lakebench_autolog", False):
-            setattr(cls, "fit", _wrap(cls, original))
+    # Patch fit() where it is defined (often a shared base such as BaseForest), once per defining class.
+    for cls in [c for _name, c in all_estimators()] + [pipeline.Pipeline]:
+        owner = next((k for k in cls.__mro__ if "fit" in k.__dict__), None)
+        if owner is None:
+            continue
+        original = owner.__dict__["fit"]
+        if getattr(original, "_lakebench_autolog", False):
+            continue
+        setattr(owner, "fit", _wrap(owner, original))
     _patched["done"] = True
