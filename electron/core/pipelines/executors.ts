@@ -26,6 +26,8 @@ export interface TaskExecution {
   workspace: Workspace;
   warehouse: Warehouse;
   python: string;
+  /** Called with the process id of a shell or Python task, so a crash can be cleaned up after. */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface ExecutionResult {
@@ -201,6 +203,7 @@ async function executeProcess(
     cwd,
     env: { ...process.env, ...ex.env, ...env },
     signal: ex.signal,
+    onSpawn: ex.onSpawn,
     onLine: (line, stream) => {
       ex.log(stream === 'stderr' ? `[stderr] ${line}` : line);
       if (stream !== 'stdout') return;

@@ -787,6 +787,7 @@ export class PipelineEngine {
         workspace: this.options.workspace,
         warehouse: this.options.warehouse,
         python: this.options.python,
+        onSpawn: (pid) => this.store.updateTry(runId, taskId, tryNumber, { pid }),
       });
       if (abort.signal.aborted) throw abort.signal.reason;
       const endedAt = iso(Date.now());
