@@ -1,0 +1,406 @@
+import {
+  CompactSelection,
+  DataEditor,
+  GridCellKind,
+  type GridCell,
+  type GridColumn,
+  type GridSelection,
+  type Item,
+  type Rectangle,
+  type Theme,
+} from '@glideapps/glide-data-grid';
+import '@glideapps/glide-data-grid/dist/index.css';
+import { Columns3, GitCompare, RefreshCw, Trash2 } from 'lucide-react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { metricNumber, TAG, type Run } from '../../shared/tracker/model';
+import { client } from '../api';
+import { gridTheme } from '../notebooks/ResultGrid';
+import { reportError } from '../state/toasts';
+import { FilterBox } from './FilterBox';
+import { formatDuration, formatNumber, formatTime, keyRef, runDuration, STATUS_COLORS } from './format';
+import { loadedRuns, runAt, useRuns } from './store';
+import { runsTestIds } from './testids';
+
+export const RUNS_ROW_HEIGHT = 26;
+export const RUNS_HEADER_HEIGHT = 30;
+export const RUNS_MARKER_WIDTH = 34;
+
+interface ColumnDef {
+  id: string;
+  title: string;
+  width: number;
+  /** The order-by key a header click sorts on. */
+  sortKey: string;
+  text(run: Run, now: number): string;
+  numeric?: boolean;
+  color?(run: Run): string | undefined;
+}
+
+const BASE_COLUMNS: ColumnDef[] = [
+  {
+    id: 'status',
+    title: 'Status',
+    width: 92,
+    sortKey: 'attributes.status',
+    text: (r) => r.info.status,
+    color: (r) => STATUS_COLORS[r.info.status],
+  },
+  { id: 'name', title: 'Run', width: 190, sortKey: 'attributes.run_name', text: (r) => r.info.runName },
+  {
+    id: 'start',
+    title: 'Started',
+    width: 150,
+    sortKey: 'attributes.start_time',
+    text: (r) => formatTime(r.info.startTime),
+  },
+  {
+    id: 'duration',
+    title: 'Duration',
+    width: 84,
+    sortKey: 'attributes.duration',
+    numeric: true,
+    text: (r, now) => formatDuration(runDuration(r.info.startTime, r.info.endTime, r.info.status, now)),
+  },
+  { id: 'user', title: 'User', width: 90, sortKey: 'attributes.user_id', text: (r) => r.info.userId },
+  {
+    id: 'source',
+    title: 'Source',
+    width: 170,
+    sortKey: keyRef('tags', TAG.sourceName),
+    text: (r) =>
+      r.info.source.notebook ??
+      (r.info.source.pipeline
+        ? `${r.info.source.pipeline}/${r.info.source.task ?? ''}`
+        : (r.info.source.name ?? '')),
+  },
+];
+
+function extraColumn(id: string): ColumnDef | null {
+  const m = /^(metrics|params|tags)\.(.+)$/.exec(id);
+  if (!m) return null;
+  const [, entity, key] = m;
+  const width = Math.min(180, Math.max(80, key.length * 7.4 + 24));
+  if (entity === 'metrics')
+    return {
+      id,
+      title: key,
+      width,
+      numeric: true,
+      sortKey: keyRef('metrics', key),
+      text: (r) => (r.metrics[key] ? formatNumber(metricNumber(r.metrics[key].value)) : ''),
+    };
+  return {
+    id,
+    title: key,
+    width,
+    sortKey: keyRef(entity as 'params' | 'tags', key),
+    text: (r) => (entity === 'params' ? r.params[key] : r.tags[key]) ?? '',
+  };
+}
+
+const sortMark = (orderBy: string[], key: string) => {
+  const first = orderBy[0];
+  if (!first) return key === 'attributes.start_time' ? ' ↓' : '';
+  if (first === key || first === `${key} ASC`) return ' ↑';
+  if (first === `${key} DESC`) return ' ↓';
+  return '';
+};
+
+const headerGroup = (id: string) =>
+  id.startsWith('metrics.')
+    ? 'Metrics'
+    : id.startsWith('params.')
+      ? 'Params'
+      : id.startsWith('tags.')
+        ? 'Tags'
+        : 'Run';
+
+function ColumnChooser({ onClose }: { onClose(): void }) {
+  const keys = useRuns((s) => s.keys);
+  const columns = useRuns((s) => s.columns);
+  const [q, setQ] = useState('');
+  const chosen = new Set(columns);
+  const toggle = (id: string) =>
+    useRuns.getState().setColumns(chosen.has(id) ? columns.filter((c) => c !== id) : [...columns, id]);
+  const group = (title: string, entity: string, list: string[]) => {
+    const shown = list.filter((k) => k.toLowerCase().includes(q.toLowerCase()));
+    if (!shown.length) return null;
+    return (
+      <div className="runs-chooser-group">
+        <div className="runs-chooser-title">
+          {title} <span className="muted">({list.length})</span>
+        </div>
+        {shown.slice(0, 300).map((k) => {
+          const id = `${entity}.${k}`;
+          return (
+            <label key={id} className="runs-chooser-item">
+              <input type="checkbox" checked={chosen.has(id)} onChange={() => toggle(id)} />
+              <span>{k}</span>
+            </label>
+          );
+        })}
+      </div>
+    );
+  };
+  return (
+    <div className="runs-popover" onMouseLeave={onClose}>
+      <input
+        className="input"
+        autoFocus
+        placeholder="Find a param, metric or tag"
+        value={q}
+        onChange={(e) => setQ(e.target.value)}
+        onKeyDown={(e) => e.key === 'Escape' && onClose()}
+      />
+      <div className="runs-chooser-lists">
+        {group('Metrics', 'metrics', keys.metrics)}
+        {group('Params', 'params', keys.params)}
+        {group(
+          'Tags',
+          'tags',
+          keys.tags.filter((t) => !t.startsWith('mlflow.')),
+        )}
+        {keys.metrics.length + keys.params.length + keys.tags.length === 0 && (
+          <div className="muted">Nothing logged yet in these experiments.</div>
+        )}
+      </div>
+      <div className="runs-chooser-buttons">
+        <button className="btn btn-small" onClick={() => useRuns.getState().setColumns([])}>
+          Only run columns
+        </button>
+        <button className="btn btn-small" onClick={onClose}>
+          Done
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** The runs of the selected experiments: a virtualized grid over the store's paged, sorted, filtered search. */
+export function RunsTable() {
+  const version = useRuns((s) => s.version);
+  const total = useRuns((s) => s.total);
+  const loaded = useRuns((s) => s.loaded);
+  const loading = useRuns((s) => s.loading);
+  const searchError = useRuns((s) => s.searchError);
+  const columns = useRuns((s) => s.columns);
+  const orderBy = useRuns((s) => s.orderBy);
+  const selected = useRuns((s) => s.selected);
+  const [chooser, setChooser] = useState(false);
+  const [current, setCurrent] = useState<GridSelection['current']>(undefined);
+  const now = useMemo(() => Date.now(), [version]);
+
+  useEffect(() => {
+    const s = useRuns.getState();
+    if (s.version === 0) {
+      void s.search();
+      void s.loadKeys();
+    }
+  }, []);
+
+  const defs = useMemo(
+    () => [...BASE_COLUMNS, ...columns.map(extraColumn).filter((c): c is ColumnDef => c !== null)],
+    [columns],
+  );
+  const gridColumns = useMemo<GridColumn[]>(
+    () =>
+      defs.map((d) => ({
+        id: d.id,
+        title: d.title + sortMark(orderBy, d.sortKey),
+        width: d.width,
+        group: headerGroup(d.id),
+      })),
+    [defs, orderBy],
+  );
+
+  const getCellContent = useCallback(
+    ([col, row]: Item): GridCell => {
+      const run = runAt(row);
+      const def = defs[col];
+      if (!run || !def) return { kind: GridCellKind.Loading, allowOverlay: false };
+      const text = def.text(run, now);
+      const color = def.color?.(run);
+      return {
+        kind: GridCellKind.Text,
+        data: text,
+        displayData: text,
+        allowOverlay: false,
+        readonly: true,
+        contentAlign: def.numeric ? 'right' : 'left',
+        themeOverride: color
+          ? ({ textDark: color } as Partial<Theme>)
+          : def.id === 'name'
+            ? { textDark: '#61afef' }
+            : undefined,
+      };
+    },
+    // version: the rows changed under the same columns.
+    [defs, now, version],
+  );
+
+  // Selection is kept as run ids (rows move as runs are logged); the grid gets the rows of loaded ones.
+  const rowsSelection = useMemo(() => {
+    let sel = CompactSelection.empty();
+    if (!selected.length) return sel;
+    const want = new Set(selected);
+    loadedRuns().forEach((r, i) => {
+      if (want.has(r.info.runId)) sel = sel.add(i);
+    });
+    return sel;
+  }, [selected, version]);
+
+  const gridSelection = useMemo<GridSelection>(
+    () => ({ rows: rowsSelection, columns: CompactSelection.empty(), current }),
+    [rowsSelection, current],
+  );
+
+  const onSelection = useCallback((next: GridSelection) => {
+    setCurrent(next.current);
+    const rows = loadedRuns();
+    const nowSelected = new Set<string>();
+    for (const i of next.rows) if (rows[i]) nowSelected.add(rows[i].info.runId);
+    const loadedIds = new Set(rows.map((r) => r.info.runId));
+    const prev = useRuns.getState().selected;
+    // Keep ids that are not loaded (filtered out or on later pages); keep the selection order.
+    const kept = prev.filter((id) => !loadedIds.has(id) || nowSelected.has(id));
+    const added = [...nowSelected].filter((id) => !prev.includes(id));
+    useRuns.getState().setSelected([...kept, ...added]);
+  }, []);
+
+  const onHeaderClicked = useCallback(
+    (col: number) => {
+      const def = defs[col];
+      if (!def) return;
+      const first = useRuns.getState().orderBy[0] ?? 'attributes.start_time DESC';
+      const next = first === `${def.sortKey} DESC` ? `${def.sortKey} ASC` : `${def.sortKey} DESC`;
+      useRuns.getState().setOrderBy([next]);
+    },
+    [defs],
+  );
+
+  const onVisible = useCallback(
+    (range: Rectangle) => {
+      if (range.y + range.height >= loaded - 50) void useRuns.getState().loadMore();
+    },
+    [loaded],
+  );
+
+  const openRow = useCallback((row: number) => {
+    const run = runAt(row);
+    if (run) useRuns.getState().setView({ kind: 'run', runId: run.info.runId });
+  }, []);
+
+  const deleteSelected = async () => {
+    const ids = useRuns.getState().selected;
+    try {
+      await client.call('tracker.deleteRun', { runIds: ids });
+      useRuns.getState().setSelected([]);
+      void useRuns.getState().search();
+    } catch (err) {
+      reportError(`Could not delete ${ids.length} runs`, err);
+    }
+  };
+
+  const visible = loadedRuns().slice(0, 500);
+  const wrap = useRef<HTMLDivElement>(null);
+
+  return (
+    <div className="runs-table-view">
+      <div className="runs-toolbar">
+        <FilterBox />
+        <div className="runs-toolbar-buttons">
+          <span className="runs-count muted" data-testid={runsTestIds.count}>
+            {loading && loaded === 0 ? 'Loading…' : `${total.toLocaleString()} runs`}
+            {selected.length > 0 && ` · ${selected.length} selected`}
+          </span>
+          <button
+            className="btn btn-small btn-primary"
+            data-testid={runsTestIds.compare}
+            disabled={selected.length < 2}
+            title={
+              selected.length < 2
+                ? 'Select 2 or more runs with their checkboxes'
+                : 'Compare the selected runs'
+            }
+            onClick={() => useRuns.getState().setView({ kind: 'compare', runIds: selected })}
+          >
+            <GitCompare size={13} /> Compare{selected.length >= 2 ? ` ${selected.length}` : ''}
+          </button>
+          {selected.length > 0 && (
+            <>
+              <button className="btn btn-small" onClick={() => useRuns.getState().setSelected([])}>
+                Clear selection
+              </button>
+              <button
+                className="btn btn-small btn-danger"
+                title="Delete the selected runs (restorable)"
+                onClick={() => void deleteSelected()}
+              >
+                <Trash2 size={13} />
+              </button>
+            </>
+          )}
+          <div className="runs-popover-anchor">
+            <button
+              className="btn btn-small"
+              data-testid={runsTestIds.columns}
+              onClick={() => setChooser((c) => !c)}
+              title="Choose the params, metrics and tags shown as columns"
+            >
+              <Columns3 size={13} /> Columns
+            </button>
+            {chooser && <ColumnChooser onClose={() => setChooser(false)} />}
+          </div>
+          <button className="icon-btn" title="Refresh" onClick={() => void useRuns.getState().search()}>
+            <RefreshCw size={14} />
+          </button>
+        </div>
+      </div>
+      {searchError ? (
+        <div className="runs-search-error" role="alert">
+          {searchError}
+        </div>
+      ) : total === 0 && !loading ? (
+        <div className="runs-empty muted">
+          No runs match. Log runs with the <code>mlflow</code> client (<code>MLFLOW_TRACKING_URI</code> is set
+          for notebooks and pipeline tasks) or <code>import lakebench as lb</code>.
+        </div>
+      ) : (
+        <div className="runs-grid" ref={wrap} data-testid={runsTestIds.grid}>
+          <DataEditor
+            columns={gridColumns}
+            rows={Math.max(loaded, Math.min(total, loaded + (loading ? 20 : 0)))}
+            getCellContent={getCellContent}
+            theme={gridTheme}
+            rowHeight={RUNS_ROW_HEIGHT}
+            headerHeight={RUNS_HEADER_HEIGHT}
+            groupHeaderHeight={22}
+            rowMarkers={{ kind: 'checkbox-visible', checkboxStyle: 'square', width: RUNS_MARKER_WIDTH }}
+            rowSelectionMode="multi"
+            gridSelection={gridSelection}
+            onGridSelectionChange={onSelection}
+            onHeaderClicked={onHeaderClicked}
+            onVisibleRegionChanged={onVisible}
+            onCellActivated={([, row]) => openRow(row)}
+            onCellClicked={([col, row]) => {
+              if (defs[col]?.id === 'name') openRow(row);
+            }}
+            rangeSelect="cell"
+            columnSelect="none"
+            smoothScrollY
+            width="100%"
+            height="100%"
+            getCellsForSelection={true}
+          />
+        </div>
+      )}
+      <ol className="sr-only" data-testid={runsTestIds.visibleRows} aria-label="Loaded runs">
+        {visible.map((r, i) => (
+          <li key={r.info.runId} data-run-id={r.info.runId} data-row={i}>
+            {r.info.runName}
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}

@@ -1,0 +1,264 @@
+import { create } from 'zustand';
+import type { Experiment, Run, RunKeys } from '../../shared/tracker/model';
+import { client } from '../api';
+import { reportError } from '../state/toasts';
+
+/**
+ * The Runs area's state. Runs themselves live in `runRows` outside React state: the grid reads them by index
+ * as it draws, and only `version` changes when they do, so thousands of runs never become thousands of
+ * React props. Filtering, sorting and paging are the store's (`tracker.searchRuns`).
+ */
+
+export type RunsView =
+  | { kind: 'table' }
+  | { kind: 'run'; runId: string }
+  | { kind: 'compare'; runIds: string[] }
+  | { kind: 'models'; name: string | null };
+
+export const PAGE_SIZE = 500;
+const EMPTY_KEYS: RunKeys = { params: [], metrics: [], tags: [], datasets: [] };
+
+/** The loaded rows of the runs table, in the store's order. */
+let runRows: Run[] = [];
+let nextPageToken: string | null = null;
+/** Bumped by each new search so answers to stale ones are dropped. */
+let generation = 0;
+
+export function runAt(index: number): Run | undefined {
+  return runRows[index];
+}
+
+export function loadedRuns(): readonly Run[] {
+  return runRows;
+}
+
+interface RunsState {
+  experiments: Experiment[];
+  experimentsLoaded: boolean;
+  showDeleted: boolean;
+  /** Experiments whose runs are listed; empty means every active experiment. */
+  experimentIds: string[];
+  view: RunsView;
+  /** The applied filter (the box may hold an unfinished one). */
+  filter: string;
+  orderBy: string[];
+  /** Extra columns: `metrics.<key>`, `params.<key>`, `tags.<key>`. */
+  columns: string[];
+  columnsChosen: boolean;
+  keys: RunKeys;
+  total: number;
+  loaded: number;
+  version: number;
+  loading: boolean;
+  /** Why the last search failed (e.g. the store refused the filter), shown in place of the runs. */
+  searchError: string | null;
+  /** Selected run ids, in the order they were selected (the compare view's order and colors). */
+  selected: string[];
+
+  loadExperiments(): Promise<void>;
+  setShowDeleted(show: boolean): void;
+  selectExperiment(id: string | null, additive: boolean): void;
+  setView(view: RunsView): void;
+  setFilter(filter: string): void;
+  setOrderBy(orderBy: string[]): void;
+  setColumns(columns: string[]): void;
+  setSelected(ids: string[]): void;
+  search(): Promise<void>;
+  loadMore(): Promise<void>;
+  /** Re-reads what is loaded (after live changes), keeping the scroll position's rows. */
+  refresh(): Promise<void>;
+  loadKeys(): Promise<void>;
+}
+
+export const useRuns = create<RunsState>((set, get) => ({
+  experiments: [],
+  experimentsLoaded: false,
+  showDeleted: false,
+  experimentIds: [],
+  view: { kind: 'table' },
+  filter: '',
+  orderBy: [],
+  columns: [],
+  columnsChosen: false,
+  keys: EMPTY_KEYS,
+  total: 0,
+  loaded: 0,
+  version: 0,
+  loading: false,
+  searchError: null,
+  selected: [],
+
+  async loadExperiments() {
+    try {
+      const experiments = await client.call('tracker.listExperiments', { includeDeleted: get().showDeleted });
+      const known = new Set(
+        experiments.filter((e) => e.lifecycleStage === 'active').map((e) => e.experimentId),
+      );
+      const kept = get().experimentIds.filter((id) => known.has(id));
+      const changed = kept.length !== get().experimentIds.length;
+      set({ experiments, experimentsLoaded: true, experimentIds: kept });
+      if (changed) void get().search();
+    } catch (err) {
+      set({ experimentsLoaded: true });
+      reportError('Could not list the experiments', err);
+    }
+  },
+  setShowDeleted(show) {
+    set({ showDeleted: show });
+    void get().loadExperiments();
+  },
+  selectExperiment(id, additive) {
+    let ids: string[];
+    if (id === null) ids = [];
+    else if (additive) {
+      const cur = get().experimentIds;
+      ids = cur.includes(id) ? cur.filter((x) => x !== id) : [...cur, id];
+    } else ids = [id];
+    set({ experimentIds: ids, view: { kind: 'table' } });
+    void get().loadKeys();
+    void get().search();
+  },
+  setView: (view) => set({ view }),
+  setFilter(filter) {
+    if (filter === get().filter) return;
+    set({ filter });
+    void get().search();
+  },
+  setOrderBy(orderBy) {
+    set({ orderBy });
+    void get().search();
+  },
+  setColumns: (columns) => set({ columns, columnsChosen: true }),
+  setSelected: (selected) => set({ selected }),
+
+  async search() {
+    const gen = ++generation;
+    const { experimentIds, filter, orderBy } = get();
+    set({ loading: true });
+    try {
+      const page = await client.call('tracker.searchRuns', {
+        experimentIds,
+        filter,
+        orderBy,
+        maxResults: PAGE_SIZE,
+        pageToken: null,
+      });
+      if (gen !== generation) return;
+      runRows = page.runs;
+      nextPageToken = page.nextPageToken;
+      set((s) => ({
+        total: page.totalCount,
+        loaded: runRows.length,
+        version: s.version + 1,
+        loading: false,
+        searchError: null,
+      }));
+    } catch (err) {
+      if (gen !== generation) return;
+      runRows = [];
+      nextPageToken = null;
+      set((s) => ({
+        total: 0,
+        loaded: 0,
+        version: s.version + 1,
+        loading: false,
+        searchError: err instanceof Error ? err.message : String(err),
+      }));
+    }
+  },
+  async loadMore() {
+    if (!nextPageToken || get().loading) return;
+    const gen = generation;
+    const { experimentIds, filter, orderBy } = get();
+    set({ loading: true });
+    try {
+      const page = await client.call('tracker.searchRuns', {
+        experimentIds,
+        filter,
+        orderBy,
+        maxResults: PAGE_SIZE,
+        pageToken: nextPageToken,
+      });
+      if (gen !== generation) return;
+      runRows = runRows.concat(page.runs);
+      nextPageToken = page.nextPageToken;
+      set((s) => ({
+        total: page.totalCount,
+        loaded: runRows.length,
+        version: s.version + 1,
+        loading: false,
+      }));
+    } catch (err) {
+      if (gen !== generation) return;
+      set({ loading: false });
+      reportError('Could not load more runs', err);
+    }
+  },
+  async refresh() {
+    const gen = ++generation;
+    const { experimentIds, filter, orderBy } = get();
+    try {
+      const page = await client.call('tracker.searchRuns', {
+        experimentIds,
+        filter,
+        orderBy,
+        maxResults: Math.min(50_000, Math.max(PAGE_SIZE, runRows.length)),
+        pageToken: null,
+      });
+      if (gen !== generation) return;
+      runRows = page.runs;
+      nextPageToken = page.nextPageToken;
+      set((s) => ({
+        total: page.totalCount,
+        loaded: runRows.length,
+        version: s.version + 1,
+        searchError: null,
+      }));
+    } catch {
+      // A refresh that fails leaves the rows shown; the next change or search tries again.
+    }
+  },
+  async loadKeys() {
+    try {
+      const keys = await client.call('tracker.listRunKeys', { experimentIds: get().experimentIds });
+      const s = get();
+      // Until the user picks columns, show a few metrics and params of what is logged.
+      const columns = s.columnsChosen
+        ? s.columns
+        : [
+            ...keys.metrics.slice(0, 4).map((k) => `metrics.${k}`),
+            ...keys.params.slice(0, 4).map((k) => `params.${k}`),
+          ];
+      set({ keys, columns });
+    } catch (err) {
+      reportError('Could not list the logged keys', err);
+    }
+  },
+}));
+
+let eventsInstalled = false;
+let refreshTimer: ReturnType<typeof setTimeout> | null = null;
+let experimentsTimer: ReturnType<typeof setTimeout> | null = null;
+
+/** Listens to the tracker's events once: the table and the sidebar follow runs being logged. */
+export function installRunsEvents(): void {
+  if (eventsInstalled) return;
+  eventsInstalled = true;
+  client.on('tracker.onRunsChanged', ({ experimentId }) => {
+    const ids = useRuns.getState().experimentIds;
+    if (ids.length && !ids.includes(experimentId)) return;
+    if (refreshTimer) return;
+    refreshTimer = setTimeout(() => {
+      refreshTimer = null;
+      void useRuns.getState().refresh();
+      void useRuns.getState().loadKeys();
+    }, 300);
+  });
+  client.on('tracker.onExperimentsChanged', () => {
+    if (experimentsTimer) return;
+    experimentsTimer = setTimeout(() => {
+      experimentsTimer = null;
+      void useRuns.getState().loadExperiments();
+    }, 200);
+  });
+}
