@@ -1,0 +1,12 @@
+import type { NodeProps } from '@xyflow/react';
+import { NotebookText } from 'lucide-react';
+import { memo } from 'react';
+import type { NotebookTaskNode } from '../graph-model';
+import { TaskNodeBody } from './TaskNodeBody';
+
+/** A notebook task on the canvas. */
+export const NotebookNode = memo(function NotebookNode({ data, selected }: NodeProps<NotebookTaskNode>) {
+  return (
+    <TaskNodeBody task={data.task} type="notebook" icon={<NotebookText size={13} />} selected={selected} />
+  );
+});

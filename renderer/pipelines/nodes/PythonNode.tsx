@@ -1,0 +1,10 @@
+import type { NodeProps } from '@xyflow/react';
+import { FileCode } from 'lucide-react';
+import { memo } from 'react';
+import type { PythonTaskNode } from '../graph-model';
+import { TaskNodeBody } from './TaskNodeBody';
+
+/** A python task on the canvas. */
+export const PythonNode = memo(function PythonNode({ data, selected }: NodeProps<PythonTaskNode>) {
+  return <TaskNodeBody task={data.task} type="python" icon={<FileCode size={13} />} selected={selected} />;
+});

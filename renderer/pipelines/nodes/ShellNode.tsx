@@ -1,0 +1,12 @@
+import type { NodeProps } from '@xyflow/react';
+import { SquareTerminal } from 'lucide-react';
+import { memo } from 'react';
+import type { ShellTaskNode } from '../graph-model';
+import { TaskNodeBody } from './TaskNodeBody';
+
+/** A shell task on the canvas. */
+export const ShellNode = memo(function ShellNode({ data, selected }: NodeProps<ShellTaskNode>) {
+  return (
+    <TaskNodeBody task={data.task} type="shell" icon={<SquareTerminal size={13} />} selected={selected} />
+  );
+});

@@ -1,0 +1,126 @@
+/**
+ * Stable selectors of the Pipelines area for end-to-end tests (`[data-testid="..."]`). Change them only together
+ * with test/e2e/pipelines*.ts.
+ *
+ * Side panel
+ *   pipelines-panel             the side panel
+ *   new-pipeline                "New pipeline" button (asks for the id in the app's prompt: notebook dialog ids)
+ *   pipeline-item-<id>          a pipeline in the list (click to open); inside it:
+ *   pipeline-state-<id>           the last run's state dot (title = state)
+ *   pipeline-problems-<id>        the problem count, when there are problems
+ *   pipeline-delete-<id>        its delete button (then dialog-ok in the confirmation)
+ *
+ * Main view
+ *   pipeline-view               the open pipeline's main view
+ *   pipeline-tab-<tab>          tabs: graph | yaml | grid | gantt | runs
+ *   pipeline-save-state         "Saved", "Saving…", "Unsaved changes", "Changed on disk"
+ *   pipeline-conflict           the changed-on-disk prompt (buttons pipeline-conflict-reload, -overwrite)
+ *   pipeline-run                Run button (opens the params dialog when the pipeline has params)
+ *   pipeline-run-confirm        "Run" in the params dialog; param inputs are run-param-<name>
+ *   pipeline-backfill           Backfill button; the dialog: backfill-from, backfill-to, backfill-plan,
+ *                               backfill-plan-row (one per planned run), backfill-task-<id> checkboxes,
+ *                               backfill-start
+ *
+ * Graph (editor canvas)
+ *   palette-<type>              a task type to drag onto the canvas; type = sql | notebook | python | shell
+ *   pipeline-canvas             the React Flow canvas (drop target)
+ *   pipeline-node-<task>        a task node; attribute data-state = the coloured run's state, data-problem
+ *                               = "true" when the task has problems
+ *   node-problem-<task>         the node's first problem message
+ *   node-state-<task>           the node's run state text
+ *   handle-in-<task>            the node's input handle (its dependencies come in here)
+ *   handle-out-<task>           the node's output handle (drag from here to a downstream task's handle-in)
+ *   edge-refusal                the banner that says why an edge was refused (names the cycle)
+ *   graph-undo, graph-redo, graph-layout, graph-fit, graph-delete, graph-copy, graph-paste   toolbar buttons
+ *   graph-run-select            the run the graph is coloured by
+ *   problems-list               the pipeline's problems under the canvas (when there are any)
+ *
+ * Task form (side panel of the editor, for the selected task)
+ *   task-form                   the form; task-id-input, task-trigger-rule, task-retries, task-retry-delay,
+ *                               task-timeout, task-dep-<id> (depends_on checkboxes), task-code-editor
+ *                               (Monaco for sql / python / shell; click it, then type), task-notebook-input,
+ *                               task-delete
+ *
+ * YAML tab
+ *   yaml-editor                 Monaco with the file's text
+ *
+ * Grid, details, Gantt, runs
+ *   grid                        the grid; grid-square-<runIndex>-<task> a square (runIndex 0 = oldest shown),
+ *                               attribute data-state = its state; grid-run-<runIndex> a column's duration bar
+ *   try-details                 the details of the clicked square: try-state, try-log (text), try-rendered,
+ *                               try-output, log-search-input, log-search-results, try-clear,
+ *                               try-clear-downstream, try-mark-success, try-mark-failed, try-select-<n>
+ *   gantt                       the Gantt chart; gantt-bar-<task>-<try> one try's bar
+ *   runs-list                   the run list; run-row-<runId>
+ */
+export const pipelineTestIds = {
+  panel: 'pipelines-panel',
+  newPipeline: 'new-pipeline',
+  item: (id: string) => `pipeline-item-${id}`,
+  itemState: (id: string) => `pipeline-state-${id}`,
+  itemProblems: (id: string) => `pipeline-problems-${id}`,
+  itemDelete: (id: string) => `pipeline-delete-${id}`,
+  view: 'pipeline-view',
+  tab: (tab: string) => `pipeline-tab-${tab}`,
+  saveState: 'pipeline-save-state',
+  conflict: 'pipeline-conflict',
+  conflictReload: 'pipeline-conflict-reload',
+  conflictOverwrite: 'pipeline-conflict-overwrite',
+  run: 'pipeline-run',
+  runConfirm: 'pipeline-run-confirm',
+  runParam: (name: string) => `run-param-${name}`,
+  backfill: 'pipeline-backfill',
+  backfillFrom: 'backfill-from',
+  backfillTo: 'backfill-to',
+  backfillPlan: 'backfill-plan',
+  backfillPlanRow: 'backfill-plan-row',
+  backfillTask: (id: string) => `backfill-task-${id}`,
+  backfillStart: 'backfill-start',
+  palette: (type: string) => `palette-${type}`,
+  canvas: 'pipeline-canvas',
+  node: (id: string) => `pipeline-node-${id}`,
+  nodeProblem: (id: string) => `node-problem-${id}`,
+  nodeState: (id: string) => `node-state-${id}`,
+  handleIn: (id: string) => `handle-in-${id}`,
+  handleOut: (id: string) => `handle-out-${id}`,
+  edgeRefusal: 'edge-refusal',
+  undo: 'graph-undo',
+  redo: 'graph-redo',
+  layout: 'graph-layout',
+  fit: 'graph-fit',
+  deleteSelection: 'graph-delete',
+  copy: 'graph-copy',
+  paste: 'graph-paste',
+  runSelect: 'graph-run-select',
+  problems: 'problems-list',
+  taskForm: 'task-form',
+  taskIdInput: 'task-id-input',
+  taskTriggerRule: 'task-trigger-rule',
+  taskRetries: 'task-retries',
+  taskRetryDelay: 'task-retry-delay',
+  taskTimeout: 'task-timeout',
+  taskDep: (id: string) => `task-dep-${id}`,
+  taskCodeEditor: 'task-code-editor',
+  taskNotebookInput: 'task-notebook-input',
+  taskDelete: 'task-delete',
+  yamlEditor: 'yaml-editor',
+  grid: 'grid',
+  gridSquare: (runIndex: number, task: string) => `grid-square-${runIndex}-${task}`,
+  gridRun: (runIndex: number) => `grid-run-${runIndex}`,
+  tryDetails: 'try-details',
+  tryState: 'try-state',
+  tryLog: 'try-log',
+  tryRendered: 'try-rendered',
+  tryOutput: 'try-output',
+  trySelect: (n: number) => `try-select-${n}`,
+  logSearchInput: 'log-search-input',
+  logSearchResults: 'log-search-results',
+  tryClear: 'try-clear',
+  tryClearDownstream: 'try-clear-downstream',
+  tryMarkSuccess: 'try-mark-success',
+  tryMarkFailed: 'try-mark-failed',
+  gantt: 'gantt',
+  ganttBar: (task: string, tryNumber: number) => `gantt-bar-${task}-${tryNumber}`,
+  runsList: 'runs-list',
+  runRow: (runId: string) => `run-row-${runId}`,
+} as const;
