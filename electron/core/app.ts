@@ -12,6 +12,7 @@ import { LakebenchError } from '../../shared/errors';
 import { Notebooks } from './notebooks';
 import { Pipelines } from './pipelines';
 import { pipelineHandlers } from './pipelines/handlers';
+import { trackerTracking } from './pipelines/tracking';
 import { trackerHandlers } from './tracker/handlers';
 import { Tracker } from './tracker';
 import { ensureSampleExperiment } from './tracker/sample';
@@ -110,7 +111,9 @@ export class LakebenchCore {
       if (ws.isSample) await ensureSampleData(warehouse, this.options.sampleRows);
       tracker = Tracker.open(ws.engineDir, this.bus);
       try {
-        pipelines = Pipelines.open(ws, warehouse, this.bus);
+        pipelines = Pipelines.open(ws, warehouse, this.bus, {
+          tracking: trackerTracking(tracker, ws.engineDir),
+        });
       } catch (err) {
         tracker.close();
         throw err;

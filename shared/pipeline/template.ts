@@ -123,6 +123,8 @@ export interface RunContextInput {
   pipelineId: string;
   taskId: string;
   tryNumber: number;
+  /** The workspace folder (absolute), for SQL that reads or writes files in it. */
+  workspace?: string;
 }
 
 function isoSeconds(d: Date): string {
@@ -145,5 +147,6 @@ export function runContext(input: RunContextInput): TemplateContext {
     outputs: input.outputs,
     pipeline: { id: input.pipelineId },
     task: { id: input.taskId, try_number: input.tryNumber },
+    ...(input.workspace !== undefined ? { workspace: input.workspace } : {}),
   };
 }

@@ -627,6 +627,7 @@ export class PipelineEngine {
       pipelineId: a.run.pipelineId,
       taskId: task.id,
       tryNumber,
+      workspace: this.options.workspace.root,
     });
     const rendered: Record<string, string> = {};
     const render = (field: string, text: string) => {

@@ -1,0 +1,167 @@
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RequestArgs, RequestName, RequestResult } from '../../shared/api/contract';
+import { LakebenchCore } from '../../electron/core/app';
+import { resourcesDir } from '../../electron/core/sample';
+import { tempDir } from '../support/temp';
+
+let core: LakebenchCore;
+let dir: string;
+let cleanup: () => Promise<void>;
+
+async function call<K extends RequestName>(method: K, args: RequestArgs<K>): Promise<RequestResult<K>> {
+  const reply = await core.host.dispatch(method, args, { clientId: 'test' });
+  if (!reply.ok) throw Object.assign(new Error(reply.error.message), reply.error);
+  return reply.value as RequestResult<K>;
+}
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir('lakebench-api-'));
+  await cp(path.join(resourcesDir(), 'sample-workspace'), dir, { recursive: true });
+  core = await LakebenchCore.open({
+    workspacePath: dir,
+    version: 'test',
+    validateResults: true,
+    sampleRows: 20_000,
+  });
+}, 120_000);
+afterAll(async () => {
+  await core.close();
+  await cleanup();
+});
+
+describe('pipelines API on the sample workspace', () => {
+  it('lists the sample pipeline with its schedule in words and its next run', async () => {
+    const list = await call('pipelines.list', {});
+    const item = list.find((p) => p.id === 'daily_trips');
+    expect(item).toMatchObject({
+      file: 'pipelines/daily_trips.yaml',
+      schedule: '@daily',
+      scheduleText: 'At 00:00',
+      problems: 0,
+      taskCount: 7,
+      lastRun: null,
+    });
+    expect(Date.parse(item?.nextRunAt as string)).toBeGreaterThan(Date.now());
+  });
+
+  it('reads, validates, saves with a change check, and keeps node positions beside the YAML', async () => {
+    const got = await call('pipelines.get', { id: 'daily_trips' });
+    expect(got.problems).toEqual([]);
+    expect(got.pipeline?.tasks.map((t) => t.id)).toContain('train');
+    expect(got.sources.train.line).toBeGreaterThan(1);
+    expect(got.positions).toEqual({});
+    await call('pipelines.savePositions', { id: 'daily_trips', positions: { train: { x: 10.4, y: 20 } } });
+    expect((await call('pipelines.get', { id: 'daily_trips' })).positions).toEqual({
+      train: { x: 10, y: 20 },
+    });
+    expect(await readFile(path.join(dir, 'pipelines', 'daily_trips.yaml'), 'utf8')).toBe(got.yaml);
+
+    const bad = await call('pipelines.validate', {
+      yaml: 'id: x\ntasks:\n  - { id: a, type: sql }\n',
+      id: 'x',
+    });
+    expect(bad.problems[0]).toMatchObject({ file: 'pipelines/x.yaml', line: 3, task: 'a' });
+
+    const saved = await call('pipelines.save', {
+      id: 'daily_trips',
+      yaml: got.yaml,
+      baseMtimeMs: got.mtimeMs,
+    });
+    expect(saved.problems).toEqual([]);
+    await expect(
+      call('pipelines.save', { id: 'daily_trips', yaml: got.yaml, baseMtimeMs: got.mtimeMs - 60_000 }),
+    ).rejects.toMatchObject({ code: 'PIPELINE_CHANGED_ON_DISK' });
+    await call('pipelines.save', { id: 'daily_trips', yaml: got.yaml, baseMtimeMs: 0, force: true });
+  });
+
+  it('creates and deletes a pipeline, refusing an existing id', async () => {
+    const created = await call('pipelines.create', { id: 'scratch', description: 'A try' });
+    expect(created.file).toBe('pipelines/scratch.yaml');
+    await expect(call('pipelines.create', { id: 'scratch' })).rejects.toMatchObject({
+      code: 'ALREADY_EXISTS',
+    });
+    expect((await call('pipelines.get', { id: 'scratch' })).problems).toEqual([]);
+    await call('pipelines.delete', { id: 'scratch' });
+    await expect(call('pipelines.get', { id: 'scratch' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('runs the sample pipeline end to end, tracked as a parent run with nested tries', async () => {
+    const finished = new Promise<string>((resolve) => {
+      const stop = core.bus.subscribe((name, payload) => {
+        const run = payload as { runId: string; state: string };
+        if (name === 'pipelines.onRunChanged' && (run.state === 'success' || run.state === 'failed')) {
+          stop();
+          resolve(run.state);
+        }
+      });
+    });
+    const { runId } = await call('pipelines.trigger', { id: 'daily_trips', logicalDate: '2026-03-01' });
+    expect(await finished).toBe('success');
+    const detail = await call('pipelines.getRun', { runId });
+    const states = Object.fromEntries(detail.taskInstances.map((t) => [t.taskId, t.state]));
+    expect(states).toEqual({
+      land_csv: 'success',
+      load_raw: 'success',
+      clean: 'success',
+      features: 'success',
+      quality_check: 'success',
+      train: 'success',
+      alert: 'skipped',
+    });
+    const train = detail.taskInstances.find((t) => t.taskId === 'train');
+    expect((train?.output as { r2: number }).r2).toBeGreaterThan(0.3);
+    expect(detail.run.trackerRunId).toMatch(/^[0-9a-f]{32}$/);
+    const trackerTry = train?.tries[0].trackerRunId as string;
+    const nested = core.tracker.store.getRun(trackerTry);
+    expect(nested.info.parentRunId).toBe(detail.run.trackerRunId);
+    expect(nested.info.status).toBe('FINISHED');
+    expect(nested.metrics.r2.value).toBe((train?.output as { r2: number }).r2);
+    expect(core.tracker.store.getRun(detail.run.trackerRunId as string).params.logical_date).toBe(
+      detail.run.logicalDate,
+    );
+
+    const grid = await call('pipelines.listRuns', { id: 'daily_trips', limit: 10 });
+    expect(grid.runs).toHaveLength(1);
+    expect(grid.taskIds[0]).toBe('land_csv');
+    expect(grid.runs[0].tasks).toHaveLength(7);
+
+    const log = await call('pipelines.readLog', { runId, taskId: 'train', tryNumber: 1, offset: 0 });
+    expect(log.text).toContain('trained on');
+    const tail = await call('pipelines.readLog', {
+      runId,
+      taskId: 'train',
+      tryNumber: 1,
+      offset: log.nextOffset,
+    });
+    expect(tail).toMatchObject({ text: '', complete: true });
+    const found = await call('pipelines.searchLog', {
+      runId,
+      taskId: 'land_csv',
+      query: 'wrote 2000',
+      context: 2,
+    });
+    expect(found.matches).toHaveLength(1);
+
+    const plan = await call('pipelines.planBackfill', {
+      id: 'daily_trips',
+      from: '2026-02-28',
+      to: '2026-03-02',
+    });
+    expect(plan.runs.map((r) => r.action)).toEqual(['create', 'skip', 'create']);
+    const exported = await call('pipelines.exportAirflow', { id: 'daily_trips' });
+    expect(exported.python).toContain('dag_id="daily_trips"');
+  }, 120_000);
+
+  it('refuses bad input with a clear error', async () => {
+    await expect(call('pipelines.get', { id: '../etc/passwd' })).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+    });
+    await expect(call('pipelines.getRun', { runId: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await writeFile(path.join(dir, 'pipelines', 'broken.yaml'), 'id: broken\ntasks: [\n');
+    await expect(call('pipelines.trigger', { id: 'broken' })).rejects.toMatchObject({
+      code: 'PIPELINE_INVALID',
+    });
+  });
+});
