@@ -153,7 +153,7 @@ function eventText(e: ModelEvent): React.ReactNode {
 function VersionAt({ name }: { name: string }) {
   const [when, setWhen] = useState(() => {
     const d = new Date(Date.now() - new Date().getTimezoneOffset() * 60_000);
-    return d.toISOString().slice(0, 16);
+    return d.toISOString().slice(0, 19);
   });
   const [stage, setStage] = useState<ModelStage>('Production');
   const [answer, setAnswer] = useState<string | null>(null);
@@ -204,7 +204,7 @@ function VersionAt({ name }: { name: string }) {
   );
 }
 
-function ModelDetailView({ name }: { name: string }) {
+function ModelDetailView({ name, onChanged }: { name: string; onChanged(): void }) {
   const [detail, setDetail] = useState<ModelDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [moving, setMoving] = useState<ModelVersion | null>(null);
@@ -222,6 +222,11 @@ function ModelDetailView({ name }: { name: string }) {
   if (error) return <div className="runs-search-error">{error}</div>;
   if (!detail) return <div className="runs-empty muted">Loading…</div>;
   const { model, versions, history } = detail;
+  // A change made here shows at once in this view and in the models list (stage badges).
+  const changed = () => {
+    load();
+    onChanged();
+  };
   const prod = versions.find((v) => v.currentStage === 'Production');
   const editDescription = async () => {
     const d = await askText({
@@ -232,7 +237,7 @@ function ModelDetailView({ name }: { name: string }) {
     if (d === null) return;
     try {
       await client.call('tracker.updateRegisteredModel', { name, description: d });
-      load();
+      changed();
     } catch (err) {
       reportError('Could not save the description', err);
     }
@@ -252,7 +257,7 @@ function ModelDetailView({ name }: { name: string }) {
     if (!alias) return;
     try {
       await client.call('tracker.setModelAlias', { name, alias, version: v.version });
-      load();
+      changed();
     } catch (err) {
       reportError(`Could not set @${alias}`, err);
     }
@@ -260,7 +265,7 @@ function ModelDetailView({ name }: { name: string }) {
   const deleteAlias = async (alias: string) => {
     try {
       await client.call('tracker.deleteModelAlias', { name, alias });
-      load();
+      changed();
     } catch (err) {
       reportError(`Could not remove @${alias}`, err);
     }
@@ -346,13 +351,15 @@ function ModelDetailView({ name }: { name: string }) {
                   ))}
                 </td>
                 <td className="models-vdesc">{v.description}</td>
-                <td className="models-actions">
-                  <button className="btn btn-small" onClick={() => setMoving(v)}>
-                    Stage…
-                  </button>
-                  <button className="icon-btn" title="Set an alias" onClick={() => void setAlias(v)}>
-                    <AtSign size={13} />
-                  </button>
+                <td>
+                  <div className="models-actions">
+                    <button className="btn btn-small" onClick={() => setMoving(v)}>
+                      Stage…
+                    </button>
+                    <button className="icon-btn" title="Set an alias" onClick={() => void setAlias(v)}>
+                      <AtSign size={13} />
+                    </button>
+                  </div>
                 </td>
               </tr>
             ))}
@@ -377,7 +384,7 @@ function ModelDetailView({ name }: { name: string }) {
         </ol>
       </section>
       {moving && (
-        <Transition v={moving} onCancel={() => setMoving(null)} onDone={() => (setMoving(null), load())} />
+        <Transition v={moving} onCancel={() => setMoving(null)} onDone={() => (setMoving(null), changed())} />
       )}
       {rollback && prod && (
         <ConfirmChange
@@ -395,7 +402,7 @@ function ModelDetailView({ name }: { name: string }) {
             setRollback(false);
             client
               .call('tracker.rollbackProduction', { name, comment })
-              .then(load)
+              .then(changed)
               .catch((err: unknown) => reportError(`Could not roll back ${name}`, err));
           }}
         />
@@ -409,6 +416,7 @@ export function ModelsPage({ name }: { name: string | null }) {
   const [models, setModels] = useState<RegisteredModel[] | null>(null);
   const [q, setQ] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const [revision, setRevision] = useState(0);
   useEffect(() => {
     let live = true;
     const load = () =>
@@ -422,7 +430,7 @@ export function ModelsPage({ name }: { name: string | null }) {
       live = false;
       off();
     };
-  }, [q]);
+  }, [q, revision]);
   const chosen = name ?? models?.[0]?.name ?? null;
   return (
     <div className="models-page" data-testid={runsTestIds.modelsPage}>
@@ -459,7 +467,7 @@ export function ModelsPage({ name }: { name: string | null }) {
       <div className="models-main">
         {chosen ? (
           <ErrorBoundary what={`The model ${chosen}`} key={chosen}>
-            <ModelDetailView name={chosen} />
+            <ModelDetailView name={chosen} onChanged={() => setRevision((r) => r + 1)} />
           </ErrorBoundary>
         ) : (
           <div className="runs-empty muted">Choose a model.</div>

@@ -24,6 +24,14 @@ import { runsTestIds } from './testids';
 export const RUNS_ROW_HEIGHT = 26;
 export const RUNS_HEADER_HEIGHT = 30;
 export const RUNS_MARKER_WIDTH = 34;
+const GROUP_HEADER_HEIGHT = 22;
+
+const runsGridTheme: Partial<Theme> = {
+  ...gridTheme,
+  textGroupHeader: '#8b93a1',
+  bgGroupHeader: '#1f2228',
+  bgGroupHeaderHovered: '#262a31',
+};
 
 interface ColumnDef {
   id: string;
@@ -303,6 +311,20 @@ export function RunsTable() {
 
   const visible = loadedRuns().slice(0, 500);
   const wrap = useRef<HTMLDivElement>(null);
+  const [boxHeight, setBoxHeight] = useState(400);
+  useEffect(() => {
+    const el = wrap.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setBoxHeight(el.clientHeight));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [searchError, total]);
+  const rowCount = Math.max(loaded, Math.min(total, loaded + (loading ? 20 : 0)));
+  // Only as tall as its rows, so an experiment with few runs has no empty ruled area under them.
+  const gridHeight = Math.min(
+    boxHeight,
+    GROUP_HEADER_HEIGHT + RUNS_HEADER_HEIGHT + rowCount * RUNS_ROW_HEIGHT + 16,
+  );
 
   return (
     <div className="runs-table-view">
@@ -369,12 +391,12 @@ export function RunsTable() {
         <div className="runs-grid" ref={wrap} data-testid={runsTestIds.grid}>
           <DataEditor
             columns={gridColumns}
-            rows={Math.max(loaded, Math.min(total, loaded + (loading ? 20 : 0)))}
+            rows={rowCount}
             getCellContent={getCellContent}
-            theme={gridTheme}
+            theme={runsGridTheme}
             rowHeight={RUNS_ROW_HEIGHT}
             headerHeight={RUNS_HEADER_HEIGHT}
-            groupHeaderHeight={22}
+            groupHeaderHeight={GROUP_HEADER_HEIGHT}
             rowMarkers={{ kind: 'checkbox-visible', checkboxStyle: 'square', width: RUNS_MARKER_WIDTH }}
             rowSelectionMode="multi"
             gridSelection={gridSelection}
@@ -389,7 +411,7 @@ export function RunsTable() {
             columnSelect="none"
             smoothScrollY
             width="100%"
-            height="100%"
+            height={gridHeight}
             getCellsForSelection={true}
           />
         </div>

@@ -38,6 +38,42 @@ export class RunsPage {
     await this.page.mouse.click(box.x + MARKER / 2, box.y + GROUP_HEADER + HEADER + index * ROW + ROW / 2);
   }
 
+  /** Opens a run's page by clicking its name in the table. */
+  async openRun(runId: string): Promise<void> {
+    const rows = await this.rowRunIds();
+    const index = rows.indexOf(runId);
+    if (index < 0) throw new Error(`run ${runId} is not among the loaded rows`);
+    const box = await this.page.locator(id('runs-grid')).boundingBox();
+    if (!box) throw new Error('the runs grid is not visible');
+    // The name column follows the checkbox and status columns.
+    await this.page.mouse.click(
+      box.x + MARKER + 92 + 40,
+      box.y + GROUP_HEADER + HEADER + index * ROW + ROW / 2,
+    );
+    await this.page.locator(id('run-page')).waitFor();
+  }
+
+  runStatus() {
+    return this.page.locator(id('run-status'));
+  }
+
+  artifact(path: string) {
+    return this.page.locator(id(`run-artifact-${path}`));
+  }
+
+  artifactPreview() {
+    return this.page.locator(id('run-artifact-preview'));
+  }
+
+  async openModels(): Promise<void> {
+    await this.page.locator(id('runs-models')).click();
+    await this.page.locator(id('models-page')).waitFor();
+  }
+
+  modelVersion(version: number) {
+    return this.page.locator(id(`model-version-${version}`));
+  }
+
   count() {
     return this.page.locator(id('runs-count'));
   }

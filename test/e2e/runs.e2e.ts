@@ -55,6 +55,26 @@ async function logRun(
   return runId;
 }
 
+/** Uploads a file to a run's artifacts as `mlflow.log_artifact` does. */
+async function putArtifact(
+  experimentId: string,
+  runId: string,
+  rel: string,
+  body: Uint8Array | string,
+): Promise<void> {
+  const res = await fetch(
+    `http://127.0.0.1:${app.port}/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts/${rel}`,
+    { method: 'PUT', headers: { Authorization: `Bearer ${app.token}` }, body: new Blob([body as BlobPart]) },
+  );
+  if (!res.ok) throw new Error(`uploading ${rel} answered ${res.status}: ${await res.text()}`);
+}
+
+/** A 2x2 red PNG. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==',
+  'base64',
+);
+
 beforeAll(async () => {
   const tmp = await tempDir('lakebench-runs-e2e-');
   cleanup = tmp.cleanup;
@@ -147,5 +167,136 @@ describe('the run tracker in the browser', () => {
     await runs.filter().press('Enter');
     await expect.poll(() => runs.count().textContent()).toMatch(/^1 runs?/);
     expect(await runs.filterError().count()).toBe(0);
+  });
+
+  it('shows a run page with its description, tags and artifact previews, and marks a dead run failed', async () => {
+    const { experiment_id: experimentId } = await mlflow<{ experiment_id: string }>('experiments/create', {
+      name: 'e2e-run-page',
+    });
+    const runId = await logRun(experimentId, 'with-artifacts', { model: 'gbm' }, 3);
+    await putArtifact(
+      experimentId,
+      runId,
+      'eval/predictions.csv',
+      'id,label,score\n1,cat,0.91\n2,"dog, big",0.42\n',
+    );
+    await putArtifact(experimentId, runId, 'config.json', '{"depth":6,"features":["a","b"]}');
+    await putArtifact(experimentId, runId, 'plots/roc.png', PNG);
+    const { run: dead } = await mlflow<{ run: { info: { run_id: string } } }>('runs/create', {
+      experiment_id: experimentId,
+      run_name: 'process-died',
+      start_time: Date.now() - 5000,
+    });
+
+    const ui = new AppPage(page);
+    await ui.open(app.url);
+    const runs = new RunsPage(page);
+    await runs.open();
+    await runs.experiment(experimentId).click();
+    await expect.poll(() => runs.rowRunIds()).toHaveLength(2);
+    await runs.openRun(runId);
+    expect(await runs.runStatus().textContent()).toBe('FINISHED');
+
+    await page.locator('[data-testid="run-description-edit"]').click();
+    await page.locator('.run-desc-text').fill('## Baseline\n\nGradient boosting, **depth 6**.');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect
+      .poll(() => page.locator('[data-testid="run-description"] h2').textContent())
+      .toBe('Baseline');
+    expect(await page.locator('[data-testid="run-description"] strong').textContent()).toBe('depth 6');
+
+    await page.getByLabel('New tag key').fill('team');
+    await page.getByLabel('New tag value').fill('forecasting');
+    await page.getByLabel('New tag value').press('Enter');
+    await page.locator('[data-testid="run-tag-team"]').waitFor();
+
+    await runs.artifact('eval').click();
+    await runs.artifact('eval/predictions.csv').click();
+    await expect
+      .poll(() => runs.artifactPreview().locator('td').allTextContents())
+      .toEqual(['1', 'cat', '0.91', '2', 'dog, big', '0.42']);
+    await runs.artifact('config.json').click();
+    await expect.poll(() => runs.artifactPreview().locator('pre').textContent()).toContain('"depth": 6');
+    await runs.artifact('plots').click();
+    await runs.artifact('plots/roc.png').click();
+    await runs.artifactPreview().locator('img').waitFor();
+    expect(
+      await runs
+        .artifactPreview()
+        .locator('img')
+        .evaluate((img: HTMLImageElement) => img.naturalWidth),
+    ).toBe(2);
+    await screenshot(page, 'runs-07-run-page');
+
+    // The description went to the store as mlflow.note.content.
+    const res = await fetch(`http://127.0.0.1:${app.port}/api/2.0/mlflow/runs/get?run_id=${runId}`, {
+      headers: { Authorization: `Bearer ${app.token}` },
+    });
+    const { run } = (await res.json()) as { run: { data: { tags: { key: string; value: string }[] } } };
+    const tags = Object.fromEntries(run.data.tags.map((t) => [t.key, t.value]));
+    expect(tags['mlflow.note.content']).toContain('## Baseline');
+    expect(tags.team).toBe('forecasting');
+
+    await page.locator('.runs-crumb').click();
+    await runs.openRun(dead.info.run_id);
+    expect(await runs.runStatus().textContent()).toBe('RUNNING');
+    await page.locator('[data-testid="run-mark-failed"]').click();
+    await expect.poll(() => runs.runStatus().textContent()).toBe('FAILED');
+  });
+
+  it('shows the registry: versions with stages, the history, and rolls Production back after a confirm', async () => {
+    const { experiment_id: experimentId } = await mlflow<{ experiment_id: string }>('experiments/create', {
+      name: 'e2e-registry',
+    });
+    const runId = await logRun(experimentId, 'candidate', { model: 'gbm' }, 1);
+    await mlflow('registered-models/create', { name: 'churn' });
+    for (let i = 0; i < 2; i++)
+      await mlflow('model-versions/create', { name: 'churn', source: `runs:/${runId}/model`, run_id: runId });
+    await mlflow('model-versions/transition-stage', {
+      name: 'churn',
+      version: '1',
+      stage: 'Production',
+      archive_existing_versions: false,
+      comment: 'first release',
+    });
+    await mlflow('model-versions/transition-stage', {
+      name: 'churn',
+      version: '2',
+      stage: 'Production',
+      archive_existing_versions: true,
+      comment: 'better recall',
+    });
+
+    const ui = new AppPage(page);
+    await ui.open(app.url);
+    const runs = new RunsPage(page);
+    await runs.open();
+    await runs.openModels();
+    await page.locator('[data-testid="model-churn"]').click();
+    await expect.poll(() => runs.modelVersion(2).locator('.stage-badge').textContent()).toBe('Production');
+    expect(await runs.modelVersion(1).locator('.stage-badge').textContent()).toBe('Archived');
+    const timeline = page.locator('[data-testid="model-timeline"] li');
+    await expect.poll(() => timeline.count()).toBeGreaterThanOrEqual(4);
+    expect(await page.locator('[data-testid="model-timeline"]').textContent()).toContain('better recall');
+
+    await page.locator('[data-testid="model-rollback"]').click();
+    await page.locator('.dialog input').fill('recall regression in prod');
+    await screenshot(page, 'runs-08-rollback-confirm');
+    await page.locator('[data-testid="dialog-ok"]').click();
+    await expect.poll(() => runs.modelVersion(1).locator('.stage-badge').textContent()).toBe('Production');
+    expect(await runs.modelVersion(2).locator('.stage-badge').textContent()).toBe('Archived');
+    await expect
+      .poll(() => page.locator('[data-testid="model-timeline"]').textContent())
+      .toContain('recall regression in prod');
+    await expect.poll(() => page.locator('[data-testid="model-churn"]').textContent()).toContain('v1');
+
+    // Which version was in Production a minute from now: the one rolled back to.
+    const later = new Date(Date.now() + 60_000 - new Date().getTimezoneOffset() * 60_000);
+    await page.locator('[data-testid="model-version-at-input"]').fill(later.toISOString().slice(0, 19));
+    await page.getByRole('button', { name: 'Ask', exact: true }).click();
+    await expect
+      .poll(() => page.locator('[data-testid="model-version-at-result"]').textContent())
+      .toMatch(/^Version 1 was in Production/);
+    await screenshot(page, 'runs-09-registry');
   });
 });
