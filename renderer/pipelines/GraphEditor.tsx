@@ -288,14 +288,14 @@ function Canvas() {
         nodesDraggable={!blocked}
         nodesConnectable={!blocked}
         deleteKeyCode={blocked ? null : ['Delete', 'Backspace']}
+        // The pane pans by dragging; Space as a pan key would swallow spaces typed in the task form's editors.
+        panActivationKeyCode={null}
         onlyRenderVisibleElements={nodes.length > 150}
         minZoom={0.05}
         maxZoom={2}
         colorMode="dark"
         defaultEdgeOptions={{ type: 'smoothstep', style: { strokeWidth: 1.5 } }}
         proOptions={{ hideAttribution: true }}
-        fitView
-        fitViewOptions={{ padding: 0.15, maxZoom: 1.2 }}
       >
         <Background variant={BackgroundVariant.Dots} gap={18} size={1} color="#2f343d" />
         <MiniMap

@@ -534,7 +534,7 @@ export function TaskForm() {
   const problems = useTaskProblems(id ?? '');
   if (!task) return null;
   return (
-    <aside className="task-form" data-testid={ids.taskForm} aria-label={`Task ${task.id}`}>
+    <aside className="task-form nokey" data-testid={ids.taskForm} aria-label={`Task ${task.id}`}>
       <fieldset disabled={Boolean(blocked)}>
         <div className="task-form-head">
           <span className={`type-badge type-${task.type}`}>

@@ -580,7 +580,7 @@ export function setFormTask(id: string | null): void {
 
 export function setTab(tab: EditorTab): void {
   if (get().graphPending) commitGraph();
-  set({ tab });
+  set({ tab, refusal: null });
 }
 
 /** The YAML tab's text changed: re-validate, update the graph, save (debounced). */

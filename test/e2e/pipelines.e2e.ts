@@ -1,0 +1,124 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parsePipelineYaml } from '../../shared/pipeline/parse';
+import { serveLakebench, type ServedApp } from '../support/serve';
+import { tempDir } from '../support/temp';
+import { AppPage, launchChromium, screenshot } from './pages';
+import { PipelinesPage } from './pipelines-pages';
+
+let browser: Browser;
+let app: ServedApp;
+let workspace: string;
+let cleanup: () => Promise<void>;
+let page: Page;
+let errors: string[];
+
+beforeAll(async () => {
+  const tmp = await tempDir('lakebench-e2e-pipelines-');
+  cleanup = tmp.cleanup;
+  workspace = path.join(tmp.dir, 'workspace');
+  app = await serveLakebench(['--workspace', workspace]);
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+  await cleanup?.();
+});
+beforeEach(async () => {
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+});
+afterEach(async () => {
+  await page.close();
+  expect(errors, 'uncaught errors in the page').toEqual([]);
+});
+
+async function readPipeline(id: string) {
+  const text = await readFile(path.join(workspace, 'pipelines', `${id}.yaml`), 'utf8');
+  return { text, parsed: parsePipelineYaml(text, { expectedId: id }) };
+}
+
+describe('pipelines in the browser', () => {
+  it('builds a three-task pipeline by drag and drop, refuses a cycle, runs it and shows it green', async () => {
+    await new AppPage(page).open(app.url);
+    const pl = new PipelinesPage(page);
+    await pl.open();
+    await pl.create('three');
+
+    // Three shell tasks from the palette, each configured in the side form.
+    const tasks = [
+      { id: 'extract', x: 100, y: 160, command: 'echo 1' },
+      { id: 'transform', x: 290, y: 280, command: 'echo 2' },
+      { id: 'load', x: 480, y: 160, command: 'echo 3' },
+    ];
+    for (const t of tasks) {
+      await pl.dropTask('shell', t.x, t.y);
+      await pl.loc('task-form').waitFor();
+      await pl.renameTask(t.id);
+      await pl.typeCode(t.command);
+    }
+    await screenshot(page, 'pipelines-01-three-tasks');
+
+    await pl.drawEdge('extract', 'transform');
+    await pl.drawEdge('transform', 'load');
+    await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(2);
+
+    // load -> extract would close extract -> transform -> load -> extract: refused, and the reason is shown
+    // while the edge is still being drawn.
+    let shownWhileDrawing = '';
+    await pl.drawEdge('load', 'extract', async () => {
+      await pl.refusal().waitFor({ timeout: 5000 });
+      shownWhileDrawing = (await pl.refusal().textContent()) ?? '';
+      await screenshot(page, 'pipelines-02-cycle-refused');
+    });
+    expect(shownWhileDrawing).toContain('load -> extract -> transform -> load');
+    expect(shownWhileDrawing).toMatch(/cycle/);
+    expect(await page.locator('.react-flow__edge').count()).toBe(2);
+
+    // Saved as reviewable YAML: the commands typed, the edges as depends_on, positions not in it.
+    await expect.poll(() => pl.saveState().textContent(), { timeout: 10_000 }).toBe('Saved');
+    await expect
+      .poll(async () =>
+        (await readPipeline('three')).parsed.pipeline?.tasks.map((t) => [t.id, t.depends_on ?? []]),
+      )
+      .toEqual([
+        ['extract', []],
+        ['transform', ['extract']],
+        ['load', ['transform']],
+      ]);
+    const { text, parsed } = await readPipeline('three');
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.pipeline?.tasks.map((t) => (t.type === 'shell' ? t.command : null))).toEqual([
+      'echo 1',
+      'echo 2',
+      'echo 3',
+    ]);
+    expect(text).not.toMatch(/position|"x"/);
+
+    await pl.run();
+    await pl.tab('grid');
+    for (const t of tasks) {
+      await expect
+        .poll(() => pl.square(0, t.id).getAttribute('data-state'), { timeout: 60_000 })
+        .toBe('success');
+    }
+    await screenshot(page, 'pipelines-03-grid-green');
+
+    // The try's details: its log has what the command printed.
+    await pl.square(0, 'transform').click();
+    await expect.poll(() => pl.loc('try-log').textContent()).toContain('2');
+    expect(await pl.loc('try-state').textContent()).toBe('success');
+    await screenshot(page, 'pipelines-04-try-details');
+
+    await pl.tab('graph');
+    await expect.poll(() => pl.node('load').getAttribute('data-state')).toBe('success');
+    await screenshot(page, 'pipelines-05-graph-coloured');
+    await pl.tab('gantt');
+    await pl.loc('gantt-bar-load-1').waitFor();
+    await screenshot(page, 'pipelines-06-gantt');
+  });
+});
