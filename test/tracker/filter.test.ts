@@ -6,7 +6,6 @@ import {
   parseFilter,
   parseOrderBy,
 } from '../../shared/tracker/filter';
-import { downsampleMinMax } from '../../electron/core/tracker/downsample';
 import { likeToGlob } from '../../electron/core/tracker/search-sql';
 
 function fault(text: string): FilterSyntaxError {
@@ -118,24 +117,5 @@ describe('search and chart helpers', () => {
   it('turns LIKE patterns into case-sensitive GLOBs, escaping GLOB specials', () => {
     expect(likeToGlob('ml%')).toBe('ml*');
     expect(likeToGlob('a_b*[c]?')).toBe('a?b[*][[]c][?]');
-  });
-
-  it('downsamples keeping every bucket extreme, so a one-point spike survives', () => {
-    const n = 1_000_000;
-    const y = new Float64Array(n);
-    for (let i = 0; i < n; i++) y[i] = Math.sin(i / 1000);
-    y[654_321] = 50;
-    y[123_456] = -50;
-    y[999] = NaN;
-    const x = Float64Array.from({ length: n }, (_, i) => i);
-    const keep = downsampleMinMax({ x, y, step: x }, 2000);
-    expect(keep.length).toBeLessThanOrEqual(2000 + 2);
-    expect(keep).toContain(654_321);
-    expect(keep).toContain(123_456);
-    expect(keep).toContain(999);
-    expect(keep[0]).toBe(0);
-    expect(keep[keep.length - 1]).toBe(n - 1);
-    expect([...keep].sort((a, b) => a - b)).toEqual(keep);
-    expect(downsampleMinMax({ x: [1, 2], y: [3, 4], step: [1, 2] }, 10)).toEqual([0, 1]);
   });
 });

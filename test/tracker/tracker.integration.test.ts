@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestArgs, RequestName, RequestResult } from '../../shared/api/contract';
 import { LakebenchCore } from '../../electron/core/app';
 import { SAMPLE_EXPERIMENT, SAMPLE_MODEL } from '../../electron/core/tracker/sample';
-import { SCHEMA_VERSION } from '../../electron/core/tracker/schema';
+import { SCHEMA_VERSION, migrate } from '../../electron/core/tracker/schema';
 import { tempDir } from '../support/temp';
 
 let core: LakebenchCore;
@@ -182,6 +182,27 @@ describe('tracker requests', () => {
       })
     ).series[0];
     expect(relative.x[0]).toBe(0);
+    // Points logged without steps (all at step 0) are reduced over time instead.
+    const flat = logRun(exp, 'flat', {}, [], start);
+    core.tracker.store.logBatch(flat, {
+      metrics: Array.from({ length: 1000 }, (_, i) => ({
+        key: 'loss',
+        value: i === 777 ? -5 : 1,
+        timestamp: start + i,
+        step: 0,
+      })),
+    });
+    const flatSeries = (
+      await call('tracker.getMetricHistories', {
+        runIds: [flat],
+        keys: ['loss'],
+        maxPoints: 50,
+        xAxis: 'wall',
+      })
+    ).series[0];
+    expect(flatSeries).toMatchObject({ count: 1000, downsampled: true, min: { value: -5, step: 0 } });
+    expect(flatSeries.y).toContain(-5);
+    expect(flatSeries.x.length).toBeLessThanOrEqual(52);
     const wall = (
       await call('tracker.getMetricHistories', {
         runIds: [runId],
@@ -365,6 +386,32 @@ describe('tracker requests', () => {
 });
 
 describe('the tracker database', () => {
+  it('upgrades a version 1 database, moving every metric point to the new layout', async () => {
+    const file = path.join(dir, 'v1.db');
+    const old = new Database(file);
+    migrate(old, 1, 1);
+    old
+      .prepare(
+        `INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, artifact_uri) VALUES ('${'a'.repeat(32)}', 0, 'r', 'u', 'FINISHED', 1, 'x')`,
+      )
+      .run();
+    const put = old.prepare(
+      'INSERT INTO metrics (run_uuid, key, step, timestamp, value, is_nan) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    for (let i = 0; i < 10; i++) put.run('a'.repeat(32), 'loss', i, 100 + i, i / 2, 0);
+    put.run('a'.repeat(32), 'loss', 10, 200, null, 1);
+    old.close();
+    const { TrackerStore } = await import('../../electron/core/tracker/store');
+    const store = TrackerStore.open(file, path.join(dir, 'v1-artifacts'));
+    try {
+      expect(store.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      const page = store.metricHistory('a'.repeat(32), 'loss', 100, null);
+      expect(page.metrics.map((m) => m.value)).toEqual([0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, NaN]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('records its schema version and keeps data across reopening', async () => {
     const file = path.join(dir, 'ws', '.lakebench', 'tracker.db');
     const runs = core.tracker.store.searchRuns({

@@ -135,17 +135,41 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX model_events_by_name ON model_events (name, timestamp);
   `,
+  // 2: metric points keyed by an integer series (run, key), clustered by step: several times faster to insert
+  // and to read a long history. Exact duplicates (same step, timestamp and value) are one point, as in MLflow.
+  `
+  CREATE TABLE metric_series (
+    id INTEGER PRIMARY KEY,
+    run_uuid TEXT NOT NULL REFERENCES runs ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    UNIQUE (run_uuid, key)
+  );
+  CREATE TABLE metric_points (
+    series INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    timestamp INTEGER NOT NULL,
+    value REAL NOT NULL,
+    is_nan INTEGER NOT NULL,
+    PRIMARY KEY (series, step, timestamp, value, is_nan)
+  ) WITHOUT ROWID;
+  INSERT INTO metric_series (run_uuid, key) SELECT DISTINCT run_uuid, key FROM metrics;
+  INSERT OR IGNORE INTO metric_points (series, step, timestamp, value, is_nan)
+    SELECT s.id, m.step, m.timestamp, coalesce(m.value, 0), m.is_nan
+    FROM metrics m JOIN metric_series s ON s.run_uuid = m.run_uuid AND s.key = m.key;
+  DROP TABLE metrics;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-export function migrate(db: Database.Database, now: number): void {
+/** Applies the migrations after the database's version, up to `target` (all of them unless a test says less). */
+export function migrate(db: Database.Database, now: number, target = SCHEMA_VERSION): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION)
     throw new Error(
       `tracker.db has schema version ${current}, newer than this Lakebench knows (${SCHEMA_VERSION})`,
     );
-  for (let v = current; v < SCHEMA_VERSION; v++) {
+  for (let v = current; v < target; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]);
       if (v === 0) {

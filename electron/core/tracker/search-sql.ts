@@ -16,7 +16,7 @@ const ATTRIBUTE_COLUMNS: Record<string, string> = {
   end_time: 'r.end_time',
 };
 
-const DATASET_COLUMNS: Record<string, string> = { name: 'i.name', digest: 'i.digest', context: 'i.context' };
+const DATASET_COLUMNS: Record<string, string> = { name: 'name', digest: 'digest', context: 'context' };
 
 function attributeColumn(key: string, now: number): string {
   if (key === 'duration') return `(coalesce(r.end_time, ${Math.trunc(now)}) - r.start_time)`;
@@ -67,30 +67,35 @@ function condition(col: string, c: FilterComparison, params: unknown[]): string 
   }
 }
 
+/**
+ * Conditions on metrics, params, tags and datasets are uncorrelated `r.run_uuid IN (SELECT ...)` sets: SQLite
+ * computes each once from the (key, value) index, so a filter costs O(runs log runs), never runs x runs.
+ */
 function comparison(c: FilterComparison, params: unknown[], now: number): string {
   switch (c.entity) {
     case 'metric': {
       params.push(c.key);
-      const scope = 'SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.key = ?';
-      if (c.op === 'IS NULL') return `NOT EXISTS (${scope})`;
-      if (c.op === 'IS NOT NULL') return `EXISTS (${scope})`;
-      return `EXISTS (${scope} AND m.is_nan = 0 AND ${condition('m.value', c, params)})`;
+      const scope = 'SELECT run_uuid FROM latest_metrics WHERE key = ?';
+      if (c.op === 'IS NULL') return `r.run_uuid NOT IN (${scope})`;
+      if (c.op === 'IS NOT NULL') return `r.run_uuid IN (${scope})`;
+      return `r.run_uuid IN (${scope} AND is_nan = 0 AND ${condition('value', c, params)})`;
     }
     case 'param':
     case 'tag': {
       const table = c.entity === 'param' ? 'params' : 'tags';
       params.push(c.key);
-      const scope = `SELECT 1 FROM ${table} p WHERE p.run_uuid = r.run_uuid AND p.key = ?`;
-      if (c.op === 'IS NULL') return `NOT EXISTS (${scope})`;
-      if (c.op === 'IS NOT NULL') return `EXISTS (${scope})`;
-      return `EXISTS (${scope} AND ${condition('p.value', c, params)})`;
+      const scope = `SELECT run_uuid FROM ${table} WHERE key = ?`;
+      if (c.op === 'IS NULL') return `r.run_uuid NOT IN (${scope})`;
+      if (c.op === 'IS NOT NULL') return `r.run_uuid IN (${scope})`;
+      return `r.run_uuid IN (${scope} AND ${condition('value', c, params)})`;
     }
     case 'attribute':
       return condition(attributeColumn(c.key, now), c, params);
     case 'dataset': {
-      const scope = 'SELECT 1 FROM inputs i WHERE i.run_uuid = r.run_uuid';
-      if (c.op === 'IS NULL') return `NOT EXISTS (${scope} AND ${DATASET_COLUMNS[c.key]} IS NOT NULL)`;
-      return `EXISTS (${scope} AND ${condition(DATASET_COLUMNS[c.key], c, params)})`;
+      const col = DATASET_COLUMNS[c.key];
+      if (c.op === 'IS NULL')
+        return `r.run_uuid NOT IN (SELECT run_uuid FROM inputs WHERE ${col} IS NOT NULL)`;
+      return `r.run_uuid IN (SELECT run_uuid FROM inputs WHERE ${condition(col, c, params)})`;
     }
   }
 }

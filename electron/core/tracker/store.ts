@@ -17,7 +17,6 @@ import {
   type RunViewType,
   RUN_STATUSES,
 } from '../../../shared/tracker/model';
-import { downsampleMinMax } from './downsample';
 import { compileFilter, compileOrderBy } from './search-sql';
 import { migrate } from './schema';
 import {
@@ -116,6 +115,10 @@ export function decodeToken(token: string | null | undefined): number {
   throw invalid('Invalid page token, could not base64-decode');
 }
 
+/** Points per multi-row INSERT: fewer calls into SQLite for a 1000-point batch. */
+const POINTS_PER_INSERT = 100;
+const MAX_FINITE = Number.MAX_VALUE;
+
 function experimentIdNumber(id: string | number): number {
   const s = String(id);
   if (!/^\d{1,18}$/.test(s)) throw new LakebenchError('NOT_FOUND', `No Experiment with id=${s} exists`);
@@ -129,6 +132,8 @@ function experimentIdNumber(id: string | number): number {
 export class TrackerStore {
   readonly db: Database.Database;
   private listener: TrackerChangeListener | null = null;
+  /** (run, key) -> metric series id; only ids of committed series are kept. */
+  private readonly seriesIds = new Map<string, number>();
   private readonly stmt: ReturnType<TrackerStore['prepare']>;
 
   private constructor(
@@ -172,9 +177,20 @@ export class TrackerStore {
     return {
       run: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE run_uuid = ?'),
       experiment: db.prepare<[number], ExperimentRow>('SELECT * FROM experiments WHERE experiment_id = ?'),
-      insertMetric: db.prepare(
-        'INSERT INTO metrics (run_uuid, key, step, timestamp, value, is_nan) VALUES (?, ?, ?, ?, ?, ?)',
+      insertPoint: db.prepare(
+        'INSERT OR IGNORE INTO metric_points (series, step, timestamp, value, is_nan) VALUES (?, ?, ?, ?, ?)',
       ),
+      insertPoints: db.prepare(
+        `INSERT OR IGNORE INTO metric_points (series, step, timestamp, value, is_nan) VALUES ${Array(
+          POINTS_PER_INSERT,
+        )
+          .fill('(?, ?, ?, ?, ?)')
+          .join(', ')}`,
+      ),
+      series: db.prepare<[string, string], { id: number }>(
+        'SELECT id FROM metric_series WHERE run_uuid = ? AND key = ?',
+      ),
+      insertSeries: db.prepare('INSERT INTO metric_series (run_uuid, key) VALUES (?, ?)'),
       upsertLatest: db.prepare(
         `INSERT INTO latest_metrics (run_uuid, key, step, timestamp, value, is_nan) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (run_uuid, key) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp,
@@ -520,9 +536,11 @@ export class TrackerStore {
         `A batch logging request can contain at most ${LIMITS.batchTotal} metrics, params, and tags in total. Got ${total}. Please split up the data across multiple requests and try again.`,
       );
     const now = Date.now();
+    const checked = new Set<string>();
     const ms: MetricInput[] = metrics.map((m) => {
       const o = (m ?? {}) as Record<string, unknown>;
-      const key = checkName('metric', o.key);
+      let key = o.key as string;
+      if (typeof key !== 'string' || !checked.has(key)) checked.add((key = checkName('metric', o.key)));
       const timestamp = metricInteger('timestamp', key, o.timestamp, now);
       return {
         key,
@@ -551,6 +569,7 @@ export class TrackerStore {
       return { key, value: checkTagValue(key, o.value) };
     });
     const row = this.activeRun(runId);
+    const newSeries = new Map<string, number>();
     this.db.transaction(() => {
       for (const [key, value] of seen) {
         const old = this.stmt.param.get(runId, key);
@@ -563,29 +582,54 @@ export class TrackerStore {
         }
         this.stmt.insertParam.run(runId, key, value);
       }
-      this.insertMetrics(runId, ms);
+      this.insertMetrics(runId, ms, newSeries);
       for (const t of ts) {
         this.stmt.setTag.run(runId, t.key, t.value);
         if (t.key === TAG.runName)
           this.db.prepare('UPDATE runs SET name = ? WHERE run_uuid = ?').run(t.value, runId);
       }
     })();
+    for (const [k, id] of newSeries) this.seriesIds.set(k, id);
     this.changedRuns(row.experiment_id, [runId]);
   }
 
   /** Inserts metric points (inside the caller's transaction) and keeps the latest-value table current. */
-  private insertMetrics(runId: string, ms: MetricInput[]): void {
+  private insertMetrics(runId: string, ms: MetricInput[], newSeries: Map<string, number>): void {
     const latest = new Map<string, MetricInput>();
+    const rows: (number | string)[] = [];
     for (const m of ms) {
       const nan = Number.isNaN(m.value);
-      this.stmt.insertMetric.run(runId, m.key, m.step, m.timestamp, nan ? null : m.value, nan ? 1 : 0);
+      rows.push(this.seriesId(runId, m.key, newSeries), m.step, m.timestamp, nan ? 0 : m.value, nan ? 1 : 0);
       const l = latest.get(m.key);
       if (!l || m.step > l.step || (m.step === l.step && m.timestamp >= l.timestamp)) latest.set(m.key, m);
     }
+    const width = 5 * POINTS_PER_INSERT;
+    let i = 0;
+    for (; i + width <= rows.length; i += width) this.stmt.insertPoints.run(rows.slice(i, i + width));
+    for (; i < rows.length; i += 5) this.stmt.insertPoint.run(rows.slice(i, i + 5));
     for (const m of latest.values()) {
       const nan = Number.isNaN(m.value);
       this.stmt.upsertLatest.run(runId, m.key, m.step, m.timestamp, nan ? null : m.value, nan ? 1 : 0);
     }
+  }
+
+  private seriesId(runId: string, key: string, newSeries: Map<string, number>): number {
+    const k = `${runId}\0${key}`;
+    const known = this.seriesIds.get(k) ?? newSeries.get(k);
+    if (known !== undefined) return known;
+    const row = this.stmt.series.get(runId, key);
+    const id = row ? row.id : Number(this.stmt.insertSeries.run(runId, key).lastInsertRowid);
+    newSeries.set(k, id);
+    return id;
+  }
+
+  private findSeries(runId: string, key: string): number | null {
+    const k = `${runId}\0${key}`;
+    const known = this.seriesIds.get(k);
+    if (known !== undefined) return known;
+    const row = this.stmt.series.get(runId, key);
+    if (row) this.seriesIds.set(k, row.id);
+    return row ? row.id : null;
   }
 
   logInputs(runId: string, datasets: unknown[]): void {
@@ -858,75 +902,199 @@ export class TrackerStore {
   } {
     this.runRow(runId);
     const offset = decodeToken(pageToken);
+    const series = this.findSeries(runId, key);
+    if (series === null) return { metrics: [], nextPageToken: null };
     const rows = this.db
-      .prepare<
-        [string, string, number, number],
-        { value: number | null; is_nan: number; timestamp: number; step: number }
-      >(
-        `SELECT value, is_nan, timestamp, step FROM metrics WHERE run_uuid = ? AND key = ?
-         ORDER BY step, timestamp, rowid LIMIT ? OFFSET ?`,
+      .prepare<[number, number, number], [number, number, number, number]>(
+        `SELECT value, is_nan, timestamp, step FROM metric_points WHERE series = ?
+         ORDER BY step, timestamp LIMIT ? OFFSET ?`,
       )
-      .all(runId, key, maxResults + 1, offset);
+      .raw(true)
+      .all(series, maxResults + 1, offset);
     const more = rows.length > maxResults;
     if (more) rows.pop();
     return {
-      metrics: rows.map((r) => ({
+      metrics: rows.map(([value, isNan, timestamp, step]) => ({
         key,
-        value: r.is_nan ? NaN : (r.value as number),
-        timestamp: r.timestamp,
-        step: r.step,
+        value: isNan ? NaN : value,
+        timestamp,
+        step,
       })),
       nextPageToken: more ? encodeToken(offset + rows.length) : null,
     };
   }
 
+  /**
+   * A history for drawing. Short ones come whole; long ones are cut into equal x ranges, each keeping its lowest
+   * and highest point (and any NaN or infinity), read in one pass without holding the full history in memory.
+   */
   metricSeries(runId: string, key: string, maxPoints: number, xAxis: MetricXAxis): MetricSeries {
     const run = this.runRow(runId);
-    const order = xAxis === 'step' ? 'step, timestamp, rowid' : 'timestamp, step, rowid';
-    const stmt = this.db
-      .prepare<[string, string], [number | null, number, number, number]>(
-        `SELECT value, is_nan, timestamp, step FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY ${order}`,
+    const series = this.findSeries(runId, key);
+    const empty: MetricSeries = {
+      runId,
+      key,
+      count: 0,
+      downsampled: false,
+      x: [],
+      y: [],
+      steps: [],
+      min: null,
+      max: null,
+      last: null,
+    };
+    if (series === null) return empty;
+    const xOf = (step: number, ts: number) =>
+      xAxis === 'step' ? step : xAxis === 'wall' ? ts : ts - run.start_time;
+    const bounds = this.db
+      .prepare<[number], { n: number; s0: number; s1: number; t0: number; t1: number }>(
+        `SELECT count(*) AS n, min(step) AS s0, max(step) AS s1, min(timestamp) AS t0, max(timestamp) AS t1
+         FROM metric_points WHERE series = ?`,
+      )
+      .get(series)!;
+    if (bounds.n === 0) return empty;
+    const rows = this.db
+      .prepare<[number], [number, number, number, number]>(
+        'SELECT step, timestamp, value, is_nan FROM metric_points WHERE series = ? ORDER BY step, timestamp',
       )
       .raw(true);
-    const xs: number[] = [];
-    const ys: number[] = [];
-    const steps: number[] = [];
     let min: { value: number; step: number } | null = null;
     let max: { value: number; step: number } | null = null;
-    let last: LatestMetric | null = null;
-    for (const [value, isNan, ts, step] of stmt.iterate(runId, key)) {
-      const v = isNan ? NaN : (value as number);
-      xs.push(xAxis === 'step' ? step : xAxis === 'wall' ? ts : ts - run.start_time);
-      ys.push(v);
-      steps.push(step);
-      if (Number.isFinite(v)) {
-        if (!min || v < min.value) min = { value: v, step };
-        if (!max || v > max.value) max = { value: v, step };
+    const picked: { x: number; y: number; step: number; ts: number }[] = [];
+    const buckets = Math.max(1, Math.floor((maxPoints - 2) / 2));
+    if (bounds.n > maxPoints && bounds.s1 - bounds.s0 + 1 >= buckets) {
+      // Long histories over many steps: per step range, SQLite finds the lowest and highest point on the
+      // clustered (series, step) key, so no per-point work happens in JavaScript.
+      const width = Math.ceil((bounds.s1 - bounds.s0 + 1) / buckets);
+      const finite = 'is_nan = 0 AND value BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308';
+      const lowest = this.db
+        .prepare<[number, number, number], [number | null, number, number]>(
+          `SELECT min(value), step, timestamp FROM metric_points WHERE series = ? AND step >= ? AND step < ? AND ${finite}`,
+        )
+        .raw(true);
+      const highest = this.db
+        .prepare<[number, number, number], [number | null, number, number]>(
+          `SELECT max(value), step, timestamp FROM metric_points WHERE series = ? AND step >= ? AND step < ? AND ${finite}`,
+        )
+        .raw(true);
+      for (let from = bounds.s0; from <= bounds.s1; from += width) {
+        const lo = lowest.get(series, from, from + width);
+        if (!lo || lo[0] === null) continue;
+        const hi = highest.get(series, from, from + width)!;
+        picked.push({ x: xOf(lo[1], lo[2]), y: lo[0], step: lo[1], ts: lo[2] });
+        if (hi[1] !== lo[1] || hi[2] !== lo[2])
+          picked.push({ x: xOf(hi[1], hi[2]), y: hi[0] as number, step: hi[1], ts: hi[2] });
+        if (!min || lo[0] < min.value) min = { value: lo[0], step: lo[1] };
+        if (!max || (hi[0] as number) > max.value) max = { value: hi[0] as number, step: hi[1] };
       }
+      const ends = this.db
+        .prepare<[number, number], [number, number, number, number]>(
+          `SELECT step, timestamp, value, is_nan FROM metric_points WHERE series = ?
+           AND NOT (${finite}) LIMIT ?`,
+        )
+        .raw(true)
+        .all(series, maxPoints);
+      const edge = this.db
+        .prepare<[number], [number, number, number, number]>(
+          `SELECT * FROM (SELECT step, timestamp, value, is_nan FROM metric_points WHERE series = @s
+             ORDER BY step, timestamp LIMIT 1)
+           UNION ALL SELECT * FROM (SELECT step, timestamp, value, is_nan FROM metric_points WHERE series = @s
+             ORDER BY step DESC, timestamp DESC LIMIT 1)`,
+        )
+        .raw(true)
+        .all({ s: series });
+      for (const [step, ts, value, isNan] of [...ends, ...edge])
+        picked.push({ x: xOf(step, ts), y: isNan ? NaN : value, step, ts });
+      picked.sort((a, b) => a.x - b.x || a.step - b.step || a.ts - b.ts);
+      for (let i = picked.length - 1; i > 0; i--)
+        if (picked[i].step === picked[i - 1].step && picked[i].ts === picked[i - 1].ts) picked.splice(i, 1);
+    } else if (bounds.n <= maxPoints) {
+      for (const [step, ts, value, isNan] of rows.iterate(series)) {
+        const y = isNan ? NaN : value;
+        picked.push({ x: xOf(step, ts), y, step, ts });
+        if (Number.isFinite(y)) {
+          if (!min || y < min.value) min = { value: y, step };
+          if (!max || y > max.value) max = { value: y, step };
+        }
+      }
+    } else {
+      // Few distinct steps (points logged without steps): buckets over the x range, in one pass.
+      const lo = xAxis === 'step' ? bounds.s0 : xOf(0, bounds.t0);
+      const hi = xAxis === 'step' ? bounds.s1 : xOf(0, bounds.t1);
+      const width = (hi - lo) / buckets || 1;
+      // Per bucket: index of min, of max, and the first non-finite point, as flat arrays (no objects per point).
+      const loV = new Float64Array(buckets).fill(Infinity);
+      const hiV = new Float64Array(buckets).fill(-Infinity);
+      const loP = new Float64Array(buckets * 3);
+      const hiP = new Float64Array(buckets * 3);
+      const odd: { x: number; y: number; step: number; ts: number }[] = [];
+      const oddSeen = new Uint8Array(buckets);
+      let first: [number, number, number] | null = null;
+      let lastRow: [number, number, number] = [0, 0, 0];
+      for (const [step, ts, value, isNan] of rows.iterate(series)) {
+        const x = xAxis === 'step' ? step : xAxis === 'wall' ? ts : ts - run.start_time;
+        const y = isNan ? NaN : value;
+        if (!first) first = [step, ts, y];
+        lastRow = [step, ts, y];
+        const b = Math.min(buckets - 1, Math.floor((x - lo) / width));
+        if (isNan || value > MAX_FINITE || value < -MAX_FINITE) {
+          if (!oddSeen[b]) {
+            oddSeen[b] = 1;
+            odd.push({ x, y, step, ts });
+          }
+          continue;
+        }
+        if (value < loV[b]) {
+          loV[b] = value;
+          loP[b * 3] = x;
+          loP[b * 3 + 1] = step;
+          loP[b * 3 + 2] = ts;
+        }
+        if (value > hiV[b]) {
+          hiV[b] = value;
+          hiP[b * 3] = x;
+          hiP[b * 3 + 1] = step;
+          hiP[b * 3 + 2] = ts;
+        }
+      }
+      if (first) picked.push({ x: xOf(first[0], first[1]), y: first[2], step: first[0], ts: first[1] });
+      for (let b = 0; b < buckets; b++) {
+        if (loV[b] === Infinity) continue;
+        picked.push({ x: loP[b * 3], y: loV[b], step: loP[b * 3 + 1], ts: loP[b * 3 + 2] });
+        if (hiP[b * 3 + 1] !== loP[b * 3 + 1] || hiP[b * 3 + 2] !== loP[b * 3 + 2])
+          picked.push({ x: hiP[b * 3], y: hiV[b], step: hiP[b * 3 + 1], ts: hiP[b * 3 + 2] });
+        if (!min || loV[b] < min.value) min = { value: loV[b], step: loP[b * 3 + 1] };
+        if (!max || hiV[b] > max.value) max = { value: hiV[b], step: hiP[b * 3 + 1] };
+      }
+      picked.push(...odd);
+      picked.push({ x: xOf(lastRow[0], lastRow[1]), y: lastRow[2], step: lastRow[0], ts: lastRow[1] });
+      picked.sort((a, b) => a.x - b.x || a.step - b.step || a.ts - b.ts);
+      for (let i = picked.length - 1; i > 0; i--)
+        if (picked[i].step === picked[i - 1].step && picked[i].ts === picked[i - 1].ts) picked.splice(i, 1);
     }
+    if (xAxis !== 'step' && bounds.n <= maxPoints) picked.sort((a, b) => a.x - b.x || a.step - b.step);
     const latest = this.db
       .prepare<[string, string], { value: number | null; is_nan: number; step: number; timestamp: number }>(
         'SELECT value, is_nan, step, timestamp FROM latest_metrics WHERE run_uuid = ? AND key = ?',
       )
       .get(runId, key);
-    if (latest)
-      last = {
-        value: toMetricValue(latest.is_nan ? NaN : (latest.value as number)),
-        step: latest.step,
-        timestamp: latest.timestamp,
-      };
-    const keep = downsampleMinMax({ x: xs, y: ys, step: steps }, maxPoints);
     return {
       runId,
       key,
-      count: xs.length,
-      downsampled: keep.length < xs.length,
-      x: keep.map((i) => xs[i]),
-      y: keep.map((i) => toMetricValue(ys[i])),
-      steps: keep.map((i) => steps[i]),
+      count: bounds.n,
+      downsampled: picked.length < bounds.n,
+      x: picked.map((p) => p.x),
+      y: picked.map((p) => toMetricValue(p.y)),
+      steps: picked.map((p) => p.step),
       min,
       max,
-      last,
+      last: latest
+        ? {
+            value: toMetricValue(latest.is_nan ? NaN : (latest.value as number)),
+            step: latest.step,
+            timestamp: latest.timestamp,
+          }
+        : null,
     };
   }
 
@@ -937,13 +1105,12 @@ export class TrackerStore {
         [string, string],
         { step: number; n: number; mean: number; sq: number; lo: number; hi: number }
       >(
-        `WITH last_per_step AS (
-           SELECT m.run_uuid, m.step, m.value FROM metrics m
-           WHERE m.run_uuid IN (SELECT value FROM json_each(?)) AND m.key = ? AND m.is_nan = 0
-             AND abs(m.value) < 1e308
-         )
-         SELECT step, count(*) AS n, avg(value) AS mean, avg(value * value) AS sq, min(value) AS lo, max(value) AS hi
-         FROM last_per_step GROUP BY step ORDER BY step`,
+        `SELECT p.step AS step, count(*) AS n, avg(p.value) AS mean, avg(p.value * p.value) AS sq,
+                min(p.value) AS lo, max(p.value) AS hi
+         FROM metric_series s JOIN metric_points p ON p.series = s.id
+         WHERE s.run_uuid IN (SELECT value FROM json_each(?)) AND s.key = ? AND p.is_nan = 0
+           AND p.value BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308
+         GROUP BY p.step ORDER BY p.step`,
       )
       .all(JSON.stringify(runIds), key);
     const every = Math.max(1, Math.ceil(rows.length / maxPoints));
@@ -986,17 +1153,14 @@ export class TrackerStore {
     );
   }
 
-  /** The number of stored points of a run's metric (tests and benchmarks). */
+  /** The number of stored points of a run's metric, or of all its metrics (tests and benchmarks). */
   metricCount(runId: string, key?: string): number {
-    const r = key
-      ? this.db
-          .prepare<[string, string], { n: number }>(
-            'SELECT count(*) AS n FROM metrics WHERE run_uuid = ? AND key = ?',
-          )
-          .get(runId, key)
-      : this.db
-          .prepare<[string], { n: number }>('SELECT count(*) AS n FROM metrics WHERE run_uuid = ?')
-          .get(runId);
+    const r = this.db
+      .prepare<[string, string | null, string | null], { n: number }>(
+        `SELECT count(*) AS n FROM metric_series s JOIN metric_points p ON p.series = s.id
+         WHERE s.run_uuid = ? AND (? IS NULL OR s.key = ?)`,
+      )
+      .get(runId, key ?? null, key ?? null);
     return r?.n ?? 0;
   }
 }

@@ -63,16 +63,9 @@ export function toMlflowError(err: unknown): MlflowError {
   return new MlflowError('INTERNAL_ERROR', message);
 }
 
+/** Non-finite metric values are already MLflow's strings ("NaN", "Infinity") by the time a body is sent. */
 export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body, (_k, v: unknown) =>
-    typeof v === 'number' && !Number.isFinite(v)
-      ? Number.isNaN(v)
-        ? 'NaN'
-        : v > 0
-          ? 'Infinity'
-          : '-Infinity'
-      : v,
-  );
+  const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(text)),

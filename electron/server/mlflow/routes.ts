@@ -1,5 +1,5 @@
 import type { Experiment, RunStatus, RunViewType } from '../../../shared/tracker/model';
-import { RUN_STATUSES } from '../../../shared/tracker/model';
+import { RUN_STATUSES, toMetricValue } from '../../../shared/tracker/model';
 import { likeToRegExp } from '../../../shared/tracker/filter';
 import type { Tracker } from '../../core/tracker';
 import { checkVersion } from '../../core/tracker/registry';
@@ -250,7 +250,14 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
       const max = maxResults(f, 25_000, 25_000);
       const page = t.store.metricHistory(runId, key, max, f.str('page_token') ?? null);
       return {
-        metrics: page.metrics.length ? page.metrics : undefined,
+        metrics: page.metrics.length
+          ? page.metrics.map((m) => ({
+              key,
+              value: toMetricValue(m.value),
+              timestamp: m.timestamp,
+              step: m.step,
+            }))
+          : undefined,
         next_page_token: page.nextPageToken ?? undefined,
       };
     },
