@@ -14,8 +14,10 @@ import {
   bestIndexes,
   compareRows,
   defaultGoal,
+  defaultGroupParam,
   diffCells,
   latestValues,
+  longestMetric,
   parseAxisId,
   runColor,
   type Goal,
@@ -500,8 +502,8 @@ function Groups({
   metricKeys: string[];
   differing: string[];
 }) {
-  const [param, setParam] = useState<string>(differing[0] ?? paramKeys[0] ?? '');
-  const [metric, setMetric] = useState<string>(metricKeys[0] ?? '');
+  const [param, setParam] = useState<string>(defaultGroupParam(runs, differing) ?? paramKeys[0] ?? '');
+  const [metric, setMetric] = useState<string>(longestMetric(runs, metricKeys) ?? '');
   const [groups, setGroups] = useState<RunGroup[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const runIds = useMemo(() => runs.map((r) => r.info.runId), [runs]);
@@ -575,7 +577,6 @@ function Groups({
             <EChart
               height={260}
               option={groupBandOption(
-                metric,
                 groups.map((g, i) => ({
                   label: `${param}=${g.value ?? '∅'}`,
                   color: runColor(i),

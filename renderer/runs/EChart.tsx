@@ -1,4 +1,4 @@
-import { LineChart, ParallelChart, ScatterChart } from 'echarts/charts';
+import { BarChart, LineChart, ParallelChart, ScatterChart } from 'echarts/charts';
 import {
   DataZoomComponent,
   GridComponent,
@@ -11,6 +11,7 @@ import { CanvasRenderer } from 'echarts/renderers';
 import { useEffect, useRef } from 'react';
 
 echarts.use([
+  BarChart,
   LineChart,
   ScatterChart,
   ParallelChart,

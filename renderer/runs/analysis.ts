@@ -68,7 +68,11 @@ export type Goal = 'min' | 'max';
 /** A guess from the metric's name; the user can flip it per metric. */
 export function defaultGoal(metricKey: string): Goal {
   const k = metricKey.toLowerCase();
-  if (/(loss|err|error|rmse|mse|mae|mape|perplexity|ppl|latency|time|duration|cost|wer|cer|fpr|fnr)/.test(k))
+  if (
+    /(loss|err|error|rmse|mse|mae|mape|perplexity|ppl|latency|time|duration|seconds|secs|_ms|cost|wer|cer|fpr|fnr)/.test(
+      k,
+    )
+  )
     return 'min';
   return 'max';
 }
@@ -239,4 +243,38 @@ export function drawableY(values: readonly MetricValue[]): number[] {
     const n = metricNumber(v);
     return Number.isFinite(n) ? n : NaN;
   });
+}
+
+/**
+ * The param to group by first: one that differs, is not a seed, was logged by every run if any such exists,
+ * and splits the runs into the fewest groups (more than one), so each group holds several runs.
+ */
+export function defaultGroupParam(runs: readonly Run[], differing: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestCount = Infinity;
+  for (const key of differing) {
+    if (/seed/i.test(key)) continue;
+    const distinct = new Set(runs.map((r) => r.params[key] ?? '\0')).size;
+    // A param every run logged beats one only some logged.
+    const count = distinct + (runs.some((r) => !(key in r.params)) ? 1000 : 0);
+    if (distinct > 1 && count < bestCount) {
+      best = key;
+      bestCount = count;
+    }
+  }
+  return best ?? differing[0] ?? null;
+}
+
+/** The metric logged over the most steps: the one whose band over steps says the most. */
+export function longestMetric(runs: readonly Run[], keys: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestStep = -Infinity;
+  for (const k of keys) {
+    const step = Math.max(...runs.map((r) => r.metrics[k]?.step ?? -Infinity));
+    if (step > bestStep) {
+      best = k;
+      bestStep = step;
+    }
+  }
+  return best;
 }

@@ -42,6 +42,8 @@ export function metricLineOption(
   style: { axis: Style; tooltip: Style },
 ): Record<string, unknown> {
   const byRun = new Map(series.filter((s) => s.key === key).map((s) => [s.runId, s]));
+  if (byRun.size > 0 && [...byRun.values()].every((s) => s.x.length <= 1))
+    return metricBarOption(byRun, runs, settings.logY, style);
   const out: Record<string, unknown>[] = [];
   for (const run of runs) {
     const s = byRun.get(run.runId);
@@ -106,9 +108,53 @@ export function metricLineOption(
   };
 }
 
+/** A metric logged once per run (a final score) is a bar per run, not a line of one point. */
+function metricBarOption(
+  byRun: Map<string, MetricSeries>,
+  runs: readonly RunLegend[],
+  logY: boolean,
+  style: { axis: Style; tooltip: Style },
+): Record<string, unknown> {
+  const shown = runs.filter((r) => (byRun.get(r.runId)?.y.length ?? 0) > 0);
+  return {
+    grid: { left: 56, right: 16, top: 12, bottom: 36 },
+    tooltip: {
+      ...style.tooltip,
+      trigger: 'item',
+      valueFormatter: (v: unknown) => (typeof v === 'number' ? formatNumber(v) : String(v ?? '')),
+    },
+    xAxis: {
+      ...style.axis,
+      type: 'category',
+      data: shown.map((r) => r.name),
+      axisLabel: { ...(style.axis.axisLabel as Style), interval: 0, rotate: shown.length > 4 ? 30 : 0 },
+    },
+    yAxis: {
+      ...style.axis,
+      type: logY ? 'log' : 'value',
+      scale: logY,
+      axisLabel: { ...(style.axis.axisLabel as Style), formatter: (v: number) => formatNumber(v) },
+    },
+    series: shown.map((r, i) => {
+      const s = byRun.get(r.runId) as MetricSeries;
+      const v = seriesPoints(s, 0, logY)[0]?.[1] ?? null;
+      const data: (number | null)[] = shown.map(() => null);
+      data[i] = v;
+      return {
+        id: r.runId,
+        name: r.name,
+        type: 'bar',
+        stack: 'one',
+        barMaxWidth: 36,
+        itemStyle: { color: r.color },
+        data,
+      };
+    }),
+  };
+}
+
 /** Mean line and min/max band per group over steps (a stacked pair of areas draws the band). */
 export function groupBandOption(
-  key: string,
   groups: readonly { label: string; color: string; history: GroupHistory | undefined }[],
   style: { axis: Style; tooltip: Style },
 ): Record<string, unknown> {
@@ -142,7 +188,7 @@ export function groupBandOption(
       name: `${g.label} (mean)`,
       type: 'line',
       data: h.steps.map((s, j) => [s, h.mean[j]]),
-      showSymbol: false,
+      showSymbol: h.steps.length === 1,
       lineStyle: { color: g.color, width: 2 },
       itemStyle: { color: g.color },
     });
@@ -151,7 +197,7 @@ export function groupBandOption(
     grid: { left: 56, right: 16, top: 12, bottom: 36 },
     tooltip: { ...style.tooltip, trigger: 'axis', valueFormatter: (v: unknown) => formatNumber(v as number) },
     xAxis: { ...style.axis, type: 'value', name: 'Step', nameLocation: 'middle', nameGap: 22, scale: true },
-    yAxis: { ...style.axis, type: 'value', scale: true, name: key },
+    yAxis: { ...style.axis, type: 'value', scale: true },
     series,
   };
 }

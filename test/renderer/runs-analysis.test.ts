@@ -4,9 +4,11 @@ import {
   bestIndexes,
   compareRows,
   defaultGoal,
+  defaultGroupParam,
   diffCells,
   downsampleMinMax,
   groupByParam,
+  longestMetric,
   smoothEma,
   stats,
   valuesDiffer,
@@ -164,6 +166,35 @@ describe('groups over seeds', () => {
   });
 });
 
+describe('defaults of the group view', () => {
+  it('groups by the differing param with the fewest values, never a seed', () => {
+    const runs = [
+      run('a', { lr: '0.1', seed: '1', depth: '3' }, {}),
+      run('b', { lr: '0.1', seed: '2', depth: '4' }, {}),
+      run('c', { lr: '0.01', seed: '1', depth: '5' }, {}),
+      run('d', { lr: '0.01', seed: '2', depth: '6' }, {}),
+    ];
+    expect(defaultGroupParam(runs, ['depth', 'lr', 'seed'])).toBe('lr');
+    expect(defaultGroupParam(runs, ['seed'])).toBe('seed');
+    const partly = [
+      ...runs,
+      run('e', { lr: '0.1', seed: '3', depth: '3' }, {}),
+      run('f', { lr: '0.01', seed: '1' }, {}),
+    ];
+    partly[0].params.tag = 'x';
+    expect(defaultGroupParam(partly, ['tag', 'lr'])).toBe('lr');
+    expect(defaultGroupParam(runs, [])).toBeNull();
+  });
+
+  it('bands the metric logged over the most steps', () => {
+    const a = run('a', {}, { fit_seconds: 1, loss: 0.2 });
+    a.metrics.loss.step = 40;
+    a.metrics.fit_seconds.step = 0;
+    expect(longestMetric([a], ['fit_seconds', 'loss'])).toBe('loss');
+    expect(longestMetric([a], [])).toBeNull();
+  });
+});
+
 describe('chart options', () => {
   const series = (runId: string, y: MetricSeries['y']): MetricSeries => ({
     runId,
@@ -196,6 +227,28 @@ describe('chart options', () => {
       [0, 3],
       [1, 2],
       [2, 1],
+    ]);
+  });
+
+  it('a metric logged once per run is drawn as one bar per run', () => {
+    const opt = metricLineOption(
+      'acc',
+      [
+        { ...series('r1', [0.8]), key: 'acc' },
+        { ...series('r2', [0.7]), key: 'acc' },
+      ],
+      legend,
+      { xAxis: 'step', logY: false, smoothing: 0, showPoints: false },
+      style,
+    ) as {
+      xAxis: { type: string; data: string[] };
+      series: { id: string; type: string; data: (number | null)[] }[];
+    };
+    expect(opt.xAxis.type).toBe('category');
+    expect(opt.xAxis.data).toEqual(['one', 'two']);
+    expect(opt.series.map((s) => [s.id, s.type, s.data])).toEqual([
+      ['r1', 'bar', [0.8, null]],
+      ['r2', 'bar', [null, 0.7]],
     ]);
   });
 
