@@ -1,4 +1,8 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Tracker } from './index';
+import { resourcesDir } from '../sample';
 import { TAG } from '../../../shared/tracker/model';
 
 export const SAMPLE_EXPERIMENT = 'Sample: taxi fare sweep';
@@ -32,22 +36,95 @@ const SWEEP: SweepPoint[] = [
 
 const STEPS = 40;
 
+interface SweepResult {
+  spec: { model: string; alpha?: number; max_depth?: number; seed: number };
+  /** [step, train_rmse, val_rmse, val_r2] */
+  points: [number, number, number, number][];
+  fit_seconds: number;
+}
+
+/** Debian's Python with scikit-learn, as Lakebench's own Python; LAKEBENCH_PYTHON overrides it. */
+function python(): string {
+  return process.env.LAKEBENCH_PYTHON || '/usr/bin/python3';
+}
+
+/** Runs the real sweep (resources/python/lakebench/sample_sweep.py); null when Python or scikit-learn is missing. */
+function sklearnSweep(): Promise<SweepResult[] | null> {
+  const script = path.join(resourcesDir(), 'python', 'lakebench', 'sample_sweep.py');
+  if (!existsSync(script) || !existsSync(python())) return Promise.resolve(null);
+  const specs = SWEEP.map((p) =>
+    p.model === 'ridge'
+      ? { model: 'ridge', alpha: p.alpha, seed: p.seed }
+      : { model: 'random_forest', max_depth: p.maxDepth, seed: p.seed },
+  );
+  return new Promise((resolve) => {
+    const child = spawn(python(), [script, JSON.stringify(specs)], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    timer.unref();
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', () => resolve(null));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return resolve(null);
+      try {
+        const results = out
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as SweepResult);
+        resolve(results.length === SWEEP.length ? results : null);
+      } catch {
+        resolve(null);
+      }
+    });
+  });
+}
+
+/** Training curves shaped like the real ones, for a machine without scikit-learn. */
+function generatedSweep(): SweepResult[] {
+  return SWEEP.map((p, i) => {
+    const rnd = mulberry32(1000 + i);
+    const floor =
+      p.model === 'ridge'
+        ? 2.45 + Math.log10(p.alpha! * 100) * 0.03
+        : ({ 4: 2.6, 8: 2.25, 12: 2.3 } as Record<number, number>)[p.maxDepth!];
+    const points: [number, number, number, number][] = [];
+    for (let step = 0; step < STEPS; step++) {
+      const decay = Math.exp(-step / (p.model === 'ridge' ? 6 : 10));
+      const val = floor + 1.5 * decay + (rnd() - 0.5) * 0.06;
+      const train = val - (p.model === 'random_forest' ? (p.maxDepth! - 2) * 0.05 : 0.05);
+      points.push([step, train, val, 1 - (val / 8.2) ** 2]);
+    }
+    return {
+      spec: { model: p.model, alpha: p.alpha, max_depth: p.maxDepth, seed: p.seed },
+      points,
+      fit_seconds: (p.model === 'ridge' ? 0.2 : 2 + p.maxDepth! * 0.3) + rnd(),
+    };
+  });
+}
+
 /**
- * The sample workspace's experiment: twelve runs of a ridge / random-forest sweep over alpha, depth and seeds,
- * with per-step training curves, and a registered model with a stage history, so a new user can compare runs
- * and browse the registry at once. Made once; a workspace that has it is left alone.
+ * The sample workspace's experiment: twelve runs of a ridge / random-forest sweep over alpha, depth and seeds on
+ * generated fare data, with per-step curves, fitted with scikit-learn when the machine's Python has it (else the
+ * curves are generated), and a registered model with a stage history, so a new user can compare runs and browse
+ * the registry at once. Made once; a workspace that has it is left alone.
  */
 export async function ensureSampleExperiment(tracker: Tracker, workspaceRoot: string): Promise<boolean> {
   const store = tracker.store;
   if (store.listExperiments('ALL').some((e) => e.name === SAMPLE_EXPERIMENT)) return false;
+  const fitted = await sklearnSweep();
+  const results = fitted ?? generatedSweep();
+  // The workspace may have been closed, or the sweep made by another opening, while Python ran.
+  if (!store.db.open || store.listExperiments('ALL').some((e) => e.name === SAMPLE_EXPERIMENT)) return false;
   const exp = store.createExperiment(SAMPLE_EXPERIMENT, {
     'mlflow.note.content':
-      'Predicting taxi fares from the sample trips table: ridge regression against a random forest.',
+      'Predicting taxi fares (generated data): ridge regression over alpha against random forests over depth, two seeds each.',
+    'lakebench.sample.fittedWith': fitted ? 'scikit-learn' : 'generated curves',
   });
   const base = Date.UTC(2026, 0, 5, 9, 0, 0);
   const runIds: string[] = [];
-  SWEEP.forEach((p, i) => {
-    const rnd = mulberry32(1000 + i);
+  results.forEach((result, i) => {
+    const p = SWEEP[i];
     const name = p.model === 'ridge' ? `ridge-a${p.alpha}-s${p.seed}` : `rf-d${p.maxDepth}-s${p.seed}`;
     const start = base + i * 7 * 60_000;
     const run = store.createRun({
@@ -57,10 +134,9 @@ export async function ensureSampleExperiment(tracker: Tracker, workspaceRoot: st
       userId: 'sample',
       tags: {
         [TAG.user]: 'sample',
-        [TAG.sourceKind]: 'notebook',
-        [TAG.sourceName]: 'notebooks/train_fares.ipynb',
-        [TAG.sourceNotebook]: 'notebooks/train_fares.ipynb',
-        [TAG.sourceVersion]: 'sha256:5a3f1c0e9b7d',
+        [TAG.sourceKind]: 'script',
+        [TAG.sourceName]: 'lakebench/sample_sweep.py',
+        [TAG.sourceVersion]: fitted ? 'scikit-learn' : 'generated',
         model_family: p.model,
       },
     });
@@ -71,36 +147,19 @@ export async function ensureSampleExperiment(tracker: Tracker, workspaceRoot: st
         : {
             model: 'random_forest',
             max_depth: String(p.maxDepth),
-            n_estimators: '100',
+            n_estimators: String(STEPS),
             seed: String(p.seed),
             features: '6',
           };
-    // Ridge improves little with more shrinkage; deeper forests fit better until they overfit.
-    const floor =
-      p.model === 'ridge'
-        ? 4.1 + Math.log10(p.alpha! * 100) * 0.08
-        : ({ 4: 3.6, 8: 3.05, 12: 3.2 } as Record<number, number>)[p.maxDepth!];
     const metrics: { key: string; value: number; timestamp: number; step: number }[] = [];
-    let trainRmse = 0;
-    let valRmse = 0;
-    for (let step = 0; step < STEPS; step++) {
-      const decay = Math.exp(-step / (p.model === 'ridge' ? 6 : 10));
-      const noise = (rnd() - 0.5) * 0.12;
-      trainRmse =
-        floor - (p.model === 'random_forest' ? (p.maxDepth! - 4) * 0.06 : 0) + 6 * decay + noise * 0.5;
-      valRmse = floor + 6 * decay + noise;
+    for (const [step, train, val, r2] of result.points) {
       const ts = start + step * 5_000;
-      metrics.push({ key: 'train_rmse', value: trainRmse, timestamp: ts, step });
-      metrics.push({ key: 'val_rmse', value: valRmse, timestamp: ts, step });
-      metrics.push({ key: 'val_r2', value: 1 - (valRmse / 9.5) ** 2, timestamp: ts, step });
+      metrics.push({ key: 'train_rmse', value: train, timestamp: ts, step });
+      metrics.push({ key: 'val_rmse', value: val, timestamp: ts, step });
+      metrics.push({ key: 'val_r2', value: r2, timestamp: ts, step });
     }
     const end = start + STEPS * 5_000;
-    metrics.push({
-      key: 'fit_seconds',
-      value: (p.model === 'ridge' ? 0.4 : 3 + p.maxDepth! * 0.5) + rnd(),
-      timestamp: end,
-      step: 0,
-    });
+    metrics.push({ key: 'fit_seconds', value: result.fit_seconds, timestamp: end, step: 0 });
     for (let k = 0; k < metrics.length; k += 900)
       store.logBatch(run.info.runId, {
         metrics: metrics.slice(k, k + 900),

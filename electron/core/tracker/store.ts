@@ -995,7 +995,7 @@ export class TrackerStore {
         .raw(true)
         .all(series, maxPoints);
       const edge = this.db
-        .prepare<[number], [number, number, number, number]>(
+        .prepare<[{ s: number }], [number, number, number, number]>(
           `SELECT * FROM (SELECT step, timestamp, value, is_nan FROM metric_points WHERE series = @s
              ORDER BY step, timestamp LIMIT 1)
            UNION ALL SELECT * FROM (SELECT step, timestamp, value, is_nan FROM metric_points WHERE series = @s
