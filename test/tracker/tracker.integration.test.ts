@@ -123,6 +123,66 @@ describe('tracker requests', () => {
     });
   });
 
+  it('compiles every kind of condition to the runs it names', async () => {
+    const exp = (await call('tracker.createExperiment', { name: 'conditions' })).experimentId;
+    const store = core.tracker.store;
+    const ids: Record<string, string> = {};
+    for (const [name, team, loss, owner] of [
+      ['p', 'ml-core', 0.1, 'ana'],
+      ['q', 'ML-vision', 0.5, null],
+      ['r', 'data', NaN, null],
+      ['s', 'ml_x', 2, 'bo'],
+    ] as const) {
+      const runId = logRun(exp, name, { opt: name === 's' ? 'sgd' : 'adam' }, [], 1_000 + name.charCodeAt(0));
+      ids[name] = runId;
+      store.logBatch(runId, {
+        metrics: [{ key: 'loss', value: loss, timestamp: 1, step: 0 }],
+        tags: [{ key: 'team', value: team }, ...(owner ? [{ key: 'owner', value: owner }] : [])],
+      });
+    }
+    store.logInputs(ids.p, [
+      {
+        dataset: { name: 'trips', digest: 'd1', source_type: 'local', source: 'a' },
+        tags: [{ key: 'mlflow.data.context', value: 'training' }],
+      },
+    ]);
+    store.updateRun(ids.q, { status: 'FINISHED' });
+    const names = async (filter: string) =>
+      (
+        await call('tracker.searchRuns', {
+          experimentIds: [exp],
+          filter,
+          orderBy: ['attributes.run_name ASC'],
+        })
+      ).runs.map((r) => r.info.runName);
+    expect(await names("tags.team LIKE 'ml%'")).toEqual(['p', 's']);
+    expect(await names("tags.team LIKE 'ml_c%'")).toEqual(['p']);
+    expect(await names("tags.team ILIKE 'ml%'")).toEqual(['p', 'q', 's']);
+    expect(await names("tags.team != 'data'")).toEqual(['p', 'q', 's']);
+    expect(await names('tags.owner IS NULL')).toEqual(['q', 'r']);
+    expect(await names('tags.owner IS NOT NULL')).toEqual(['p', 's']);
+    expect(await names("params.opt IN ('sgd', 'x')")).toEqual(['s']);
+    expect(await names("params.opt NOT IN ('sgd')")).toEqual(['p', 'q', 'r']);
+    expect(await names('metrics.loss >= 0.5')).toEqual(['q', 's']);
+    expect(await names('metrics.loss != 0.5')).toEqual(['p', 's']);
+    expect(await names('metrics.missing IS NULL')).toEqual(['p', 'q', 'r', 's']);
+    expect(await names("attributes.status = 'FINISHED'")).toEqual(['q']);
+    expect(await names("attributes.status != 'FINISHED' and attributes.run_name LIKE '%'")).toEqual([
+      'p',
+      'r',
+      's',
+    ]);
+    expect(await names("datasets.name = 'trips' and datasets.context = 'training'")).toEqual(['p']);
+    expect(await names('attributes.end_time IS NULL')).toEqual(['p', 'r', 's']);
+    expect(await names("tags.`team` = 'data' or (metrics.loss < 1 and params.opt = 'adam')")).toEqual([
+      'p',
+      'q',
+      'r',
+    ]);
+    // A user's text is a value, never SQL.
+    expect(await names("params.opt = 'adam'' OR 1=1 --'")).toEqual([]);
+  });
+
   it('edits runs: name, Markdown description, tags, status of a dead run, delete and restore', async () => {
     const exp = (await call('tracker.createExperiment', { name: 'edit' })).experimentId;
     const runId = logRun(exp, 'before', {}, [1]);
