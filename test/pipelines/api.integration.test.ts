@@ -154,6 +154,18 @@ describe('pipelines API on the sample workspace', () => {
     expect(exported.python).toContain('dag_id="daily_trips"');
   }, 120_000);
 
+  it('tells the editor when a pipeline file changes on disk', async () => {
+    const heard = new Promise<string[]>((resolve) => {
+      const stop = core.bus.subscribe((name, payload) => {
+        if (name !== 'pipelines.onDefinitionsChanged') return;
+        stop();
+        resolve((payload as { ids: string[] }).ids);
+      });
+    });
+    await writeFile(path.join(dir, 'pipelines', 'outside.yaml'), 'id: outside\ntasks: []\n');
+    expect(await heard).toEqual(['outside']);
+  });
+
   it('refuses bad input with a clear error', async () => {
     await expect(call('pipelines.get', { id: '../etc/passwd' })).rejects.toMatchObject({
       code: 'INVALID_REQUEST',

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { open as openFile, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { EventSink } from '../../../shared/api/client';
+import type { EventBus, EventSink } from '../../../shared/api/client';
 import type { RequestParsedArgs, RequestResult } from '../../../shared/api/contract';
 import { LakebenchError } from '../../../shared/errors';
 import type { PipelineListItem, PlannedRun } from '../../../shared/pipeline/contract';
@@ -61,6 +61,7 @@ export class Pipelines {
   readonly store: RunStore;
   readonly engine: PipelineEngine;
   private schedulerTimer: NodeJS.Timeout | null = null;
+  private unsubscribe: () => void = () => undefined;
 
   private constructor(
     readonly workspace: Workspace,
@@ -88,6 +89,24 @@ export class Pipelines {
   }
 
   /** Opens the store and resumes unfinished runs (orphaned tries of a crashed process are recovered first). */
+  /**
+   * Turns the workspace's file changes into `pipelines.onDefinitionsChanged`, so an open editor learns that its
+   * file changed on disk.
+   */
+  private watchDefinitions(): void {
+    const bus = this.events as EventSink & { subscribe?: EventBus['subscribe'] };
+    if (!bus.subscribe) return;
+    this.unsubscribe = bus.subscribe((name, payload) => {
+      if (name !== 'workspace.onFilesChanged') return;
+      const ids = new Set<string>();
+      for (const p of (payload as { paths: string[] }).paths) {
+        const m = /^pipelines\/([^/]+)\.(ya?ml|layout\.json)$/.exec(p);
+        if (m) ids.add(m[1].replace(/\.layout$/, ''));
+      }
+      if (ids.size) this.events.emit('pipelines.onDefinitionsChanged', { ids: [...ids].sort() });
+    });
+  }
+
   static open(
     workspace: Workspace,
     warehouse: Warehouse,
@@ -97,6 +116,7 @@ export class Pipelines {
     const p = new Pipelines(workspace, warehouse, events, options);
     try {
       p.engine.start();
+      p.watchDefinitions();
     } catch (err) {
       p.store.close();
       throw err;
@@ -105,6 +125,7 @@ export class Pipelines {
   }
 
   async close(): Promise<void> {
+    this.unsubscribe();
     this.stopScheduler();
     await this.engine.close();
     this.store.close();

@@ -77,8 +77,19 @@ interface ActiveRun {
   /** Upstream ids within the run (a partial run only sees its own tasks). */
   upstream: Map<string, string[]>;
   downstreamCount: Map<string, number>;
+  downstream: Map<string, string[]>;
+  rank: Map<string, number>;
   tis: Map<string, ActiveTi>;
   trackerRunId: string | null;
+  /**
+   * Tasks whose trigger rule must be looked at again because an upstream task finished, and tasks waiting to
+   * retry. Only they are evaluated on a pass, so a pass costs what changed, not the size of the DAG.
+   */
+  dirty: Set<string>;
+  retrying: Set<string>;
+  /** Look at every task on the next pass (after a load or a user action). */
+  fullScan: boolean;
+  lastPassWasFull: boolean;
 }
 
 export interface CreateRunInput {
@@ -252,10 +263,16 @@ export class PipelineEngine {
     const ids = new Set(included.map((t) => t.id));
     const upstream = new Map<string, string[]>();
     const downstreamCount = new Map<string, number>();
+    const downstream = new Map<string, string[]>();
     for (const t of included) {
       const deps = [...new Set(t.depends_on ?? [])].filter((d) => ids.has(d));
       upstream.set(t.id, deps);
-      for (const d of deps) downstreamCount.set(d, (downstreamCount.get(d) ?? 0) + 1);
+      for (const d of deps) {
+        downstreamCount.set(d, (downstreamCount.get(d) ?? 0) + 1);
+        const list = downstream.get(d) ?? [];
+        list.push(t.id);
+        downstream.set(d, list);
+      }
     }
     const tis = new Map<string, ActiveTi>();
     for (const ti of this.store.taskInstances(runId)) {
@@ -293,16 +310,23 @@ export class PipelineEngine {
         stopReason: null,
       });
     }
+    const order = topologicalOrder(included.map((t) => ({ id: t.id, depends_on: upstream.get(t.id) })));
     const active: ActiveRun = {
       run,
       pipeline,
       tasks: new Map(included.map((t) => [t.id, t])),
       settings: new Map(included.map((t) => [t.id, effectiveTaskSettings(pipeline, t)])),
-      order: topologicalOrder(included.map((t) => ({ id: t.id, depends_on: upstream.get(t.id) }))),
+      order,
       upstream,
       downstreamCount,
+      downstream,
+      rank: new Map(order.map((id, i) => [id, i])),
       tis,
       trackerRunId: run.trackerRunId,
+      dirty: new Set(),
+      retrying: new Set(),
+      fullScan: true,
+      lastPassWasFull: false,
     };
     this.active.set(runId, active);
     return active;
@@ -431,30 +455,51 @@ export class PipelineEngine {
   private settle(a: ActiveRun, now: number): number {
     let wake = Infinity;
     const changes: ActiveTi[] = [];
-    for (const id of a.order) {
-      const ti = a.tis.get(id) as ActiveTi;
-      if (ti.state === 'up_for_retry') {
-        if (ti.nextTryAt !== null && ti.nextTryAt > now) {
-          wake = Math.min(wake, ti.nextTryAt);
+    a.lastPassWasFull = a.fullScan;
+    let ids: string[];
+    if (a.fullScan) {
+      a.fullScan = false;
+      ids = a.order;
+      a.retrying.clear();
+    } else {
+      ids = [...new Set([...a.dirty, ...a.retrying])].sort(
+        (x, y) => (a.rank.get(x) as number) - (a.rank.get(y) as number),
+      );
+    }
+    a.dirty.clear();
+    // Settling a task as skipped or upstream_failed can settle its downstream in the same pass.
+    for (let round = 0; ids.length > 0 && round < 10_000; round++) {
+      for (const id of ids) {
+        const ti = a.tis.get(id) as ActiveTi;
+        if (ti.state === 'up_for_retry') {
+          if (ti.nextTryAt !== null && ti.nextTryAt > now) {
+            a.retrying.add(id);
+            wake = Math.min(wake, ti.nextTryAt);
+            continue;
+          }
+          a.retrying.delete(id);
+          ti.state = 'scheduled';
+          changes.push(ti);
           continue;
         }
-        ti.state = 'scheduled';
+        a.retrying.delete(id);
+        if (ti.state !== 'none') continue;
+        const upstreamStates = (a.upstream.get(id) ?? []).map((u) => (a.tis.get(u) as ActiveTi).state);
+        const decision = evaluateTriggerRule(
+          (a.settings.get(id) as EffectiveTaskSettings).triggerRule,
+          upstreamStates,
+        );
+        if (decision === 'wait') continue;
+        if (decision === 'run') ti.state = 'scheduled';
+        else {
+          ti.state = decision === 'skip' ? 'skipped' : 'upstream_failed';
+          ti.endedAt = iso(now);
+          for (const d of a.downstream.get(id) ?? []) a.dirty.add(d);
+        }
         changes.push(ti);
-        continue;
       }
-      if (ti.state !== 'none') continue;
-      const upstreamStates = (a.upstream.get(id) ?? []).map((u) => (a.tis.get(u) as ActiveTi).state);
-      const decision = evaluateTriggerRule(
-        (a.settings.get(id) as EffectiveTaskSettings).triggerRule,
-        upstreamStates,
-      );
-      if (decision === 'wait') continue;
-      if (decision === 'run') ti.state = 'scheduled';
-      else {
-        ti.state = decision === 'skip' ? 'skipped' : 'upstream_failed';
-        ti.endedAt = iso(now);
-      }
-      changes.push(ti);
+      ids = [...a.dirty].sort((x, y) => (a.rank.get(x) as number) - (a.rank.get(y) as number));
+      a.dirty.clear();
     }
     if (changes.length) {
       this.store.transaction(() => {
@@ -469,6 +514,12 @@ export class PipelineEngine {
       for (const ti of changes) this.emitTask(a, ti, null);
     }
     return wake;
+  }
+
+  /** A task finished a try: its downstream tasks' rules (and its own retry) must be looked at again. */
+  private changed(a: ActiveRun, ti: ActiveTi): void {
+    if (ti.state === 'up_for_retry') a.retrying.add(ti.taskId);
+    for (const d of a.downstream.get(ti.taskId) ?? []) a.dirty.add(d);
   }
 
   /** Starts scheduled task instances while each pipeline's max_active_tasks allows, scheduled runs first. */
@@ -522,6 +573,12 @@ export class PipelineEngine {
       if (ti.state !== 'none') progressing++;
     }
     if (unfinished > 0 && progressing > 0) return;
+    if (unfinished > 0 && !a.lastPassWasFull) {
+      // Before calling it a deadlock, look at every task once more.
+      a.fullScan = true;
+      this.tick();
+      return;
+    }
     const now = iso(Date.now());
     if (unfinished > 0) {
       // Nothing runs and nothing can: the rest waits for states that will never come (Airflow's deadlock).
@@ -865,6 +922,7 @@ export class PipelineEngine {
       flush();
       await new Promise<void>((resolve) => log.end(resolve));
       ti.abort = null;
+      this.changed(a, ti);
       if (!ti.stopReason) this.emitTask(a, ti, tryNumber);
       ti.stopReason = null;
       this.tick();
@@ -901,6 +959,7 @@ export class PipelineEngine {
       this.store.updateRun(runId, { state: 'running', started_at: now });
       a.run = { ...a.run, state: 'running', startedAt: now };
     }
+    a.fullScan = true;
     this.store.transaction(() => {
       for (const ti of a.tis.values()) {
         if (FINISHED_TASK_STATES.includes(ti.state)) continue;
@@ -961,6 +1020,7 @@ export class PipelineEngine {
       this.store.updateRun(runId, { state: 'queued', ended_at: null, cancelled: 0 });
     });
     a.run = { ...run, state: 'queued', endedAt: null, durationMs: null, cancelled: false };
+    a.fullScan = true;
     this.active.set(runId, a);
     this.emitRun(a.run);
     for (const id of cleared) this.emitTask(a, a.tis.get(id) as ActiveTi, null);
@@ -998,6 +1058,7 @@ export class PipelineEngine {
       }
     });
     for (const id of marked) this.emitTask(a, a.tis.get(id) as ActiveTi, null);
+    a.fullScan = true;
     if (active) this.tick();
     else {
       // A finished run's state follows its leaves again.

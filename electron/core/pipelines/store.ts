@@ -232,6 +232,8 @@ export interface OrphanTry {
 export class RunStore {
   readonly db: Database.Database;
   private readonly stmts;
+  /** Prepared statements by text: the updates build their SET list per call, from a handful of shapes. */
+  private readonly prepared = new Map<string, Database.Statement>();
 
   constructor(file: string) {
     this.db = openDatabase(file);
@@ -266,6 +268,15 @@ export class RunStore {
         `SELECT * FROM runs WHERE state IN ('queued', 'running') ORDER BY logical_date`,
       ),
     };
+  }
+
+  private prep(sql: string): Database.Statement {
+    let stmt = this.prepared.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.prepared.set(sql, stmt);
+    }
+    return stmt;
   }
 
   private migrate(): void {
@@ -363,9 +374,10 @@ export class RunStore {
   ): void {
     const keys = Object.keys(fields);
     if (!keys.length) return;
-    this.db
-      .prepare(`UPDATE runs SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE run_id = @runId`)
-      .run({ ...fields, runId });
+    this.prep(`UPDATE runs SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE run_id = @runId`).run({
+      ...fields,
+      runId,
+    });
   }
 
   updateTaskInstance(
@@ -384,20 +396,16 @@ export class RunStore {
   ): void {
     const keys = Object.keys(fields);
     if (!keys.length) return;
-    this.db
-      .prepare(
-        `UPDATE task_instances SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE run_id = @runId AND task_id = @taskId`,
-      )
-      .run({ ...fields, runId, taskId });
+    this.prep(
+      `UPDATE task_instances SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE run_id = @runId AND task_id = @taskId`,
+    ).run({ ...fields, runId, taskId });
   }
 
   addTaskInstance(runId: string, taskId: string, taskType: TaskType, maxTries: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO task_instances (run_id, task_id, task_type, state, max_tries) VALUES (?, ?, ?, 'none', ?)
+    this.prep(
+      `INSERT INTO task_instances (run_id, task_id, task_type, state, max_tries) VALUES (?, ?, ?, 'none', ?)
          ON CONFLICT (run_id, task_id) DO NOTHING`,
-      )
-      .run(runId, taskId, taskType, maxTries);
+    ).run(runId, taskId, taskType, maxTries);
   }
 
   insertTry(row: {
@@ -409,14 +417,12 @@ export class RunStore {
     logFile: string;
     runnerId: string;
   }): void {
-    this.db
-      .prepare(
-        `INSERT INTO tries (run_id, task_id, try_number, state, queued_at, log_file, runner_id)
+    this.prep(
+      `INSERT INTO tries (run_id, task_id, try_number, state, queued_at, log_file, runner_id)
          VALUES (@runId, @taskId, @tryNumber, @state, @queuedAt, @logFile, @runnerId)
          ON CONFLICT (run_id, task_id, try_number) DO UPDATE SET state = excluded.state,
            queued_at = excluded.queued_at, runner_id = excluded.runner_id`,
-      )
-      .run(row);
+    ).run(row);
   }
 
   updateTry(
@@ -438,50 +444,47 @@ export class RunStore {
   ): void {
     const keys = Object.keys(fields);
     if (!keys.length) return;
-    this.db
-      .prepare(
-        `UPDATE tries SET ${keys.map((k) => `${k} = @${k}`).join(', ')}
+    this.prep(
+      `UPDATE tries SET ${keys.map((k) => `${k} = @${k}`).join(', ')}
          WHERE run_id = @runId AND task_id = @taskId AND try_number = @tryNumber`,
-      )
-      .run({ ...fields, runId, taskId, tryNumber });
+    ).run({ ...fields, runId, taskId, tryNumber });
   }
 
   listRuns(pipelineId: string, limit: number, before?: string): PipelineRun[] {
     const rows = before
-      ? (this.db
-          .prepare(
-            'SELECT * FROM runs WHERE pipeline_id = ? AND logical_date < ? ORDER BY logical_date DESC LIMIT ?',
-          )
-          .all(pipelineId, before, limit) as RunRow[])
-      : (this.db
-          .prepare('SELECT * FROM runs WHERE pipeline_id = ? ORDER BY logical_date DESC LIMIT ?')
-          .all(pipelineId, limit) as RunRow[]);
+      ? (this.prep(
+          'SELECT * FROM runs WHERE pipeline_id = ? AND logical_date < ? ORDER BY logical_date DESC LIMIT ?',
+        ).all(pipelineId, before, limit) as RunRow[])
+      : (this.prep('SELECT * FROM runs WHERE pipeline_id = ? ORDER BY logical_date DESC LIMIT ?').all(
+          pipelineId,
+          limit,
+        ) as RunRow[]);
     return rows.map(runFromRow);
   }
 
   lastRun(pipelineId: string): PipelineRun | null {
-    const r = this.db
-      .prepare('SELECT * FROM runs WHERE pipeline_id = ? ORDER BY queued_at DESC LIMIT 1')
-      .get(pipelineId) as RunRow | undefined;
+    const r = this.prep('SELECT * FROM runs WHERE pipeline_id = ? ORDER BY queued_at DESC LIMIT 1').get(
+      pipelineId,
+    ) as RunRow | undefined;
     return r ? runFromRow(r) : null;
   }
 
   /** The end of the latest scheduled run's data interval (where the scheduler goes on from). */
   lastScheduledIntervalEnd(pipelineId: string): string | null {
-    const r = this.db
-      .prepare(`SELECT MAX(interval_end) AS e FROM runs WHERE pipeline_id = ? AND run_type = 'scheduled'`)
-      .get(pipelineId) as { e: string | null };
+    const r = this.prep(
+      `SELECT MAX(interval_end) AS e FROM runs WHERE pipeline_id = ? AND run_type = 'scheduled'`,
+    ).get(pipelineId) as { e: string | null };
     return r.e;
   }
 
   hasScheduledRun(pipelineId: string): boolean {
-    return !!this.db
-      .prepare(`SELECT 1 FROM runs WHERE pipeline_id = ? AND run_type = 'scheduled' LIMIT 1`)
-      .get(pipelineId);
+    return !!this.prep(`SELECT 1 FROM runs WHERE pipeline_id = ? AND run_type = 'scheduled' LIMIT 1`).get(
+      pipelineId,
+    );
   }
 
   deleteRuns(pipelineId: string): void {
-    this.db.prepare('DELETE FROM runs WHERE pipeline_id = ?').run(pipelineId);
+    this.prep('DELETE FROM runs WHERE pipeline_id = ?').run(pipelineId);
   }
 
   /** Tries that were queued or running under another runner: what a crash left behind. */
@@ -509,20 +512,18 @@ export class RunStore {
   }
 
   registerRunner(runnerId: string, pid: number, hostname: string, now: string): void {
-    this.db
-      .prepare(
-        'INSERT INTO runners (runner_id, pid, hostname, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(runnerId, pid, hostname, now, now);
+    this.prep(
+      'INSERT INTO runners (runner_id, pid, hostname, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)',
+    ).run(runnerId, pid, hostname, now, now);
   }
 
   heartbeat(runnerId: string, now: string): void {
-    this.db.prepare('UPDATE runners SET heartbeat_at = ? WHERE runner_id = ?').run(now, runnerId);
+    this.prep('UPDATE runners SET heartbeat_at = ? WHERE runner_id = ?').run(now, runnerId);
   }
 
   otherRunners(runnerId: string): { runnerId: string; pid: number; hostname: string; heartbeatAt: string }[] {
     return (
-      this.db.prepare('SELECT * FROM runners WHERE runner_id != ?').all(runnerId) as {
+      this.prep('SELECT * FROM runners WHERE runner_id != ?').all(runnerId) as {
         runner_id: string;
         pid: number;
         hostname: string;
@@ -532,7 +533,7 @@ export class RunStore {
   }
 
   removeRunner(runnerId: string): void {
-    this.db.prepare('DELETE FROM runners WHERE runner_id = ?').run(runnerId);
+    this.prep('DELETE FROM runners WHERE runner_id = ?').run(runnerId);
   }
 
   insertBackfill(b: {
@@ -544,26 +545,23 @@ export class RunStore {
     taskSubset: string[] | null;
     now: string;
   }): void {
-    this.db
-      .prepare(
-        `INSERT INTO backfills (backfill_id, pipeline_id, from_date, to_date, max_active_runs, task_subset, created_at)
+    this.prep(
+      `INSERT INTO backfills (backfill_id, pipeline_id, from_date, to_date, max_active_runs, task_subset, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        b.backfillId,
-        b.pipelineId,
-        b.from,
-        b.to,
-        b.maxActiveRuns,
-        b.taskSubset ? JSON.stringify(b.taskSubset) : null,
-        b.now,
-      );
+    ).run(
+      b.backfillId,
+      b.pipelineId,
+      b.from,
+      b.to,
+      b.maxActiveRuns,
+      b.taskSubset ? JSON.stringify(b.taskSubset) : null,
+      b.now,
+    );
   }
 
   backfillLimit(backfillId: string): number {
-    const r = this.db
-      .prepare('SELECT max_active_runs FROM backfills WHERE backfill_id = ?')
-      .get(backfillId) as { max_active_runs: number } | undefined;
+    const r = this.prep('SELECT max_active_runs FROM backfills WHERE backfill_id = ?').get(backfillId) as
+      { max_active_runs: number } | undefined;
     return r?.max_active_runs ?? 1;
   }
 
