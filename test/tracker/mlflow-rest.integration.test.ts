@@ -202,6 +202,12 @@ describe('MLflow runs endpoints', () => {
     });
     expect(inputs.status).toBe(200);
 
+    const logged = await s.call('POST', 'runs/log-model', {
+      run_id: runId,
+      model_json: JSON.stringify({ artifact_path: 'model', flavors: { sklearn: {} } }),
+    });
+    expect(logged.status).toBe(200);
+    expect((await s.call('POST', 'runs/log-model', { run_id: runId, model_json: '{' })).status).toBe(400);
     const got = await s.call('GET', 'runs/get', { run_id: runId });
     const data = (got.json.run as { data: Record<string, { key: string; value: unknown }[]> }).data;
     expect(data.params).toEqual(
@@ -214,6 +220,9 @@ describe('MLflow runs endpoints', () => {
     expect(data.metrics.find((m) => m.key === 'odd')).toMatchObject({ value: '-Infinity', step: 2 });
     expect(data.tags.map((t) => t.key)).toEqual(expect.arrayContaining(['team', 'stage', 'mlflow.runName']));
     expect(data.tags.map((t) => t.key)).not.toContain('t_tmp');
+    expect(JSON.parse(data.tags.find((t) => t.key === 'mlflow.log-model.history')!.value as string)).toEqual([
+      { artifact_path: 'model', flavors: { sklearn: {} } },
+    ]);
     expect((got.json.run as { inputs: { dataset_inputs: unknown[] } }).inputs.dataset_inputs).toEqual([
       expect.objectContaining({ dataset: expect.objectContaining({ name: 'trips', digest: 'abc' }) }),
     ]);

@@ -228,6 +228,28 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
       return {};
     },
   },
+  'runs/log-model': {
+    POST: (f, t) => {
+      const runId = f.runId();
+      const text = f.str('model_json', true);
+      let model: unknown;
+      try {
+        model = JSON.parse(text);
+      } catch {
+        throw new MlflowError(
+          'INVALID_PARAMETER_VALUE',
+          `Malformed model info.\n JSON: '${text.slice(0, 200)}'`,
+        );
+      }
+      // As MLflow's own stores do: the logged models' descriptions are kept as a JSON list in a run tag.
+      const key = 'mlflow.log-model.history';
+      const previous = t.store.getRun(runId).tags[key];
+      const history = previous ? (JSON.parse(previous) as unknown[]) : [];
+      history.push(model);
+      t.store.setTag(runId, key, JSON.stringify(history));
+      return {};
+    },
+  },
   'runs/set-tag': {
     POST: (f, t) => {
       t.store.setTag(f.runId(), f.str('key', true), f.str('value', true));
