@@ -87,7 +87,7 @@ function extraColumn(id: string): ColumnDef | null {
   const m = /^(metrics|params|tags)\.(.+)$/.exec(id);
   if (!m) return null;
   const [, entity, key] = m;
-  const width = Math.min(180, Math.max(80, key.length * 7.4 + 24));
+  const width = Math.min(180, Math.max(entity === 'metrics' ? 100 : 80, key.length * 7.4 + 24));
   if (entity === 'metrics')
     return {
       id,
@@ -286,12 +286,11 @@ export function RunsTable() {
     [defs],
   );
 
-  const onVisible = useCallback(
-    (range: Rectangle) => {
-      if (range.y + range.height >= loaded - 50) void useRuns.getState().loadMore();
-    },
-    [loaded],
-  );
+  const onVisible = useCallback((range: Rectangle) => {
+    // Rows past the loaded ones show as loading until their pages arrive.
+    if (range.y + range.height >= loadedRuns().length - 50)
+      void useRuns.getState().ensureLoaded(range.y + range.height + 100);
+  }, []);
 
   const openRow = useCallback((row: number) => {
     const run = runAt(row);
@@ -319,7 +318,8 @@ export function RunsTable() {
     ro.observe(el);
     return () => ro.disconnect();
   }, [searchError, total]);
-  const rowCount = Math.max(loaded, Math.min(total, loaded + (loading ? 20 : 0)));
+  // The scrollbar covers every matching run; rows not loaded yet draw as loading cells.
+  const rowCount = searchError ? 0 : Math.max(loaded, total);
   // Only as tall as its rows, so an experiment with few runs has no empty ruled area under them.
   const gridHeight = Math.min(
     boxHeight,
@@ -332,7 +332,9 @@ export function RunsTable() {
         <FilterBox />
         <div className="runs-toolbar-buttons">
           <span className="runs-count muted" data-testid={runsTestIds.count}>
-            {loading && loaded === 0 ? 'Loading…' : `${total.toLocaleString()} runs`}
+            {loading && loaded === 0
+              ? 'Loading…'
+              : `${total.toLocaleString()} ${total === 1 ? 'run' : 'runs'}`}
             {selected.length > 0 && ` · ${selected.length} selected`}
           </span>
           <button

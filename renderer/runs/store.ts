@@ -23,6 +23,8 @@ let runRows: Run[] = [];
 let nextPageToken: string | null = null;
 /** Bumped by each new search so answers to stale ones are dropped. */
 let generation = 0;
+/** The page being fetched, so callers wait for it instead of asking twice. */
+let pageInFlight: Promise<void> | null = null;
 
 export function runAt(index: number): Run | undefined {
   return runRows[index];
@@ -65,6 +67,8 @@ interface RunsState {
   setSelected(ids: string[]): void;
   search(): Promise<void>;
   loadMore(): Promise<void>;
+  /** Loads pages until row `index` is loaded (a scroll far down the table), one page after another. */
+  ensureLoaded(index: number): Promise<void>;
   /** Re-reads what is loaded (after live changes), keeping the scroll position's rows. */
   refresh(): Promise<void>;
   loadKeys(): Promise<void>;
@@ -133,6 +137,7 @@ export const useRuns = create<RunsState>((set, get) => ({
 
   async search() {
     const gen = ++generation;
+    pageInFlight = null;
     const { experimentIds, filter, orderBy } = get();
     set({ loading: true });
     try {
@@ -166,36 +171,48 @@ export const useRuns = create<RunsState>((set, get) => ({
       }));
     }
   },
-  async loadMore() {
-    if (!nextPageToken || get().loading) return;
+  loadMore() {
+    if (pageInFlight) return pageInFlight;
+    if (!nextPageToken) return Promise.resolve();
     const gen = generation;
     const { experimentIds, filter, orderBy } = get();
+    const token = nextPageToken;
     set({ loading: true });
-    try {
-      const page = await client.call('tracker.searchRuns', {
-        experimentIds,
-        filter,
-        orderBy,
-        maxResults: PAGE_SIZE,
-        pageToken: nextPageToken,
+    const request: Promise<void> = client
+      .call('tracker.searchRuns', { experimentIds, filter, orderBy, maxResults: PAGE_SIZE, pageToken: token })
+      .then((page) => {
+        if (gen !== generation) return;
+        runRows = runRows.concat(page.runs);
+        nextPageToken = page.nextPageToken;
+        set((s) => ({
+          total: page.totalCount,
+          loaded: runRows.length,
+          version: s.version + 1,
+          loading: false,
+        }));
+      })
+      .catch((err: unknown) => {
+        if (gen !== generation) return;
+        set({ loading: false });
+        reportError('Could not load more runs', err);
+      })
+      .finally(() => {
+        if (pageInFlight === request) pageInFlight = null;
       });
-      if (gen !== generation) return;
-      runRows = runRows.concat(page.runs);
-      nextPageToken = page.nextPageToken;
-      set((s) => ({
-        total: page.totalCount,
-        loaded: runRows.length,
-        version: s.version + 1,
-        loading: false,
-      }));
-    } catch (err) {
-      if (gen !== generation) return;
-      set({ loading: false });
-      reportError('Could not load more runs', err);
+    pageInFlight = request;
+    return request;
+  },
+  async ensureLoaded(index) {
+    while (runRows.length <= index && nextPageToken && !get().searchError) {
+      const before = runRows.length;
+      const gen = generation;
+      await get().loadMore();
+      if (gen !== generation || runRows.length === before) return;
     }
   },
   async refresh() {
     const gen = ++generation;
+    pageInFlight = null;
     const { experimentIds, filter, orderBy } = get();
     try {
       const page = await client.call('tracker.searchRuns', {

@@ -159,6 +159,17 @@ describe('the run tracker in the browser', () => {
     const runs = new RunsPage(page);
     await runs.open();
     await runs.filter().click();
+    // Completion offers the logged keys after an entity.
+    await page.keyboard.type('metrics.');
+    await expect
+      .poll(() => page.locator('[data-testid="runs-filter-suggestion"]').allTextContents())
+      .toEqual(
+        expect.arrayContaining([expect.stringContaining('loss'), expect.stringContaining('accuracy')]),
+      );
+    await page.keyboard.type('lo');
+    await page.keyboard.press('Tab');
+    expect(await runs.filter().inputValue()).toBe('metrics.loss ');
+    await runs.filter().fill('');
     await page.keyboard.type('params.learning_rate < 1');
     await runs.filterError().waitFor();
     expect(await runs.filterError().textContent()).toMatch(/column 22/);
@@ -298,5 +309,22 @@ describe('the run tracker in the browser', () => {
       .poll(() => page.locator('[data-testid="model-version-at-result"]').textContent())
       .toMatch(/^Version 1 was in Production/);
     await screenshot(page, 'runs-09-registry');
+  });
+
+  it('follows runs logged while the table is open', async () => {
+    const { experiment_id: experimentId } = await mlflow<{ experiment_id: string }>('experiments/create', {
+      name: 'e2e-live',
+    });
+    await logRun(experimentId, 'first', { learning_rate: '0.3' }, 1);
+    const ui = new AppPage(page);
+    await ui.open(app.url);
+    const runs = new RunsPage(page);
+    await runs.open();
+    await runs.experiment(experimentId).click();
+    await expect.poll(() => runs.count().textContent()).toMatch(/^1 runs?/);
+    const second = await logRun(experimentId, 'second', { learning_rate: '0.4' }, 1);
+    await expect.poll(() => runs.rowRunIds(), { timeout: 10_000 }).toContain(second);
+    expect(await runs.count().textContent()).toMatch(/^2 runs/);
+    await expect.poll(() => runs.experiment(experimentId).textContent()).toContain('2');
   });
 });
