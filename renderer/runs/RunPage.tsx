@@ -21,6 +21,7 @@ import { client } from '../api';
 import { ErrorBoundary } from '../common/ErrorBoundary';
 import { openNotebook } from '../notebooks/actions';
 import { renderMarkdown } from '../notebooks/markdown';
+import { openPipeline, setTab } from '../pipelines/store';
 import { useApp } from '../state/app';
 import { reportError } from '../state/toasts';
 import { parseCsv } from './csv';
@@ -60,11 +61,15 @@ function SourceLink({ run }: { run: Run }) {
     );
   }
   if (s.kind === 'pipeline' && s.pipeline) {
+    const pipeline = s.pipeline;
     return (
       <button
         className="runs-link"
-        title="Open Pipelines"
-        onClick={() => useApp.getState().setArea('pipelines')}
+        title="Open the pipeline's run grid"
+        onClick={() => {
+          useApp.getState().setArea('pipelines');
+          void openPipeline(pipeline).then(() => setTab('grid'));
+        }}
       >
         <GitBranch size={12} /> {s.pipeline} / {s.task ?? '?'}
         {s.pipelineRun ? ` · run ${s.pipelineRun}` : ''}
