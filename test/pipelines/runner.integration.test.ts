@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Pipelines } from '../../electron/core/pipelines';
@@ -374,6 +374,72 @@ tasks:
         rerunExisting: false,
       }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('keeps to max_active_runs, and a backfill never takes the slot a manual or scheduled run needs', async () => {
+    await mkdir(path.join(dir, 'sql'), { recursive: true });
+    await writeFile(path.join(dir, 'sql', 'stamp.sql'), "SELECT '{{ ds }}' AS day");
+    await define(
+      'busy',
+      `id: busy\nschedule: "@daily"\nstart_date: 2026-01-01\nmax_active_runs: 1\ntasks:\n  - { id: wait, type: shell, command: "sleep 0.6" }\n  - { id: stamp, type: sql, file: sql/stamp.sql, depends_on: [wait] }\n`,
+    );
+    const a = await pipelines.trigger('busy', {}, '2026-02-01');
+    const b = await pipelines.trigger('busy', {}, '2026-02-02');
+    await events.waitFor('pipelines.onRunChanged', (r) => r.runId === a.runId && r.state === 'running');
+    expect(pipelines.getRun(b.runId).run.state).toBe('queued');
+    expect(await pipelines.waitForRun(a.runId)).toBe('success');
+    expect(await pipelines.waitForRun(b.runId)).toBe('success');
+    const runA = pipelines.getRun(a.runId);
+    expect(Date.parse(pipelines.getRun(b.runId).run.startedAt as string)).toBeGreaterThanOrEqual(
+      Date.parse(runA.run.endedAt as string),
+    );
+    expect(runA.taskInstances[1].output).toEqual({ rows: 1, first_row: { day: '2026-02-01' } });
+
+    const backfill = await pipelines.backfill({
+      id: 'busy',
+      from: '2026-01-01',
+      to: '2026-01-03',
+      rerunExisting: false,
+      maxActiveRuns: 1,
+    });
+    await events.waitFor(
+      'pipelines.onRunChanged',
+      (r) => r.backfillId === backfill.backfillId && r.state === 'running',
+    );
+    const manual = await pipelines.trigger('busy', {}, '2026-02-10');
+    const started = await events.waitFor(
+      'pipelines.onRunChanged',
+      (r) => r.runId === manual.runId && r.state === 'running',
+    );
+    // The manual run started while the backfill's first run still ran.
+    const running = pipelines.store.listRuns('busy', 20).filter((r) => r.backfillId && r.state === 'running');
+    expect(running.length).toBe(1);
+    expect(started.startedAt).not.toBeNull();
+    for (const id of [manual.runId, ...backfill.runIds])
+      expect(await pipelines.waitForRun(id)).toBe('success');
+  });
+
+  it('a task stopped because Lakebench closed runs again on the next open, without using a retry', async () => {
+    const marker = path.join(dir, 'first.done');
+    await define(
+      'resume',
+      `id: resume\ntasks:\n  - { id: slow, type: shell, command: "if [ -f ${marker} ]; then echo second; else touch ${marker}; sleep 30; fi" }\n`,
+    );
+    const { runId } = await pipelines.trigger('resume', {});
+    await events.waitFor(
+      'pipelines.onTaskChanged',
+      (e) => e.taskInstance.runId === runId && e.taskInstance.state === 'running',
+    );
+    while (!existsSync(marker)) await new Promise((r) => setTimeout(r, 50));
+    await closeAll();
+    await openAll();
+    expect(await pipelines.waitForRun(runId)).toBe('success');
+    const ti = pipelines.getRun(runId).taskInstances[0];
+    expect(ti.tries.map((t) => [t.state, t.error?.code ?? null])).toEqual([
+      ['failed', 'TASK_CANCELLED'],
+      ['success', null],
+    ]);
+    expect(ti.maxTries).toBe(2);
   });
 
   it('runs a notebook headless with parameters and keeps the executed notebook per try', async () => {

@@ -65,7 +65,7 @@ interface ActiveTi {
   output: unknown;
   abort: AbortController | null;
   /** Why the running try was stopped by the user (it then must not be retried). */
-  stopReason: 'cancelled' | 'cleared' | 'marked' | null;
+  stopReason: 'cancelled' | 'cleared' | 'marked' | 'closed' | null;
 }
 
 interface ActiveRun {
@@ -887,7 +887,21 @@ export class PipelineEngine {
       writeLine(`[lakebench] ${taskId} try ${tryNumber} failed: ${data.message}`);
       if (trackerTryId && this.options.tracking)
         void this.options.tracking.endTry(trackerTryId, 'failed', {}).catch(() => undefined);
-      if (stop) {
+      if (stop === 'closed') {
+        // Lakebench is closing: the try ends, but it does not count against the task's retries; the task runs
+        // again when the workspace opens next.
+        ti.state = 'scheduled';
+        ti.maxTries += 1;
+        this.store.transaction(() => {
+          this.store.updateTry(runId, taskId, tryNumber, {
+            state: 'failed',
+            ended_at: endedAt,
+            error: JSON.stringify(data),
+            exit_code: typeof exitCode === 'number' ? exitCode : null,
+          });
+          this.store.updateTaskInstance(runId, taskId, { state: 'scheduled', max_tries: ti.maxTries });
+        });
+      } else if (stop) {
         // Cancel, clear and mark set the task's state themselves; the try only records how it ended.
         this.store.updateTry(runId, taskId, tryNumber, {
           state: 'failed',
@@ -940,7 +954,7 @@ export class PipelineEngine {
   }
 
   /** Stops a running try for a user action; its task's state is then set by that action. */
-  private stopTry(ti: ActiveTi, reason: 'cancelled' | 'cleared' | 'marked'): void {
+  private stopTry(ti: ActiveTi, reason: 'cancelled' | 'cleared' | 'marked' | 'closed'): void {
     if (!ti.abort || (ti.state !== 'running' && ti.state !== 'queued')) return;
     ti.stopReason = reason;
     ti.abort.abort(
@@ -1116,7 +1130,7 @@ export class PipelineEngine {
     }
   }
 
-  /** Stops the loop; running tries are killed and recorded as failed so the next start retries them. */
+  /** Stops the loop; running tries are killed, and their tasks run again (without using a retry) on the next start. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -1124,12 +1138,14 @@ export class PipelineEngine {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     for (const a of this.active.values()) {
       for (const ti of a.tis.values()) {
-        if (ti.abort)
+        if (ti.abort) {
+          ti.stopReason = 'closed';
           ti.abort.abort(
             new LakebenchError('TASK_CANCELLED', 'Lakebench closed the workspace while the task ran', {
               task: ti.taskId,
             }),
           );
+        }
       }
     }
     await Promise.allSettled([...this.running]);
