@@ -19,6 +19,7 @@ import {
   latestValues,
   longestMetric,
   parseAxisId,
+  relativeDelta,
   runColor,
   type Goal,
   type PlotAxis,
@@ -155,7 +156,29 @@ function ValuesTable({
   );
 }
 
-function MetricsTable({ runs, legend, onlyDiff }: { runs: Run[]; legend: RunLegend[]; onlyDiff: boolean }) {
+function DeltaBadge({ delta, goal }: { delta: number | null; goal: Goal }) {
+  if (delta === null || delta === 0) return null;
+  const better = goal === 'min' ? delta < 0 : delta > 0;
+  const pct = Math.abs(delta) >= 10 ? `${Math.round(delta * 100)}%` : `${(delta * 100).toFixed(1)}%`;
+  return (
+    <span className={`cmp-delta ${better ? 'better' : 'worse'}`} title="Against the first run (the baseline)">
+      {delta > 0 ? '+' : ''}
+      {pct}
+    </span>
+  );
+}
+
+function MetricsTable({
+  runs,
+  legend,
+  onlyDiff,
+  vsBaseline,
+}: {
+  runs: Run[];
+  legend: RunLegend[];
+  onlyDiff: boolean;
+  vsBaseline: boolean;
+}) {
   const [goals, setGoals] = useState<Record<string, Goal>>({});
   const keys = useMemo(() => [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort(), [runs]);
   const rows = keys
@@ -214,6 +237,9 @@ function MetricsTable({ runs, legend, onlyDiff }: { runs: Run[]; legend: RunLege
                     title={v === null ? 'not logged' : `step ${step}`}
                   >
                     {v === null ? '—' : formatNumber(v)}
+                    {vsBaseline && i > 0 && (
+                      <DeltaBadge delta={relativeDelta(v, row.values[0])} goal={row.goal} />
+                    )}
                   </td>
                 );
               })}
@@ -600,6 +626,7 @@ export function ComparePage({ runIds }: { runIds: string[] }) {
   const [hidden, setHidden] = useState<Set<string>>(() => new Set());
   const [onlyParamDiff, setOnlyParamDiff] = useState(false);
   const [onlyMetricDiff, setOnlyMetricDiff] = useState(false);
+  const [vsBaseline, setVsBaseline] = useState(true);
   const [onlyTagDiff, setOnlyTagDiff] = useState(true);
   const [systemTags, setSystemTags] = useState(false);
 
@@ -773,9 +800,14 @@ export function ComparePage({ runIds }: { runIds: string[] }) {
 
       <Section
         title="Metrics (latest value; best marked)"
-        tools={<Switch on={onlyMetricDiff} set={setOnlyMetricDiff} label="Only differences" />}
+        tools={
+          <>
+            <Switch on={vsBaseline} set={setVsBaseline} label="Δ vs first run" />
+            <Switch on={onlyMetricDiff} set={setOnlyMetricDiff} label="Only differences" />
+          </>
+        }
       >
-        <MetricsTable runs={shownRuns} legend={legend} onlyDiff={onlyMetricDiff} />
+        <MetricsTable runs={shownRuns} legend={legend} onlyDiff={onlyMetricDiff} vsBaseline={vsBaseline} />
       </Section>
 
       <MetricCharts runs={shownRuns} legend={legend} />

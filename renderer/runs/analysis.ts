@@ -278,3 +278,11 @@ export function longestMetric(runs: readonly Run[], keys: readonly string[]): st
   }
   return best;
 }
+
+/** A value against the baseline run's, as a signed fraction (0.05 = 5 % higher); null when not comparable. */
+export function relativeDelta(value: number | null, baseline: number | null): number | null {
+  if (value === null || baseline === null || !Number.isFinite(value) || !Number.isFinite(baseline))
+    return null;
+  if (baseline === 0) return value === 0 ? 0 : null;
+  return (value - baseline) / Math.abs(baseline);
+}

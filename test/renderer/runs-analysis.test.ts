@@ -9,6 +9,7 @@ import {
   downsampleMinMax,
   groupByParam,
   longestMetric,
+  relativeDelta,
   smoothEma,
   stats,
   valuesDiffer,
@@ -102,6 +103,15 @@ describe('best value per metric', () => {
     expect(bestIndexes([NaN, null], 'max')).toEqual([]);
     expect(bestIndexes([Infinity, 2], 'min')).toEqual([1]);
     expect(bestIndexes([-Infinity, 2], 'min')).toEqual([0]);
+  });
+
+  it('gives the change against the baseline run as a fraction', () => {
+    expect(relativeDelta(1.1, 1)).toBeCloseTo(0.1);
+    expect(relativeDelta(-2, -1)).toBe(-1);
+    expect(relativeDelta(0, 0)).toBe(0);
+    expect(relativeDelta(1, 0)).toBeNull();
+    expect(relativeDelta(null, 1)).toBeNull();
+    expect(relativeDelta(NaN, 1)).toBeNull();
   });
 
   it('marks nothing when every run has the same value', () => {
