@@ -146,6 +146,52 @@ print(json.dumps({"tasks": tasks, "edges": edges, "rules": rules, "schedule": sc
     expect(typo.stderr).toContain('unknown param "cod"');
   });
 
+  it('backfill --dry-run lists the runs it would create, and backfill runs them', async () => {
+    await writeFile(
+      path.join(dir, 'pipelines', 'bf.yaml'),
+      'id: bf\nschedule: "@daily"\nstart_date: 2026-01-01\ntasks:\n  - { id: a, type: shell, command: "echo {{ ds }}" }\n',
+    );
+    const dry = lakebench([
+      'backfill',
+      '--workspace',
+      dir,
+      'bf',
+      '--from',
+      '2026-01-01',
+      '--to',
+      '2026-01-02',
+      '--dry-run',
+    ]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('bf: 2 interval(s), tasks a');
+    expect(dry.stdout).toContain('create 2026-01-02T00:00:00.000Z .. 2026-01-03T00:00:00.000Z');
+    expect(existsSync(path.join(dir, '.lakebench', 'pipelines.db'))).toBe(true);
+    const real = lakebench([
+      'backfill',
+      '--workspace',
+      dir,
+      'bf',
+      '--from',
+      '2026-01-01',
+      '--to',
+      '2026-01-02',
+    ]);
+    expect(real.code, real.stderr).toBe(0);
+    expect(real.stdout).toMatch(/backfill \S+: 2 succeeded, 0 failed/);
+    const again = lakebench([
+      'backfill',
+      '--workspace',
+      dir,
+      'bf',
+      '--from',
+      '2026-01-01',
+      '--to',
+      '2026-01-02',
+      '--dry-run',
+    ]);
+    expect(again.stdout).toContain('skip   2026-01-01T00:00:00.000Z');
+  });
+
   it('after kill -9 mid-run, the next start fails the orphaned try, retries it and finishes the run once', async () => {
     const pidFile = path.join(dir, 'task.pid');
     const counter = path.join(dir, 'tries.txt');
