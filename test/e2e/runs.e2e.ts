@@ -327,4 +327,31 @@ describe('the run tracker in the browser', () => {
     expect(await runs.count().textContent()).toMatch(/^2 runs/);
     await expect.poll(() => runs.experiment(experimentId).textContent()).toContain('2');
   });
+
+  it('compares runs of two experiments chosen together in the sidebar', async () => {
+    const ids: string[] = [];
+    const runIds: string[] = [];
+    for (const name of ['e2e-cross-a', 'e2e-cross-b']) {
+      const { experiment_id: experimentId } = await mlflow<{ experiment_id: string }>('experiments/create', {
+        name,
+      });
+      ids.push(experimentId);
+      runIds.push(
+        await logRun(experimentId, `${name}-run`, { optimizer: name.endsWith('a') ? 'adam' : 'sgd' }, 2),
+      );
+    }
+    const ui = new AppPage(page);
+    await ui.open(app.url);
+    const runs = new RunsPage(page);
+    await runs.open();
+    await runs.experiment(ids[0]).click();
+    await runs.experiment(ids[1]).click({ modifiers: ['ControlOrMeta'] });
+    await expect.poll(() => runs.rowRunIds()).toHaveLength(2);
+    expect((await runs.rowRunIds()).sort()).toEqual([...runIds].sort());
+    for (const id of runIds) await runs.toggleRun(id);
+    await runs.compare();
+    const experimentRow = page.locator('[data-testid="compare-view"] tr', { hasText: 'Experiment' }).first();
+    expect(await experimentRow.textContent()).toMatch(/e2e-cross-a.*e2e-cross-b|e2e-cross-b.*e2e-cross-a/);
+    expect(await runs.paramRow('optimizer').getAttribute('data-differs')).toBe('true');
+  });
 });
