@@ -25,6 +25,8 @@
  *   cell-grid-<index>       the result grid container (a canvas: read values from cell-firstrow-<index>)
  *   cell-rowcount-<index>   footer text, e.g. "3 rows · 12 ms"
  *   cell-firstrow-<index>   visually hidden text of the first result row, values separated by a tab
+ *
+ * Runs area (experiments, runs table, run page, compare view, model registry): renderer/runs/testids.ts
  */
 export const testIds = {
   activity: (area: string) => `activity-${area}`,
