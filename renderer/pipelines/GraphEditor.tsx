@@ -29,6 +29,7 @@ import { useCallback, useEffect, useRef, type DragEvent, type ReactNode } from '
 import type { TaskType } from '../../shared/pipeline/model';
 import { NODE_HEIGHT, NODE_WIDTH, type TaskFlowNode } from './graph-model';
 import { nodeTypes } from './nodes';
+import { runStateOf } from './node-status';
 import { STATE_COLORS } from './run-views';
 import { selectRun, useRuns } from './runs-store';
 import {
@@ -148,7 +149,7 @@ function Toolbar() {
       {btn(ids.paste, 'Paste (Ctrl/Cmd+V)', <ClipboardPaste size={14} />, () => void paste())}
       {btn(ids.deleteSelection, 'Delete selected (Delete)', <Trash2 size={14} />, deleteSelection)}
       <span className="toolbar-sep" />
-      {btn(ids.layout, 'Arrange left to right', <Network size={14} />, autoLayout)}
+      {btn(ids.layout, 'Arrange left to right', <Network size={14} />, () => void autoLayout())}
       <button
         className="icon-btn"
         data-testid={ids.fit}
@@ -202,10 +203,7 @@ const isEditableTarget = (t: EventTarget | null) =>
   Boolean(t.closest('input, textarea, select, .monaco-editor, [contenteditable="true"]'));
 
 function minimapColor(n: TaskFlowNode): string {
-  const run = useRuns.getState();
-  const state = run.runs
-    .find((r) => r.runId === run.selectedRunId)
-    ?.tasks.find((t) => t.taskId === n.id)?.state;
+  const state = runStateOf(n.id);
   return state && state !== 'none' ? STATE_COLORS[state] : '#4b5263';
 }
 

@@ -1,14 +1,17 @@
 import dagre from '@dagrejs/dagre';
 import type { NodePosition } from '../../shared/pipeline/model';
-import { NODE_HEIGHT, NODE_WIDTH, type DraftTask } from './graph-model';
+import type { GraphTask } from '../../shared/pipeline/graph';
+import { NODE_HEIGHT, NODE_WIDTH } from './graph-model';
 
 /**
  * Left-to-right layered layout from dagre, as Airflow's graph reads: upstream on the left. Positions are the
  * top-left corners React Flow expects (dagre gives centres).
  */
-export function layoutTasks(tasks: readonly DraftTask[]): Record<string, NodePosition> {
+export function layoutTasks(tasks: readonly GraphTask[]): Record<string, NodePosition> {
   const g = new dagre.graphlib.Graph({ multigraph: false });
-  g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 64, marginx: 0, marginy: 0 });
+  // network-simplex gives the tidiest ranks; longest-path keeps thousands of tasks to seconds.
+  const ranker = tasks.length > 300 ? 'longest-path' : 'network-simplex';
+  g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 64, marginx: 0, marginy: 0, ranker });
   g.setDefaultEdgeLabel(() => ({}));
   const ids = new Set(tasks.map((t) => t.id));
   for (const t of tasks) g.setNode(t.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
@@ -24,7 +27,7 @@ export function layoutTasks(tasks: readonly DraftTask[]): Record<string, NodePos
 
 /** Positions for tasks that have none: a layout of the whole graph, keeping the positions that exist. */
 export function fillMissingPositions(
-  tasks: readonly DraftTask[],
+  tasks: readonly GraphTask[],
   positions: Readonly<Record<string, NodePosition>>,
 ): Record<string, NodePosition> {
   if (tasks.every((t) => positions[t.id])) return { ...positions };
@@ -33,3 +36,22 @@ export function fillMissingPositions(
   for (const t of tasks) out[t.id] = positions[t.id] ?? auto[t.id];
   return out;
 }
+
+/** Positions in a simple grid, shown at once while a large graph is laid out in the background. */
+export function gridPositions(
+  tasks: readonly GraphTask[],
+  positions: Readonly<Record<string, NodePosition>>,
+): Record<string, NodePosition> {
+  const out: Record<string, NodePosition> = {};
+  const cols = Math.max(1, Math.ceil(Math.sqrt(tasks.length)));
+  tasks.forEach((t, i) => {
+    out[t.id] = positions[t.id] ?? {
+      x: (i % cols) * (NODE_WIDTH + 40),
+      y: Math.floor(i / cols) * (NODE_HEIGHT + 30),
+    };
+  });
+  return out;
+}
+
+/** Above this many tasks the layout runs in a worker, so the window stays responsive. */
+export const BACKGROUND_LAYOUT_TASKS = 300;

@@ -47,3 +47,11 @@ export function useTaskRunInstance(id: string): TaskInstanceSummary | undefined 
     return run ? instanceOf(run, id) : undefined;
   });
 }
+
+/** The coloured run's state of a task, outside React (the minimap's colours). */
+export function runStateOf(id: string): TaskInstanceSummary['state'] | undefined {
+  const s = useRuns.getState();
+  if (!s.selectedRunId) return undefined;
+  const run = s.runs.find((r) => r.runId === s.selectedRunId);
+  return run ? instanceOf(run, id)?.state : undefined;
+}

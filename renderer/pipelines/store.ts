@@ -29,13 +29,16 @@ import {
   withDependencies,
 } from './graph-model';
 import { emptyHistory, record, redo, undo, type History } from './history';
-import { fillMissingPositions, layoutTasks } from './layout';
+import { BACKGROUND_LAYOUT_TASKS, fillMissingPositions, gridPositions } from './layout';
+import { layoutSoon } from './layout-async';
 
 /** What undo and redo restore. */
 export interface GraphSnapshot {
   header: PipelineHeader;
   tasks: DraftTask[];
   positions: Record<string, NodePosition>;
+  /** The text then, so undoing back to it gives its exact bytes (comments, quoting, spacing). */
+  yaml: string;
 }
 
 export type EditorTab = 'graph' | 'yaml' | 'grid' | 'gantt' | 'runs';
@@ -199,7 +202,10 @@ function loadText(
   const read = readEditorGraph(yaml);
   const parsed = validate(yaml, id, file);
   const tasks = read.graph?.tasks ?? [];
-  const filled = fillMissingPositions(tasks, positions);
+  const missing = tasks.some((t) => !positions[t.id]);
+  const large = tasks.length > BACKGROUND_LAYOUT_TASKS;
+  const filled = missing && large ? gridPositions(tasks, positions) : fillMissingPositions(tasks, positions);
+  if (missing && large) void placeMissing(id, tasks, positions);
   set({
     status: 'ready',
     file,
@@ -233,7 +239,10 @@ export async function flush(): Promise<void> {
 function commitGraph(): void {
   const s = get();
   if (!s.id || s.blocked) return;
-  const yaml = writePipelineYaml(s.yaml, toPipeline({ header: s.header, tasks: s.tasks }));
+  const pipeline = toPipeline({ header: s.header, tasks: s.tasks });
+  // Back to what is on disk (an undo, a deleted new task): the file's own bytes, not a re-rendering of them.
+  const asSaved = writePipelineYaml(s.savedYaml, pipeline);
+  const yaml = asSaved === s.savedYaml ? asSaved : writePipelineYaml(s.yaml, pipeline);
   const parsed = validate(yaml, s.id, s.file);
   set({ yaml, graphPending: false, problems: parsed.problems, pipeline: parsed.pipeline });
 }
@@ -355,7 +364,7 @@ function schedulePositionsSave(): void {
 // ------------------------------------------------------------------------------------------------------
 
 function snapshot(s: PipelineEditorState): GraphSnapshot {
-  return { header: s.header, tasks: s.tasks, positions: s.positions };
+  return { header: s.header, tasks: s.tasks, positions: s.positions, yaml: s.yaml };
 }
 
 function applyGraph(
@@ -391,6 +400,7 @@ function restore(state: GraphSnapshot, history: History<GraphSnapshot>): void {
     header: state.header,
     tasks: state.tasks,
     positions: state.positions,
+    yaml: state.yaml,
     nodes: toNodes(state.tasks, state.positions, s.nodes),
     edges: toEdges(state.tasks, s.edges),
     graphPending: true,
@@ -548,10 +558,27 @@ export function selectAll(): void {
   set({ nodes: get().nodes.map((n) => (n.selected ? n : { ...n, selected: true })), formTaskId: null });
 }
 
-export function autoLayout(): void {
+export async function autoLayout(): Promise<void> {
   const s = get();
-  applyGraph({ positions: layoutTasks(s.tasks) });
+  const positions = await layoutSoon(s.tasks);
+  if (get().id !== s.id || get().tasks !== s.tasks) return; // edited meanwhile: the user arranges again
+  applyGraph({ positions });
   set({ fitRequest: get().fitRequest + 1 });
+}
+
+/** A large pipeline opened without positions: shown in a grid at once, laid out when the worker answers. */
+async function placeMissing(
+  id: string,
+  tasks: DraftTask[],
+  known: Record<string, NodePosition>,
+): Promise<void> {
+  const laid = await layoutSoon(tasks);
+  const s = get();
+  if (s.id !== id) return;
+  const positions = { ...s.positions };
+  for (const t of s.tasks) if (!known[t.id] && laid[t.id]) positions[t.id] = laid[t.id];
+  set({ positions, nodes: toNodes(s.tasks, positions, s.nodes), fitRequest: s.fitRequest + 1 });
+  schedulePositionsSave();
 }
 
 /** Replaces one task (from the side form); `mergeKey` joins keystrokes in one field into one undo step. */
