@@ -59,8 +59,22 @@ function printStates(core: LakebenchCore, runIds: Set<string>): () => void {
   });
 }
 
+/**
+ * Opens the core for a command. Ctrl-C (or SIGTERM) closes it properly: task processes run in their own process
+ * groups and would otherwise outlive the CLI; closed tasks run again on the next start.
+ */
 async function openCore(workspace: string, version: string): Promise<LakebenchCore> {
-  return LakebenchCore.open({ workspacePath: workspace, version });
+  const core = await LakebenchCore.open({ workspacePath: workspace, version });
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`lakebench: ${signal}: stopping running tasks; the run resumes on the next start\n`);
+    void core.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return core;
 }
 
 export async function runPipeline(argv: string[], version: string): Promise<number> {
