@@ -39,18 +39,24 @@ import { runsTestIds } from './testids';
 const chartStyle = { axis: axisStyle, tooltip: tooltipStyle };
 const MAX_CHARTS = 12;
 
+/** Ids per search: a filter is at most 20,000 characters and each id takes 36 of them. */
+const IDS_PER_SEARCH = 400;
+
 /** The runs by id, in the given order, from every experiment (compare works across experiments). */
 export async function fetchRuns(runIds: readonly string[]): Promise<Run[]> {
-  const quoted = runIds.map((id) => `'${id}'`).join(', ');
-  const page = await client.call('tracker.searchRuns', {
-    experimentIds: [],
-    filter: `attributes.run_id IN (${quoted})`,
-    orderBy: [],
-    maxResults: Math.max(1, runIds.length),
-    pageToken: null,
-    runViewType: 'ALL',
-  });
-  const byId = new Map(page.runs.map((r) => [r.info.runId, r]));
+  const byId = new Map<string, Run>();
+  for (let i = 0; i < runIds.length; i += IDS_PER_SEARCH) {
+    const chunk = runIds.slice(i, i + IDS_PER_SEARCH);
+    const page = await client.call('tracker.searchRuns', {
+      experimentIds: [],
+      filter: `attributes.run_id IN (${chunk.map((id) => `'${id}'`).join(', ')})`,
+      orderBy: [],
+      maxResults: chunk.length,
+      pageToken: null,
+      runViewType: 'ALL',
+    });
+    for (const r of page.runs) byId.set(r.info.runId, r);
+  }
   return runIds.map((id) => byId.get(id)).filter((r): r is Run => r !== undefined);
 }
 
@@ -366,6 +372,12 @@ function MetricCharts({ runs, legend }: { runs: Run[]; legend: RunLegend[] }) {
         ))}
       </div>
       {error && <div className="runs-search-error">{error}</div>}
+      {runs.length > runIds.length && (
+        <div className="muted cmp-empty">
+          The charts draw the first {runIds.length} of the {runs.length} runs; hide runs in the legend to
+          choose others.
+        </div>
+      )}
       {!allKeys.length && <div className="muted cmp-empty">No metrics logged by these runs.</div>}
       <div className="cmp-charts">
         {series &&
