@@ -331,6 +331,29 @@ tasks:
     expect(await pipelines.scheduleDue(new Date('2026-01-05T00:00:01Z'))).toBe(2);
   });
 
+  it('@continuous starts the next run as soon as the previous one ends', async () => {
+    await define(
+      'loop',
+      `id: loop\nschedule: "@continuous"\nmax_active_runs: 1\ntasks:\n  - { id: a, type: shell, command: "true" }\n`,
+    );
+    await pipelines.startScheduler();
+    const ended: string[] = [];
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        const runs = pipelines.store.listRuns('loop', 10);
+        ended.splice(0, ended.length, ...runs.filter((r) => r.state === 'success').map((r) => r.runId));
+        if (ended.length >= 3) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 50);
+    });
+    pipelines.stopScheduler();
+    const runs = pipelines.store.listRuns('loop', 20);
+    expect(runs.filter((r) => r.state === 'running' || r.state === 'queued').length).toBeLessThanOrEqual(1);
+    expect(new Set(runs.map((r) => r.logicalDate)).size).toBe(runs.length);
+  });
+
   it('plans a backfill as a dry run, limits it to chosen tasks, and runs it', async () => {
     await define(
       'bf',

@@ -78,11 +78,18 @@ export class Pipelines {
       endTry: async () => undefined,
       env: () => trackingEnvFromServerJson(workspace.engineDir),
     };
+    // Run events pass through here, so a @continuous pipeline starts its next run as soon as one ends.
+    const forward: EventSink = {
+      emit: (name, payload, to) => {
+        events.emit(name, payload, to);
+        if (name === 'pipelines.onRunChanged') this.runChanged(payload as PipelineRun);
+      },
+    };
     this.engine = new PipelineEngine({
       workspace,
       warehouse,
       store: this.store,
-      events,
+      events: forward,
       python: pythonExecutable(workspace.settings as Record<string, unknown>),
       tracking,
     });
@@ -144,6 +151,24 @@ export class Pipelines {
     );
     this.schedulerTimer.unref();
     return created;
+  }
+
+  private runChanged(run: PipelineRun): void {
+    if (!this.schedulerTimer || (run.state !== 'success' && run.state !== 'failed')) return;
+    setImmediate(() => {
+      if (!this.schedulerTimer) return;
+      void this.definitions
+        .read(run.pipelineId)
+        .then((def) => {
+          if (
+            def.pipeline &&
+            this.schedulerTimer &&
+            interpretSchedule(def.pipeline.schedule).kind === 'continuous'
+          )
+            this.scheduleOne(def.pipeline, new Date());
+        })
+        .catch(() => undefined);
+    });
   }
 
   stopScheduler(): void {
