@@ -88,7 +88,7 @@ export async function main(): Promise<void> {
       pipelines,
       dir,
       'layers_200_shell_true',
-      dagYaml('layers_200_shell_true', 1000, () => 'type: shell, command: "true"', 50),
+      dagYaml('layers_200_shell_true', 200, () => 'type: shell, command: "true"', 50),
     );
 
     out('5,000-task DAG:');
