@@ -183,7 +183,7 @@ export async function openPipeline(id: string): Promise<void> {
   try {
     const r = await client.call('pipelines.get', { id });
     if (get().id !== id) return;
-    loadText(r.yaml, r.file, r.mtimeMs, r.positions);
+    loadText(r.yaml, r.file, r.mtimeMs, r.positions, { pipeline: r.pipeline, problems: r.problems });
     set({ fitRequest: get().fitRequest + 1 });
   } catch (err) {
     if (get().id !== id) return;
@@ -191,16 +191,29 @@ export async function openPipeline(id: string): Promise<void> {
   }
 }
 
+/** What the host found when it read the file, so a large file is not parsed twice on open. */
+interface HostParse {
+  pipeline: Pipeline | null;
+  problems: PipelineProblem[];
+}
+
+/** A valid pipeline is its own editor graph (no second parse of the text). */
+function fromPipeline(p: Pipeline): ReturnType<typeof readEditorGraph> {
+  const { tasks, ...header } = p;
+  return { graph: { header, tasks }, blocked: null };
+}
+
 function loadText(
   yaml: string,
   file: string,
   mtimeMs: number,
   positions: Record<string, NodePosition>,
+  host?: HostParse,
 ): void {
   const s = get();
   const id = s.id as string;
-  const read = readEditorGraph(yaml);
-  const parsed = validate(yaml, id, file);
+  const parsed = host ?? validate(yaml, id, file);
+  const read = parsed.pipeline ? fromPipeline(parsed.pipeline) : readEditorGraph(yaml);
   const tasks = read.graph?.tasks ?? [];
   const missing = tasks.some((t) => !positions[t.id]);
   const large = tasks.length > BACKGROUND_LAYOUT_TASKS;
