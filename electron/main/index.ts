@@ -190,7 +190,7 @@ async function openCoreAskingOnError(
     let workspacePath: string | undefined;
     try {
       workspacePath = await next();
-      const opened = await LakebenchCore.open({ workspacePath, version: app.getVersion() });
+      const opened = await LakebenchCore.open({ workspacePath, version: app.getVersion(), schedulePipelines: true });
       return { core: opened, path: workspacePath };
     } catch (err) {
       const { response } = await dialog.showMessageBox({

@@ -73,7 +73,7 @@ describe('differences between runs', () => {
   });
 
   it('builds sorted rows over every key and keeps only differences on request', () => {
-    const maps = [
+    const maps: Record<string, string>[] = [
       { lr: '0.1', depth: '3', seed: '1' },
       { lr: '0.2', depth: '3' },
     ];
