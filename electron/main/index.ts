@@ -190,7 +190,11 @@ async function openCoreAskingOnError(
     let workspacePath: string | undefined;
     try {
       workspacePath = await next();
-      const opened = await LakebenchCore.open({ workspacePath, version: app.getVersion(), schedulePipelines: true });
+      const opened = await LakebenchCore.open({
+        workspacePath,
+        version: app.getVersion(),
+        schedulePipelines: true,
+      });
       return { core: opened, path: workspacePath };
     } catch (err) {
       const { response } = await dialog.showMessageBox({
