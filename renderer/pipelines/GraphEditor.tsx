@@ -40,6 +40,7 @@ import {
   connect,
   copySelection,
   deleteSelection,
+  onDelete,
   onEdgesChange,
   onNodesChange,
   paste,
@@ -272,6 +273,7 @@ function Canvas() {
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
+        onDelete={onDelete}
         onConnect={(c) => connect(c.source, c.target)}
         onConnectStart={() => {
           if (refusalTimer.current) clearTimeout(refusalTimer.current);

@@ -1,5 +1,6 @@
 import type { Edge, NodeChange, EdgeChange, XYPosition } from '@xyflow/react';
 import { applyNodeChanges } from '@xyflow/react';
+import { isSeq, parseDocument } from 'yaml';
 import { create } from 'zustand';
 import type { PipelineListItem } from '../../shared/pipeline/contract';
 import { parsePipelineYaml } from '../../shared/pipeline/parse';
@@ -249,13 +250,27 @@ export async function flush(): Promise<void> {
   await save();
 }
 
+/**
+ * A new pipeline's `tasks: []` is a flow sequence, and tasks added to it would all be written on one line.
+ * Dropping the empty list lets the writer start a block list, one task per line, as a reviewer reads best.
+ */
+function blockTasksBase(text: string, taskCount: number): string {
+  if (taskCount === 0) return text;
+  const doc = parseDocument(text);
+  const node = doc.get('tasks', true);
+  if (doc.errors.length || !isSeq(node) || !node.flow || node.items.length > 0) return text;
+  doc.delete('tasks');
+  return doc.toString({ lineWidth: 0 });
+}
+
 function commitGraph(): void {
   const s = get();
   if (!s.id || s.blocked) return;
   const pipeline = toPipeline({ header: s.header, tasks: s.tasks });
   // Back to what is on disk (an undo, a deleted new task): the file's own bytes, not a re-rendering of them.
   const asSaved = writePipelineYaml(s.savedYaml, pipeline);
-  const yaml = asSaved === s.savedYaml ? asSaved : writePipelineYaml(s.yaml, pipeline);
+  const yaml =
+    asSaved === s.savedYaml ? asSaved : writePipelineYaml(blockTasksBase(s.yaml, s.tasks.length), pipeline);
   const parsed = validate(yaml, s.id, s.file);
   set({ yaml, graphPending: false, problems: parsed.problems, pipeline: parsed.pipeline });
 }
@@ -480,11 +495,9 @@ export function clearRefusal(): void {
 
 export function onNodesChange(changes: NodeChange<TaskFlowNode>[]): void {
   const s = get();
-  const removed = new Set(changes.filter((c) => c.type === 'remove').map((c) => c.id));
-  if (removed.size) {
-    deleteTasks(removed);
-    return;
-  }
+  // Deletions arrive whole through onDelete (one undo step for tasks and edges together).
+  changes = changes.filter((c) => c.type !== 'remove');
+  if (!changes.length) return;
   const nodes = applyNodeChanges(changes, s.nodes);
   const moved = changes.filter((c) => c.type === 'position' && c.position);
   const patch: Partial<PipelineEditorState> = { nodes };
@@ -511,15 +524,31 @@ export function onNodesChange(changes: NodeChange<TaskFlowNode>[]): void {
 
 export function onEdgesChange(changes: EdgeChange[]): void {
   const s = get();
-  const removed = changes.filter((c) => c.type === 'remove').map((c) => c.id);
   const selected = changes.filter((c) => c.type === 'select');
-  if (selected.length) {
-    const sel = new Map(selected.map((c) => [c.id, (c as { selected: boolean }).selected]));
-    set({ edges: s.edges.map((e) => (sel.has(e.id) ? { ...e, selected: sel.get(e.id) } : e)) });
-  }
-  // Edges of a deleted task are gone already; only edges removed on their own are an edit.
-  const gone = get().edges.filter((e) => removed.includes(e.id));
-  if (gone.length) applyGraph({ tasks: removeDependencies(get().tasks, gone) });
+  if (!selected.length) return;
+  const sel = new Map(selected.map((c) => [c.id, (c as { selected: boolean }).selected]));
+  set({ edges: s.edges.map((e) => (sel.has(e.id) ? { ...e, selected: sel.get(e.id) } : e)) });
+}
+
+/** Tasks and edges deleted on the canvas (Delete key): one edit, one undo step. */
+export function onDelete({
+  nodes,
+  edges,
+}: {
+  nodes: { id: string }[];
+  edges: { source: string; target: string }[];
+}): void {
+  const s = get();
+  const ids = new Set(nodes.map((n) => n.id));
+  const positions = { ...s.positions };
+  for (const id of ids) delete positions[id];
+  const tasks = removeDependencies(
+    removeTasks(s.tasks, ids),
+    edges.filter((e) => !ids.has(e.source) && !ids.has(e.target)),
+  );
+  applyGraph({ tasks, positions }, null, {
+    formTaskId: s.formTaskId && ids.has(s.formTaskId) ? null : s.formTaskId,
+  });
 }
 
 export function deleteTasks(ids: ReadonlySet<string>): void {

@@ -120,5 +120,25 @@ describe('pipelines in the browser', () => {
     await pl.tab('gantt');
     await pl.loc('gantt-bar-load-1').waitFor();
     await screenshot(page, 'pipelines-06-gantt');
+
+    // Delete a task with the keyboard, then undo: the task, its edges and the file's exact bytes come back.
+    const before = (await readPipeline('three')).text;
+    await pl.tab('graph');
+    await pl.node('load').click();
+    await page.keyboard.press('Delete');
+    await expect.poll(() => pl.node('load').count()).toBe(0);
+    await expect.poll(async () => (await readPipeline('three')).text.includes('id: load')).toBe(false);
+    await page.keyboard.press('ControlOrMeta+Z');
+    await pl.node('load').waitFor();
+    await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(2);
+    await expect.poll(async () => (await readPipeline('three')).text).toBe(before);
+
+    // The same pipeline as YAML; an edit there updates the graph.
+    await pl.tab('yaml');
+    await pl.loc('yaml-editor').locator('.monaco-editor').waitFor();
+    await expect
+      .poll(async () => ((await pl.loc('yaml-editor').textContent()) ?? '').replace(/\u00a0/g, ' '))
+      .toContain('id: transform');
+    await screenshot(page, 'pipelines-07-yaml');
   });
 });

@@ -192,4 +192,18 @@ describe('the editor store over the canonical writer', () => {
     store.undoEdit();
     expect((editor.getState().tasks[0] as { command: string }).command).toBe('echo 42');
   });
+
+  it('writes the tasks of a new pipeline one per line, not as one flow list', async () => {
+    store.resetEditor();
+    host.state.yaml = 'id: fresh\nschedule: null\ntasks: []\n';
+    await store.openPipeline('fresh');
+    store.addTaskAt('shell', { x: 0, y: 0 });
+    store.addTaskAt('sql', { x: 200, y: 0 });
+    store.connect('command', 'query');
+    await store.flush();
+    // The writer may pad flow lists (`[ command ]`); the tasks are block items either way.
+    expect(host.state.yaml.replace('[ command ]', '[command]')).toBe(
+      'id: fresh\nschedule: null\ntasks:\n  - id: command\n    type: shell\n    command: echo hello\n  - id: query\n    type: sql\n    sql: SELECT 1\n    depends_on: [command]\n',
+    );
+  });
 });
