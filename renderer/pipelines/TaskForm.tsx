@@ -172,7 +172,7 @@ function Dependencies({ task }: { task: DraftTask }) {
         <select
           className="input"
           value=""
-          data-testid="task-dep-add"
+          data-testid={ids.taskDepAdd}
           onChange={(e) => e.target.value && setDependencies(task.id, [...deps, e.target.value])}
         >
           <option value="">Add a dependency…</option>

@@ -37,7 +37,8 @@
  *
  * Task form (side panel of the editor, for the selected task)
  *   task-form                   the form; task-id-input, task-trigger-rule, task-retries, task-retry-delay,
- *                               task-timeout, task-dep-<id> (depends_on checkboxes), task-code-editor
+ *                               task-timeout, task-dep-<id> (a dependency's chip), task-dep-add (select to add
+ *                               one; tasks downstream are not offered), task-code-editor
  *                               (Monaco for sql / python / shell; click it, then type), task-notebook-input,
  *                               task-delete
  *
@@ -100,6 +101,7 @@ export const pipelineTestIds = {
   taskRetryDelay: 'task-retry-delay',
   taskTimeout: 'task-timeout',
   taskDep: (id: string) => `task-dep-${id}`,
+  taskDepAdd: 'task-dep-add',
   taskCodeEditor: 'task-code-editor',
   taskNotebookInput: 'task-notebook-input',
   taskDelete: 'task-delete',
