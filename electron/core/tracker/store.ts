@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { LakebenchError } from '../../../shared/errors';
 import { parseFilter, parseOrderBy, type FilterExpr } from '../../../shared/tracker/filter';
 import {
@@ -19,6 +19,7 @@ import {
 } from '../../../shared/tracker/model';
 import { compileFilter, compileOrderBy } from './search-sql';
 import { migrate } from './schema';
+import { openDatabase } from '../sqlite';
 import {
   LIMITS,
   checkName,
@@ -141,13 +142,7 @@ export class TrackerStore {
     /** `.lakebench/artifacts`: the runs' artifact folders live under it as `<experiment>/<run>/artifacts`. */
     readonly artifactRoot: string,
   ) {
-    // Inside the desktop app the addon is the Electron-ABI build the shell names (scripts/native-electron.mjs).
-    const nativeBinding = process.env.LAKEBENCH_SQLITE_BINDING;
-    this.db = new Database(file, nativeBinding ? { nativeBinding } : {});
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
+    this.db = openDatabase(file);
     migrate(this.db, Date.now());
     this.stmt = this.prepare();
   }
