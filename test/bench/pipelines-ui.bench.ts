@@ -39,7 +39,7 @@ export async function main(): Promise<void> {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    const firstRender = async (): Promise<number> => {
+    const firstRender = async (): Promise<{ view: number; all: number }> => {
       await page.goto(app.url);
       await page.locator('[data-testid="activity-pipelines"]').click();
       await page.locator('[data-testid="pipeline-item-big"]').waitFor();
