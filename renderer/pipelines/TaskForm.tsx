@@ -187,132 +187,97 @@ function Dependencies({ task }: { task: DraftTask }) {
   );
 }
 
+/** A task's source given either inline (edited in Monaco) or as a workspace file: two radios and the field. */
+function InlineOrFile({
+  task,
+  inline,
+  file,
+}: {
+  task: DraftTask;
+  inline: { field: Field; choice: string; label: string; language: 'sql' | 'python'; initial: string };
+  file: { field: Field; choice: string; label: string; initial: string };
+}) {
+  const values = task as unknown as Record<string, string | undefined>;
+  const fromFile = values[file.field] !== undefined && values[inline.field] === undefined;
+  const choose = (keep: typeof inline | typeof file, drop: Field) =>
+    updateTask(
+      task.id,
+      (t) =>
+        withField(
+          withField(t, drop, undefined),
+          keep.field,
+          (t as unknown as Record<string, string | undefined>)[keep.field] ?? keep.initial,
+        ),
+      'mode',
+    );
+  const set = (key: Field, value: unknown) => updateTask(task.id, (t) => withField(t, key, value), key);
+  return (
+    <>
+      <div className="form-row">
+        <label className="radio">
+          <input type="radio" checked={!fromFile} onChange={() => choose(inline, file.field)} />
+          {inline.choice}
+        </label>
+        <label className="radio">
+          <input type="radio" checked={fromFile} onChange={() => choose(file, inline.field)} />
+          {file.choice}
+        </label>
+      </div>
+      {fromFile ? (
+        <TextField
+          label={file.label}
+          value={values[file.field] ?? ''}
+          mono
+          onChange={(v) => set(file.field, v)}
+        />
+      ) : (
+        <CodeField
+          label={inline.label}
+          language={inline.language}
+          taskId={task.id}
+          value={values[inline.field] ?? ''}
+          onChange={(v) => set(inline.field, v)}
+        />
+      )}
+    </>
+  );
+}
+
 function TypeSettings({ task }: { task: DraftTask }) {
   const set = (key: Field, value: unknown) => updateTask(task.id, (t) => withField(t, key, value), key);
   switch (task.type) {
-    case 'sql': {
-      const fromFile = task.file !== undefined && task.sql === undefined;
+    case 'sql':
       return (
-        <>
-          <div className="form-row">
-            <label className="radio">
-              <input
-                type="radio"
-                checked={!fromFile}
-                onChange={() =>
-                  updateTask(
-                    task.id,
-                    (t) =>
-                      withField(
-                        withField(t, 'file', undefined),
-                        'sql',
-                        (t as { sql?: string }).sql ?? 'SELECT 1',
-                      ),
-                    'mode',
-                  )
-                }
-              />
-              SQL text
-            </label>
-            <label className="radio">
-              <input
-                type="radio"
-                checked={fromFile}
-                onChange={() =>
-                  updateTask(
-                    task.id,
-                    (t) =>
-                      withField(
-                        withField(t, 'sql', undefined),
-                        'file',
-                        (t as { file?: string }).file ?? 'queries/query.sql',
-                      ),
-                    'mode',
-                  )
-                }
-              />
-              .sql file
-            </label>
-          </div>
-          {fromFile ? (
-            <TextField
-              label="File (workspace-relative)"
-              value={task.file ?? ''}
-              mono
-              onChange={(v) => set('file', v)}
-            />
-          ) : (
-            <CodeField
-              label="SQL"
-              language="sql"
-              taskId={task.id}
-              value={task.sql ?? ''}
-              onChange={(v) => set('sql', v)}
-            />
-          )}
-        </>
+        <InlineOrFile
+          task={task}
+          inline={{ field: 'sql', choice: 'SQL text', label: 'SQL', language: 'sql', initial: 'SELECT 1' }}
+          file={{
+            field: 'file',
+            choice: '.sql file',
+            label: 'File (workspace-relative)',
+            initial: 'queries/query.sql',
+          }}
+        />
       );
-    }
     case 'python': {
-      const fromScript = task.script !== undefined && task.code === undefined;
       return (
         <>
-          <div className="form-row">
-            <label className="radio">
-              <input
-                type="radio"
-                checked={!fromScript}
-                onChange={() =>
-                  updateTask(
-                    task.id,
-                    (t) =>
-                      withField(
-                        withField(t, 'script', undefined),
-                        'code',
-                        (t as { code?: string }).code ?? "print('hello')",
-                      ),
-                    'mode',
-                  )
-                }
-              />
-              Inline code
-            </label>
-            <label className="radio">
-              <input
-                type="radio"
-                checked={fromScript}
-                onChange={() =>
-                  updateTask(
-                    task.id,
-                    (t) =>
-                      withField(
-                        withField(t, 'code', undefined),
-                        'script',
-                        (t as { script?: string }).script ?? 'scripts/task.py',
-                      ),
-                    'mode',
-                  )
-                }
-              />
-              .py script
-            </label>
-          </div>
-          {fromScript ? (
-            <TextField
-              label="Script (workspace-relative)"
-              value={task.script ?? ''}
-              mono
-              onChange={(v) => set('script', v)}
-            />
-          ) : (
-            <CodeField
-              label="Python"
-              language="python"
-              taskId={task.id}
-              value={task.code ?? ''}
-              onChange={(v) => set('code', v)}
-            />
-          )}
+          <InlineOrFile
+            task={task}
+            inline={{
+              field: 'code',
+              choice: 'Inline code',
+              label: 'Python',
+              language: 'python',
+              initial: "print('hello')",
+            }}
+            file={{
+              field: 'script',
+              choice: '.py script',
+              label: 'Script (workspace-relative)',
+              initial: 'scripts/task.py',
+            }}
+          />
           <EnvField task={task} />
           <TextField
             label="Working directory"
