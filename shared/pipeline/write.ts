@@ -38,7 +38,8 @@ export function writePipelineYaml(original: string | null, pipeline: Pipeline): 
   return doc.toString(STRINGIFY);
 }
 
-const STRINGIFY = { lineWidth: 0, minContentWidth: 0, indentSeq: true } as const;
+// No padding inside flow collections: `[extract]` stays as the user wrote it on lines an edit does not touch.
+const STRINGIFY = { lineWidth: 0, minContentWidth: 0, indentSeq: true, flowCollectionPadding: false } as const;
 
 type Context = 'pipeline' | 'task' | 'tasks' | 'other';
 
