@@ -39,7 +39,12 @@ export function writePipelineYaml(original: string | null, pipeline: Pipeline): 
 }
 
 // No padding inside flow collections: `[extract]` stays as the user wrote it on lines an edit does not touch.
-const STRINGIFY = { lineWidth: 0, minContentWidth: 0, indentSeq: true, flowCollectionPadding: false } as const;
+const STRINGIFY = {
+  lineWidth: 0,
+  minContentWidth: 0,
+  indentSeq: true,
+  flowCollectionPadding: false,
+} as const;
 
 type Context = 'pipeline' | 'task' | 'tasks' | 'other';
 

@@ -197,9 +197,7 @@ id: p
     // The user's order (tasks before id) stays; description goes after id, where the canonical order puts it.
     expect(out.indexOf('tasks:')).toBeLessThan(out.indexOf('id: p'));
     expect(out.indexOf('id: p')).toBeLessThan(out.indexOf('description: Loads and cleans'));
-    expect(out).toContain(
-      '    depends_on: [load]\n    type: shell\n    command: echo hi\n    retries: 2\n',
-    );
+    expect(out).toContain('    depends_on: [load]\n    type: shell\n    command: echo hi\n    retries: 2\n');
     expect(out).toContain(
       '  - id: report\n    type: python\n    code: |\n      print(1)\n      print(2)\n    depends_on:',
     );
