@@ -243,6 +243,22 @@ function InlineOrFile({
   );
 }
 
+/** What a task run as a child process takes besides its code: environment and working directory. */
+function ProcessSettings({ task }: { task: DraftTask & { cwd?: string; env?: Record<string, string> } }) {
+  return (
+    <>
+      <EnvField task={task} />
+      <TextField
+        label="Working directory"
+        value={task.cwd ?? ''}
+        placeholder="the workspace folder"
+        mono
+        onChange={(v) => updateTask(task.id, (t) => withField(t, 'cwd', v), 'cwd')}
+      />
+    </>
+  );
+}
+
 function TypeSettings({ task }: { task: DraftTask }) {
   const set = (key: Field, value: unknown) => updateTask(task.id, (t) => withField(t, key, value), key);
   switch (task.type) {
@@ -278,14 +294,7 @@ function TypeSettings({ task }: { task: DraftTask }) {
               initial: 'scripts/task.py',
             }}
           />
-          <EnvField task={task} />
-          <TextField
-            label="Working directory"
-            value={task.cwd ?? ''}
-            placeholder="the workspace folder"
-            mono
-            onChange={(v) => set('cwd', v)}
-          />
+          <ProcessSettings task={task} />
         </>
       );
     }
@@ -310,14 +319,7 @@ function TypeSettings({ task }: { task: DraftTask }) {
               <option value="last_line">the last line printed</option>
             </select>
           </label>
-          <EnvField task={task} />
-          <TextField
-            label="Working directory"
-            value={task.cwd ?? ''}
-            placeholder="the workspace folder"
-            mono
-            onChange={(v) => set('cwd', v)}
-          />
+          <ProcessSettings task={task} />
         </>
       );
     case 'notebook':
