@@ -126,6 +126,31 @@ describe('warehouse queries', () => {
     expect(warehouse.cancelQuery('no-such-query')).toEqual({ cancelled: false });
   });
 
+  it('cancels a query the moment it is accepted, before DuckDB has given it a connection', async () => {
+    const sink = new RecordingSink();
+    const { queryId } = warehouse.runQuery(
+      { sql: 'SELECT count(*) FROM range(100000000000) a(i) WHERE i % 7 = 3', maxRows: 1000 },
+      sink,
+    );
+    expect(warehouse.cancelQuery(queryId)).toEqual({ cancelled: true });
+    const finished = await sink.waitFor('warehouse.onQueryFinished', (p) => p.queryId === queryId, 20_000);
+    expect(finished.status).toBe('cancelled');
+    expect(finished.error?.code).toBe('QUERY_CANCELLED');
+  });
+
+  it('refuses a second query with the id of one still starting, and runs it once that one ended', async () => {
+    const sink = new RecordingSink();
+    const sql = 'SELECT 7 AS n';
+    warehouse.runQuery({ sql, maxRows: 10, queryId: 'same' }, sink);
+    expect(() => warehouse.runQuery({ sql, maxRows: 10, queryId: 'same' }, sink)).toThrow(
+      expect.objectContaining({ code: 'ALREADY_EXISTS' }),
+    );
+    await sink.waitFor('warehouse.onQueryFinished', (p) => p.queryId === 'same', 20_000);
+    const second = new RecordingSink();
+    expect(warehouse.runQuery({ sql, maxRows: 10, queryId: 'same' }, second)).toEqual({ queryId: 'same' });
+    const finished = await second.waitFor('warehouse.onQueryFinished', (p) => p.queryId === 'same', 20_000);
+    expect(finished).toMatchObject({ status: 'succeeded', rowCount: 1 });
+  });
   it('reports progress while a long query runs', async () => {
     const sink = new RecordingSink();
     const { queryId } = warehouse.runQuery(

@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Pipelines } from '../../electron/core/pipelines';
+import { runSql } from '../../electron/core/pipelines/executors';
 import { isProcessAlive } from '../../electron/core/pipelines/process';
 import { Warehouse } from '../../electron/core/warehouse';
 import { Workspace } from '../../electron/core/workspace';
@@ -397,6 +398,16 @@ tasks:
         rerunExisting: false,
       }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('runs the SQL of the same task in two runs side by side (their queries never share an id)', async () => {
+    const slow = 'SELECT count(*) AS n FROM range(40000000) t(x) WHERE x % 7 = 0';
+    const signal = new AbortController().signal;
+    const first = runSql(warehouse, slow, signal, 'pipeline:try-1:stamp');
+    while (warehouse.runningQueries === 0) await new Promise((r) => setTimeout(r, 5));
+    const second = runSql(warehouse, 'SELECT 2 AS n', signal, 'pipeline:try-1:stamp');
+    expect((await second).first_row).toEqual({ n: 2 });
+    expect((await first).first_row).toEqual({ n: 5714286 });
   });
 
   it('keeps to max_active_runs, and a backfill never takes the slot a manual or scheduled run needs', async () => {

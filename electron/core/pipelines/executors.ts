@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -85,13 +86,17 @@ export interface SqlResult {
   columns: string[];
 }
 
-/** Runs SQL in the workspace DuckDB through the warehouse's interruptible queries. */
+/**
+ * Runs SQL in the workspace DuckDB through the warehouse's interruptible queries. `label` names the query in
+ * the warehouse (task and try); a random suffix keeps two runs' tries of the same task from sharing an id.
+ */
 export function runSql(
   warehouse: Warehouse,
   sql: string,
   signal: AbortSignal,
-  queryId: string,
+  label: string,
 ): Promise<SqlResult> {
+  const queryId = `${label}:${randomUUID()}`;
   return new Promise((resolve, reject) => {
     let firstBatch: Uint8Array | null = null;
     const sink: EventSink = {

@@ -25,8 +25,9 @@ const BATCH_ROWS = 65_536;
 const BATCH_INTERVAL_MS = 250;
 const PROGRESS_INTERVAL_MS = 300;
 
+/** A query from the moment it is accepted; `connection` is null until DuckDB has given it one. */
 interface RunningQuery {
-  connection: DuckDBConnection;
+  connection: DuckDBConnection | null;
   cancelled: boolean;
 }
 
@@ -101,7 +102,11 @@ export class Warehouse {
     if (this.running.has(queryId)) {
       throw new LakebenchError('ALREADY_EXISTS', `a query with id ${queryId} is already running`);
     }
-    void this.stream(queryId, args.sql, args.maxRows, events);
+    // Registered before the first await, so a second query with the same id, or a cancel that comes
+    // before DuckDB has handed out a connection, is seen.
+    const query: RunningQuery = { connection: null, cancelled: false };
+    this.running.set(queryId, query);
+    void this.stream(queryId, query, args.sql, args.maxRows, events);
     return { queryId };
   }
 
@@ -109,7 +114,7 @@ export class Warehouse {
     const query = this.running.get(queryId);
     if (!query) return { cancelled: false };
     query.cancelled = true;
-    query.connection.interrupt();
+    query.connection?.interrupt();
     return { cancelled: true };
   }
 
@@ -117,7 +122,13 @@ export class Warehouse {
     return this.running.size;
   }
 
-  private async stream(queryId: string, sql: string, maxRows: number, events: EventSink): Promise<void> {
+  private async stream(
+    queryId: string,
+    query: RunningQuery,
+    sql: string,
+    maxRows: number,
+    events: EventSink,
+  ): Promise<void> {
     const started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
     let rowCount = 0;
@@ -127,7 +138,7 @@ export class Warehouse {
     let rowsChanged: number | null = null;
     let error: LakebenchErrorData | null = null;
     let progressTimer: NodeJS.Timeout | undefined;
-    let query: RunningQuery | undefined;
+    let connection: DuckDBConnection | null = null;
     const finish = (status: EventPayload<'warehouse.onQueryFinished'>['status']) =>
       events.emit('warehouse.onQueryFinished', {
         queryId,
@@ -141,12 +152,11 @@ export class Warehouse {
         error,
       });
     try {
-      const connection = await this.instance.connect();
-      query = { connection, cancelled: false };
-      this.running.set(queryId, query);
-      const running = query;
+      connection = await this.instance.connect();
+      query.connection = connection;
+      const open = connection;
       progressTimer = setInterval(() => {
-        const progress = running.connection.progress;
+        const progress = open.progress;
         events.emit('warehouse.onQueryProgress', {
           queryId,
           percentage: progress.percentage,
@@ -155,7 +165,7 @@ export class Warehouse {
         });
       }, PROGRESS_INTERVAL_MS);
       const statements = splitStatements(sql);
-      for (let i = 0; i < statements.length; i++) {
+      for (let i = 0; i < statements.length && !query.cancelled; i++) {
         const statement = statements[i];
         try {
           if (i < statements.length - 1) {
@@ -165,23 +175,23 @@ export class Warehouse {
           const result = await connection.stream(statement.text);
           statementType = StatementType[result.statementType] ?? 'UNKNOWN';
           columns = result.columnNames().map((name, c) => ({ name, type: result.columnType(c).toString() }));
-          const sent = await this.sendBatches(queryId, result, maxRows, events, running);
+          const sent = await this.sendBatches(queryId, result, maxRows, events, query);
           rowCount = sent.rows;
           truncated = sent.truncated;
           if (result.statementType !== StatementType.SELECT) {
             rowsChanged = result.rowsChanged;
           }
         } catch (err) {
-          if (running.cancelled) throw err;
+          if (query.cancelled) throw err;
           throw sqlError(err, sql, statement.text, statement.start);
         }
       }
-      if (running.cancelled) {
+      if (query.cancelled) {
         error = { code: 'QUERY_CANCELLED', message: 'the query was cancelled' };
         finish('cancelled');
       } else finish('succeeded');
     } catch (err) {
-      if (query?.cancelled) {
+      if (query.cancelled) {
         error = { code: 'QUERY_CANCELLED', message: 'the query was cancelled' };
         finish('cancelled');
       } else {
@@ -190,10 +200,8 @@ export class Warehouse {
       }
     } finally {
       clearInterval(progressTimer);
-      if (query) {
-        this.running.delete(queryId);
-        query.connection.closeSync();
-      }
+      this.running.delete(queryId);
+      connection?.closeSync();
     }
   }
 
@@ -272,7 +280,7 @@ export class Warehouse {
     this.closed = true;
     for (const query of this.running.values()) {
       query.cancelled = true;
-      query.connection.interrupt();
+      query.connection?.interrupt();
     }
     // Give interrupted queries a moment to unwind before the database goes away.
     for (let i = 0; i < 50 && this.running.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
