@@ -1,43 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
-import { serveLakebench, type ServedApp } from '../support/serve';
-import { tempDir } from '../support/temp';
-import { AppPage, launchChromium, screenshot } from './pages';
+import { describe, expect, it } from 'vitest';
+import { AppPage, screenshot, useServedApp } from './pages';
 
-let browser: Browser;
-let app: ServedApp;
-let workspace: string;
-let cleanup: () => Promise<void>;
-let page: Page;
-
-beforeAll(async () => {
-  const tmp = await tempDir('lakebench-e2e-');
-  cleanup = tmp.cleanup;
-  workspace = path.join(tmp.dir, 'workspace');
-  app = await serveLakebench(['--workspace', workspace]);
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-  await cleanup?.();
-});
-beforeEach(async () => {
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  (page as Page & { errors?: string[] }).errors = errors;
-});
-afterEach(async () => {
-  const errors = (page as Page & { errors?: string[] }).errors ?? [];
-  await page.close();
-  expect(errors, 'uncaught errors in the page').toEqual([]);
-});
+const served = useServedApp({ name: 'notebook', viewport: { width: 1400, height: 900 } });
 
 describe('notebooks in the browser', () => {
   it('creates a notebook, runs SELECT 42, and finds it again after a reload', async () => {
+    const { page, app } = served;
     const ui = new AppPage(page);
     await ui.open(app.url);
     await screenshot(page, '01-app-frame');
@@ -50,7 +20,7 @@ describe('notebooks in the browser', () => {
     await screenshot(page, '02-select-42');
 
     await nb.save();
-    const file = path.join(workspace, 'notebooks', 'answers.ipynb');
+    const file = path.join(served.workspace, 'notebooks', 'answers.ipynb');
     await expect.poll(async () => (await readFile(file, 'utf8')).includes('SELECT 42 AS answer')).toBe(true);
     const saved = JSON.parse(await readFile(file, 'utf8'));
     expect(saved.nbformat).toBe(4);
@@ -63,6 +33,7 @@ describe('notebooks in the browser', () => {
   });
 
   it('shows a failing query with DuckDB message and position, and the app keeps working', async () => {
+    const { page, app } = served;
     const ui = new AppPage(page);
     await ui.open(app.url);
     const nb = await ui.createNotebook('failures');
@@ -79,6 +50,7 @@ describe('notebooks in the browser', () => {
   });
 
   it('streams a large result and cancels a long query', async () => {
+    const { page, app } = served;
     const ui = new AppPage(page);
     await ui.open(app.url);
     const nb = await ui.createNotebook('big');
@@ -96,7 +68,8 @@ describe('notebooks in the browser', () => {
   });
 
   it('shows a broken notebook as an error and leaves the file untouched', async () => {
-    const file = path.join(workspace, 'notebooks', 'broken.ipynb');
+    const { page, app } = served;
+    const file = path.join(served.workspace, 'notebooks', 'broken.ipynb');
     const content = '{"nbformat": 4, "cells": [\n  {"cell_type": "code", "source": "SELECT 1"},,\n]}';
     await writeFile(file, content);
     const ui = new AppPage(page);

@@ -1,6 +1,9 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { serveLakebench, type ServedApp } from '../support/serve';
+import { tempDir } from '../support/temp';
 
 export const SCREENSHOTS = path.join(process.cwd(), 'test-results', 'screenshots');
 
@@ -24,6 +27,109 @@ export async function launchChromium(): Promise<Browser> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+}
+
+export interface ServedAppOptions {
+  /** Prefix of the temporary folder (names it in /tmp when a run is left behind). */
+  name?: string;
+  /** A workspace folder to serve; by default a fresh one in the temporary folder. */
+  workspace?: string;
+  /** Runs before the server starts, with the workspace's path: write the files the tests need. */
+  prepare?: (workspace: string) => Promise<void>;
+  viewport?: { width: number; height: number };
+}
+
+/** What a test file's tests use: the served app, the browser, and the page of the current test. */
+export interface ServedAppFixture {
+  readonly app: ServedApp;
+  readonly browser: Browser;
+  /** A new page per test. */
+  readonly page: Page;
+  readonly workspace: string;
+  /** Uncaught errors of the current page so far; the test fails when any are left at its end. */
+  readonly errors: string[];
+}
+
+const slug = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 80);
+
+/**
+ * Serves a workspace with `lakebench serve` and opens Chromium once for the test file (its beforeAll/afterAll),
+ * and gives each test a fresh page (beforeEach/afterEach). A test fails when its page threw an uncaught error;
+ * a failed test leaves a screenshot of its page and the server's output in test-results/screenshots.
+ */
+export function useServedApp(options: ServedAppOptions = {}): ServedAppFixture {
+  let app: ServedApp | undefined;
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  let workspace: string | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  let errors: string[] = [];
+  const need = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`useServedApp: the ${what} is not ready (used outside a test?)`);
+    return value;
+  };
+
+  beforeAll(async () => {
+    const tmp = await tempDir(`lakebench-e2e-${options.name ?? ''}${options.name ? '-' : ''}`);
+    cleanup = tmp.cleanup;
+    workspace = options.workspace ?? path.join(tmp.dir, 'workspace');
+    if (options.prepare) {
+      await mkdir(workspace, { recursive: true });
+      await options.prepare(workspace);
+    }
+    app = await serveLakebench(['--workspace', workspace]);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+    await cleanup?.();
+  });
+  beforeEach(async () => {
+    page = await need(browser, 'browser').newPage({
+      viewport: options.viewport ?? { width: 1440, height: 900 },
+    });
+    errors = [];
+    const own = errors;
+    page.on('pageerror', (e) => own.push(e.message));
+  });
+  afterEach(async (context) => {
+    const current = page;
+    page = undefined;
+    if (!current) return;
+    if (context.task.result?.state === 'fail') {
+      const name = `failed-${slug(context.task.name)}`;
+      await screenshot(current, name).catch(() => undefined);
+      await writeFile(path.join(SCREENSHOTS, `${name}.server.log`), app?.output() ?? '').catch(
+        () => undefined,
+      );
+    }
+    await current.close();
+    expect(errors, 'uncaught errors in the page').toEqual([]);
+  });
+
+  return {
+    get app() {
+      return need(app, 'server');
+    },
+    get browser() {
+      return need(browser, 'browser');
+    },
+    get page() {
+      return need(page, 'page');
+    },
+    get workspace() {
+      return need(workspace, 'workspace');
+    },
+    get errors() {
+      return errors;
+    },
+  };
 }
 
 const id = (testId: string) => `[data-testid="${testId}"]`;

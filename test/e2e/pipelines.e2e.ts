@@ -1,49 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parsePipelineYaml } from '../../shared/pipeline/parse';
-import { serveLakebench, type ServedApp } from '../support/serve';
-import { tempDir } from '../support/temp';
-import { AppPage, launchChromium, screenshot } from './pages';
+import { AppPage, screenshot, useServedApp } from './pages';
 import { PipelinesPage } from './pipelines-pages';
 
-let browser: Browser;
-let app: ServedApp;
-let workspace: string;
-let cleanup: () => Promise<void>;
-let page: Page;
-let errors: string[];
-
-beforeAll(async () => {
-  const tmp = await tempDir('lakebench-e2e-pipelines-');
-  cleanup = tmp.cleanup;
-  workspace = path.join(tmp.dir, 'workspace');
-  app = await serveLakebench(['--workspace', workspace]);
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-  await cleanup?.();
-});
-beforeEach(async () => {
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-});
-afterEach(async () => {
-  await page.close();
-  expect(errors, 'uncaught errors in the page').toEqual([]);
-});
+const served = useServedApp({ name: 'pipelines' });
 
 async function readPipeline(id: string) {
-  const text = await readFile(path.join(workspace, 'pipelines', `${id}.yaml`), 'utf8');
+  const text = await readFile(path.join(served.workspace, 'pipelines', `${id}.yaml`), 'utf8');
   return { text, parsed: parsePipelineYaml(text, { expectedId: id }) };
 }
 
 describe('pipelines in the browser', () => {
   it('builds a three-task pipeline by drag and drop, refuses a cycle, runs it and shows it green', async () => {
+    const { page, app } = served;
     await new AppPage(page).open(app.url);
     const pl = new PipelinesPage(page);
     await pl.open();
