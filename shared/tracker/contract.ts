@@ -45,6 +45,28 @@ const ArtifactPath = z
 
 const Ok = z.object({});
 
+/** Runs one getRuns request may ask for. */
+export const MAX_GET_RUNS = 10_000;
+/** Ids per page of a searchRuns with `idsOnly`. */
+export const ID_PAGE_SIZE = 100_000;
+/** Runs one getMetricHistories request may ask for (the compare view's cap is below it). */
+export const MAX_HISTORY_RUNS = 1000;
+/**
+ * Points one getMetricHistories answer may hold over all its series: about 50 MB of JSON at most, and a bound
+ * on the time the request holds the database.
+ */
+export const HISTORY_POINT_BUDGET = 2_000_000;
+
+/** Which keys a run carries (see searchRuns' `select`); its info is always whole. */
+const RunSelectSchema = z.object({
+  params: z.array(Key).max(1000).default([]),
+  metrics: z.array(Key).max(1000).default([]),
+  tags: z.array(Key).max(1000).default([]),
+  /** The dataset inputs too. */
+  inputs: z.boolean().default(false),
+});
+export type RunSelect = z.output<typeof RunSelectSchema>;
+
 export const trackerRequests = {
   'tracker.listExperiments': request(
     z.object({ includeDeleted: z.boolean().default(false) }),
@@ -89,12 +111,25 @@ export const trackerRequests = {
       maxResults: z.number().int().min(1).max(50_000).default(1000),
       pageToken: z.string().max(200).nullable().default(null),
       runViewType: RunViewTypeSchema.default('ACTIVE_ONLY'),
+      /**
+       * Only these params, metrics and tags in each run (e.g. the runs table's columns) instead of every key
+       * logged, so a page of 10,000 runs does not carry thousands of keys each. Absent: everything.
+       */
+      select: RunSelectSchema.optional(),
+      /**
+       * Answer `runIds` instead of runs: the id of every run matching the filter, in the search's order, in
+       * pages of up to ID_PAGE_SIZE ids (`maxResults` does not apply). For "select all matching runs".
+       */
+      idsOnly: z.boolean().default(false),
     }),
     z.object({
+      /** Empty with `idsOnly`. */
       runs: z.array(RunSchema),
       nextPageToken: z.string().nullable(),
       /** Runs matching the filter over all pages. */
       totalCount: z.number().int(),
+      /** With `idsOnly`: this page's run ids. */
+      runIds: z.array(z.string()).optional(),
     }),
     'Filters, sorts and pages runs in the store (fast at 10,000 runs); default order: start time, newest first.',
   ),
@@ -104,6 +139,19 @@ export const trackerRequests = {
     'Every param, metric, tag and dataset name used by the runs of the experiments, for columns and completion.',
   ),
   'tracker.getRun': request(z.object({ runId: RunId }), RunSchema, 'One run with everything logged.'),
+  'tracker.getRuns': request(
+    z.object({
+      runIds: z.array(RunId).min(1).max(MAX_GET_RUNS),
+      select: RunSelectSchema.optional(),
+    }),
+    z.object({
+      /** In the order asked, each once; from any experiment, deleted or not. */
+      runs: z.array(RunSchema),
+      /** Ids asked for that the store does not have. */
+      missing: z.array(z.string()),
+    }),
+    'Several runs by id in one request (the compare view, a selection), instead of one getRun per run.',
+  ),
   'tracker.updateRun': request(
     z.object({
       runId: RunId,
@@ -135,14 +183,21 @@ export const trackerRequests = {
 
   'tracker.getMetricHistories': request(
     z.object({
-      runIds: z.array(RunId).min(1).max(200),
+      runIds: z.array(RunId).min(1).max(MAX_HISTORY_RUNS),
       keys: z.array(Key).min(1).max(100),
-      /** Points per series to draw; longer histories are reduced keeping each bucket's min and max. */
+      /**
+       * Points per series to draw; longer histories are reduced keeping each bucket's min and max. A request
+       * draws at most HISTORY_POINT_BUDGET points in all: with many runs x keys, each series gets fewer.
+       */
       maxPoints: z.number().int().min(10).max(200_000).default(2000),
       xAxis: MetricXAxisSchema.default('step'),
     }),
-    z.object({ series: z.array(MetricSeriesSchema) }),
-    'Histories of metrics of several runs for charts, downsampled on the server without losing peaks.',
+    z.object({
+      series: z.array(MetricSeriesSchema),
+      /** The points per series this answer was reduced to (maxPoints, or less to stay within the budget). */
+      maxPoints: z.number().int(),
+    }),
+    'Histories of metrics of several runs for charts, read in one pass and downsampled without losing peaks.',
   ),
 
   'tracker.listArtifacts': request(

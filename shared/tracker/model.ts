@@ -33,13 +33,33 @@ export const TAG = {
   /** Workspace-relative notebook path, e.g. `notebooks/train.ipynb`. */
   sourceNotebook: 'lakebench.source.notebook',
   sourceCell: 'lakebench.source.cell',
-  /** Pipeline name and task id, and the pipeline run that started the task. */
+  /** Pipeline id and task id, and the pipeline run that started the task. */
   sourcePipeline: 'lakebench.source.pipeline',
   sourceTask: 'lakebench.source.task',
   sourcePipelineRun: 'lakebench.source.pipelineRun',
-  /** The producing file's version: a git commit, else a content hash of the file (`sha256:<hex>`). */
+  /** The try of the task (1, 2, ...) a pipeline task's run records. */
+  sourceTry: 'lakebench.source.try',
+  /**
+   * The producing file's version: a git commit, else a content hash of the file as it was when the run started
+   * (`sha256:` and the first 16 hex digits of its SHA-256, as the Python module writes for scripts).
+   */
   sourceVersion: 'lakebench.source.version',
 } as const;
+
+/** The tags a run's info (source, parent, description) is read from, whatever tags a search selects. */
+export const INFO_TAGS: readonly string[] = [
+  TAG.parentRunId,
+  TAG.note,
+  TAG.sourceName,
+  TAG.gitCommit,
+  TAG.sourceKind,
+  TAG.sourceNotebook,
+  TAG.sourceCell,
+  TAG.sourcePipeline,
+  TAG.sourceTask,
+  TAG.sourcePipelineRun,
+  TAG.sourceVersion,
+];
 
 /**
  * A metric value. Finite values are numbers; NaN and the infinities are the strings MLflow's JSON uses, because
@@ -87,6 +107,26 @@ export const RunSourceSchema = z.object({
   version: z.string().nullable(),
 });
 export type RunSource = z.infer<typeof RunSourceSchema>;
+
+/** What produced a run, from its tags; a run with only `mlflow.source.name` counts as a script. */
+export function runSourceFromTags(tags: Readonly<Record<string, string>>): RunSource {
+  const kind = tags[TAG.sourceKind];
+  return {
+    kind:
+      kind === 'notebook' || kind === 'pipeline' || kind === 'script'
+        ? kind
+        : tags[TAG.sourceName]
+          ? 'script'
+          : 'unknown',
+    name: tags[TAG.sourceName] ?? null,
+    notebook: tags[TAG.sourceNotebook] ?? null,
+    cell: tags[TAG.sourceCell] ?? null,
+    pipeline: tags[TAG.sourcePipeline] ?? null,
+    task: tags[TAG.sourceTask] ?? null,
+    pipelineRun: tags[TAG.sourcePipelineRun] ?? null,
+    version: tags[TAG.sourceVersion] ?? tags[TAG.gitCommit] ?? null,
+  };
+}
 
 export const RunInfoSchema = z.object({
   /** 32 lowercase hex characters. */

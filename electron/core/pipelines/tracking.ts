@@ -1,14 +1,33 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { TAG } from '../../../shared/tracker/model';
 import type { Tracker } from '../tracker';
 import { trackingEnvFromServerJson } from './index';
 import type { RunTracking } from './runner';
 
 /**
+ * The version of a producing file as the run tracker records it: `sha256:` and the first 16 hex digits of the
+ * SHA-256 of its bytes, as the Python module records a script's (resources/python/lakebench). Null when the file
+ * cannot be read.
+ */
+export function fileVersion(file: string): string | null {
+  try {
+    return `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16)}`;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Records pipeline runs in the run tracker: a pipeline run is a parent run in the experiment `pipeline:<id>`,
- * each task try a nested run whose metrics are the numbers of the task's output. Python tasks also get
- * MLFLOW_RUN_ID of their try's run, so an MLflow client in the script logs into it.
+ * each task try a nested run whose metrics are the numbers of the task's output. Both carry their provenance
+ * (TAG.source*: the pipeline, its run, the task and try, and the pipeline file's version when the run started),
+ * which the run page links back to. Python tasks also get MLFLOW_RUN_ID of their try's run, so an MLflow client
+ * in the script logs into it.
  */
 export function trackerTracking(tracker: Tracker, engineDir: string): RunTracking {
+  const workspaceRoot = path.dirname(engineDir);
   const experimentId = (pipelineId: string): string => {
     const name = `pipeline:${pipelineId}`;
     try {
@@ -17,15 +36,31 @@ export function trackerTracking(tracker: Tracker, engineDir: string): RunTrackin
       return tracker.store.createExperiment(name, { [TAG.sourceKind]: 'pipeline' }).experimentId;
     }
   };
+  /**
+   * The pipeline's file as the workspace holds it (`.yml` when that is what exists). Read synchronously (a small
+   * file): the run's tracker id must be known before its first task starts, as it was before versions were read.
+   */
+  const pipelineFile = (pipelineId: string): { file: string; version: string | null } => {
+    for (const ext of ['yaml', 'yml']) {
+      const file = `pipelines/${pipelineId}.${ext}`;
+      const version = fileVersion(path.join(workspaceRoot, file));
+      if (version) return { file, version };
+    }
+    return { file: `pipelines/${pipelineId}.yaml`, version: null };
+  };
   return {
     async startRun(run, pipeline) {
+      const { file, version } = pipelineFile(pipeline.id);
       const created = tracker.store.createRun({
         experimentId: experimentId(pipeline.id),
         runName: `${pipeline.id} ${run.logicalDate.slice(0, 19)}`,
         startTime: Date.parse(run.startedAt ?? run.queuedAt),
         tags: {
           [TAG.sourceKind]: 'pipeline',
-          [TAG.sourceName]: `pipelines/${pipeline.id}.yaml`,
+          [TAG.sourceName]: file,
+          [TAG.sourcePipeline]: pipeline.id,
+          [TAG.sourcePipelineRun]: run.runId,
+          ...(version ? { [TAG.sourceVersion]: version } : {}),
           'lakebench.pipeline.run_id': run.runId,
           'lakebench.pipeline.run_type': run.runType,
         },
@@ -45,12 +80,20 @@ export function trackerTracking(tracker: Tracker, engineDir: string): RunTrackin
     },
     async startTry(parentRunId, run, taskId, tryNumber) {
       const parent = tracker.store.getRun(parentRunId);
+      // The try belongs to the file version its run started with, not to edits made while it runs.
+      const version = parent.tags[TAG.sourceVersion];
       const created = tracker.store.createRun({
         experimentId: parent.info.experimentId,
         runName: `${taskId} try ${tryNumber}`,
         tags: {
           [TAG.parentRunId]: parentRunId,
           [TAG.sourceKind]: 'pipeline',
+          [TAG.sourceName]: parent.tags[TAG.sourceName] ?? `pipelines/${run.pipelineId}.yaml`,
+          [TAG.sourcePipeline]: run.pipelineId,
+          [TAG.sourcePipelineRun]: run.runId,
+          [TAG.sourceTask]: taskId,
+          [TAG.sourceTry]: String(tryNumber),
+          ...(version ? { [TAG.sourceVersion]: version } : {}),
           'lakebench.pipeline.run_id': run.runId,
           'lakebench.pipeline.task_id': taskId,
           'lakebench.pipeline.try_number': String(tryNumber),

@@ -1,7 +1,8 @@
 import type { RequestHandlers } from '../../../shared/api/client';
-import type { trackerRequests } from '../../../shared/tracker/contract';
+import { ID_PAGE_SIZE, type trackerRequests } from '../../../shared/tracker/contract';
 import type { LakebenchCore } from '../app';
 import { resolveInside } from './artifacts';
+import { getRuns, loadSelectedRuns, metricHistories } from './queries';
 
 /** The tracker service's part of the API: one handler per request of its contract. */
 export function trackerHandlers(core: LakebenchCore): Pick<RequestHandlers, keyof typeof trackerRequests> {
@@ -20,9 +21,23 @@ export function trackerHandlers(core: LakebenchCore): Pick<RequestHandlers, keyo
       t().store.setExperimentLifecycle(experimentId, 'active');
       return {};
     },
-    'tracker.searchRuns': async (args) => t().store.searchRuns(args),
+    'tracker.searchRuns': async ({ select, idsOnly, ...search }) => {
+      const store = t().store;
+      if (idsOnly) {
+        const page = store.searchRunIds({ ...search, maxResults: ID_PAGE_SIZE });
+        return { runs: [], runIds: page.ids, nextPageToken: page.nextPageToken, totalCount: page.total };
+      }
+      if (!select) return store.searchRuns(search);
+      const page = store.searchRunIds(search);
+      return {
+        runs: loadSelectedRuns(store, page.ids, select),
+        nextPageToken: page.nextPageToken,
+        totalCount: page.total,
+      };
+    },
     'tracker.listRunKeys': async ({ experimentIds }) => t().store.listRunKeys(experimentIds),
     'tracker.getRun': async ({ runId }) => t().store.getRun(runId),
+    'tracker.getRuns': async ({ runIds, select }) => getRuns(t().store, runIds, select),
     'tracker.updateRun': async ({ runId, name, description, status }) =>
       t().store.updateRun(runId, { runName: name, description, status }),
     'tracker.setTag': async ({ runId, key, value }) => {
@@ -41,17 +56,8 @@ export function trackerHandlers(core: LakebenchCore): Pick<RequestHandlers, keyo
       t().store.setRunsLifecycle(runIds, 'active');
       return {};
     },
-    'tracker.getMetricHistories': async ({ runIds, keys, maxPoints, xAxis }) => {
-      const store = t().store;
-      for (const id of runIds) store.getRun(id);
-      const series = [];
-      for (const runId of runIds)
-        for (const key of keys) {
-          const s = store.metricSeries(runId, key, maxPoints, xAxis);
-          if (s.count > 0) series.push(s);
-        }
-      return { series };
-    },
+    'tracker.getMetricHistories': async ({ runIds, keys, maxPoints, xAxis }) =>
+      metricHistories(t().store, runIds, keys, maxPoints, xAxis),
     'tracker.listArtifacts': async ({ runId, path }) => {
       const tracker = t();
       const dir = tracker.runArtifactDir(runId);
