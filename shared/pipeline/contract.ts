@@ -59,9 +59,14 @@ export const PlannedRunSchema = z.object({
   logicalDate: z.string(),
   dataIntervalStart: z.string(),
   dataIntervalEnd: z.string(),
-  /** `create`: a new run; `skip`: a run exists and is kept; `rerun`: an existing run's tasks are cleared. */
-  action: z.enum(['create', 'skip', 'rerun']),
+  /**
+   * `create`: a new run; `skip`: a run exists and is kept; `rerun`: an existing run's chosen tasks are cleared
+   * and run again; `fill`: an existing run runs the chosen tasks it has never had (e.g. a task added since).
+   */
+  action: z.enum(['create', 'skip', 'rerun', 'fill']),
   existingRunId: z.string().nullable(),
+  /** The tasks that will run for this date (none when skipped). */
+  taskIds: z.array(z.string()),
 });
 export type PlannedRun = z.infer<typeof PlannedRunSchema>;
 
@@ -71,7 +76,10 @@ const BackfillArgs = z.object({
   to: DateArg,
   /** Only these tasks (e.g. a task just added); every task when absent. */
   taskIds: z.array(TaskId).min(1).optional(),
-  /** Clear and rerun runs that already exist for a date (default: keep them). */
+  /**
+   * Clear and rerun the chosen tasks of runs that already exist for a date. Without it, an existing run is kept,
+   * except that it runs the chosen tasks it has never had.
+   */
   rerunExisting: z.boolean().default(false),
 });
 
@@ -228,6 +236,8 @@ export const pipelineRequests = {
           after: z.array(z.string()),
         }),
       ),
+      /** Every matching line, also those past `limit`. */
+      total: z.number().int(),
       truncated: z.boolean(),
     }),
     "Searches a task's logs and returns matching lines with the lines around them.",

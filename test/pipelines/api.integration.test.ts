@@ -177,3 +177,146 @@ describe('pipelines API on the sample workspace', () => {
     });
   });
 });
+
+describe('backfill and log search through the API', () => {
+  const states = async (runId: string) =>
+    Object.fromEntries(
+      (await call('pipelines.getRun', { runId })).taskInstances.map((t) => [
+        t.taskId,
+        [t.state, t.tryNumber],
+      ]),
+    );
+  const plain = (runs: RequestResult<'pipelines.planBackfill'>['runs']) =>
+    runs.map((r) => [r.logicalDate.slice(0, 10), r.action, r.taskIds]);
+
+  it('a backfill limited to a task just added runs it in the runs that exist too, and only it', async () => {
+    const v1 = `id: grow
+schedule: "@daily"
+start_date: 2026-04-01
+tasks:
+  - { id: a, type: shell, command: "echo a {{ ds }}" }
+  - { id: b, type: shell, command: "echo b {{ ds }}", depends_on: [a] }
+`;
+    await call('pipelines.create', { id: 'grow', yaml: v1 });
+    const { runId: existing } = await call('pipelines.trigger', { id: 'grow', logicalDate: '2026-04-02' });
+    expect(await core.pipelines.waitForRun(existing)).toBe('success');
+
+    // c is added; the run of 04-02 never had it.
+    const got = await call('pipelines.get', { id: 'grow' });
+    await call('pipelines.save', {
+      id: 'grow',
+      yaml: `${v1}  - { id: c, type: shell, command: "echo c {{ ds }}", depends_on: [b] }\n`,
+      baseMtimeMs: got.mtimeMs,
+    });
+    const range = { id: 'grow', from: '2026-04-01', to: '2026-04-03' };
+    expect(plain((await call('pipelines.planBackfill', { ...range, taskIds: ['c'] })).runs)).toEqual([
+      ['2026-04-01', 'create', ['c']],
+      ['2026-04-02', 'fill', ['c']],
+      ['2026-04-03', 'create', ['c']],
+    ]);
+    expect(plain((await call('pipelines.planBackfill', range)).runs)).toEqual([
+      ['2026-04-01', 'create', ['a', 'b', 'c']],
+      ['2026-04-02', 'fill', ['c']],
+      ['2026-04-03', 'create', ['a', 'b', 'c']],
+    ]);
+
+    const started = await call('pipelines.backfill', { ...range, taskIds: ['c'], maxActiveRuns: 1 });
+    expect(started.runIds).toHaveLength(3);
+    expect(started.runIds).toContain(existing);
+    for (const id of started.runIds) expect(await core.pipelines.waitForRun(id)).toBe('success');
+    // The existing run ran c with the outputs of a and b as they were; a and b did not run again.
+    expect(await states(existing)).toEqual({ a: ['success', 1], b: ['success', 1], c: ['success', 1] });
+    const created = started.runIds.filter((id) => id !== existing);
+    for (const id of created) expect(await states(id)).toEqual({ c: ['success', 1] });
+    expect((await call('pipelines.getRun', { runId: existing })).run.backfillId).toBe(started.backfillId);
+    // With one run at a time, the backfill's runs did not overlap.
+    const spans = (await Promise.all(started.runIds.map((runId) => call('pipelines.getRun', { runId }))))
+      .map((r) => [Date.parse(r.run.startedAt as string), Date.parse(r.run.endedAt as string)])
+      .sort((x, y) => x[0] - y[0]);
+    for (let i = 1; i < spans.length; i++) expect(spans[i][0]).toBeGreaterThanOrEqual(spans[i - 1][1]);
+
+    // Nothing is left to do for c; the runs limited to c get a and b when every task is asked for.
+    expect(plain((await call('pipelines.planBackfill', { ...range, taskIds: ['c'] })).runs)).toEqual([
+      ['2026-04-01', 'skip', []],
+      ['2026-04-02', 'skip', []],
+      ['2026-04-03', 'skip', []],
+    ]);
+    expect(plain((await call('pipelines.planBackfill', range)).runs)).toEqual([
+      ['2026-04-01', 'fill', ['a', 'b']],
+      ['2026-04-02', 'skip', []],
+      ['2026-04-03', 'fill', ['a', 'b']],
+    ]);
+
+    // Clearing and rerunning every task also works in a run that was limited to c.
+    const rerun = await call('pipelines.backfill', {
+      ...range,
+      from: '2026-04-01',
+      to: '2026-04-01',
+      rerunExisting: true,
+    });
+    expect(rerun.runIds).toEqual([created[0]]);
+    expect(await core.pipelines.waitForRun(created[0])).toBe('success');
+    expect(await states(created[0])).toEqual({
+      a: ['success', 1],
+      b: ['success', 1],
+      c: ['success', 2],
+    });
+    expect((await call('pipelines.getRun', { runId: created[0] })).run.taskSubset).toBeNull();
+  }, 60_000);
+
+  it('searches a log with the lines around each match, and counts matches past the limit', async () => {
+    await call('pipelines.create', {
+      id: 'chatty',
+      yaml: `id: chatty
+tasks:
+  - id: talk
+    type: shell
+    command: 'w=check; for i in $(seq 1 120); do if [ $((i % 20)) -eq 0 ]; then echo "line $i: \${w}point"; else echo "line $i"; fi; done'
+`,
+    });
+    const { runId } = await call('pipelines.trigger', { id: 'chatty' });
+    expect(await core.pipelines.waitForRun(runId)).toBe('success');
+    const all = await call('pipelines.searchLog', { runId, taskId: 'talk', query: 'CHECKPOINT', context: 2 });
+    expect(all.total).toBe(6);
+    expect(all.truncated).toBe(false);
+    const first = all.matches[0];
+    expect(first.text).toBe('line 20: checkpoint');
+    expect(first.before).toEqual(['line 18', 'line 19']);
+    expect(first.after).toEqual(['line 21', 'line 22']);
+    expect(all.matches[0].line + 20).toBe(all.matches[1].line);
+    // The log starts with the runner's own lines and ends with one: the last match has one line after it.
+    expect(first.line).toBe(22);
+    expect(all.matches[5]).toMatchObject({
+      line: 122,
+      text: 'line 120: checkpoint',
+      after: ['[lakebench] talk succeeded'],
+    });
+    const top = await call('pipelines.searchLog', { runId, taskId: 'talk', query: 'started at', context: 2 });
+    expect(top.matches[0]).toMatchObject({
+      line: 1,
+      before: [],
+      after: [expect.stringContaining('$ w=check'), 'line 1'],
+    });
+
+    const limited = await call('pipelines.searchLog', {
+      runId,
+      taskId: 'talk',
+      query: 'checkpoint',
+      limit: 2,
+    });
+    expect(limited).toMatchObject({ total: 6, truncated: true });
+    expect(limited.matches.map((m) => m.text)).toEqual(['line 20: checkpoint', 'line 40: checkpoint']);
+    const none = await call('pipelines.searchLog', {
+      runId,
+      taskId: 'talk',
+      query: 'checkpoint',
+      caseSensitive: true,
+      regex: true,
+      context: 0,
+    });
+    expect(none.matches.map((m) => [m.before, m.after])).toEqual(Array(6).fill([[], []]));
+    await expect(
+      call('pipelines.searchLog', { runId, taskId: 'talk', query: '(', regex: true }),
+    ).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+  }, 60_000);
+});

@@ -366,21 +366,26 @@ export class Pipelines {
         `the range has more than ${MAX_RUNS_PER_REQUEST} intervals; backfill a shorter range`,
       );
     }
+    const order = topologicalOrder(pipeline.tasks);
+    const chosen = args.taskIds ? order.filter((t) => args.taskIds?.includes(t)) : order;
     const runs: PlannedRun[] = intervals.map((i) => {
-      const existing = this.store.runByDate(args.id, i.start.toISOString());
-      return {
+      const planned = {
         logicalDate: i.start.toISOString(),
         dataIntervalStart: i.start.toISOString(),
         dataIntervalEnd: i.end.toISOString(),
-        action: existing
-          ? args.rerunExisting && existing.state !== 'running' && existing.state !== 'queued'
-            ? 'rerun'
-            : 'skip'
-          : 'create',
-        existingRunId: existing?.runId ?? null,
       };
+      const existing = this.store.runByDate(args.id, i.start.toISOString());
+      if (!existing) return { ...planned, action: 'create', existingRunId: null, taskIds: chosen };
+      const busy = existing.state === 'running' || existing.state === 'queued';
+      const skip = { ...planned, action: 'skip' as const, existingRunId: existing.runId, taskIds: [] };
+      if (busy) return skip;
+      if (args.rerunExisting) return { ...skip, action: 'rerun', taskIds: chosen };
+      // As Airflow's backfill does with a DAG run that exists: the tasks it has no instance of run in it.
+      const has = new Set(this.store.taskInstances(existing.runId).map((t) => t.taskId));
+      const missing = chosen.filter((t) => !has.has(t));
+      return missing.length ? { ...skip, action: 'fill', taskIds: missing } : skip;
     });
-    return { pipeline, runs, taskIds: args.taskIds ?? topologicalOrder(pipeline.tasks) };
+    return { pipeline, runs, taskIds: chosen };
   }
 
   async backfill(
@@ -412,24 +417,35 @@ export class Pipelines {
           taskSubset: args.taskIds ?? null,
         });
         if (id) runIds.push(id);
-      } else if (r.action === 'rerun' && r.existingRunId) {
-        // The rerun uses the pipeline as it is now (e.g. with a task just added).
-        this.store.updateRun(r.existingRunId, { definition: JSON.stringify(plan.pipeline) });
-        const ids = args.taskIds ?? plan.pipeline.tasks.map((t) => t.id);
-        for (const t of plan.pipeline.tasks) {
-          if (ids.includes(t.id))
-            this.store.addTaskInstance(
-              r.existingRunId,
-              t.id,
-              t.type,
-              (t.retries ?? plan.pipeline.default_args?.retries ?? 0) + 1,
-            );
-        }
-        this.engine.clearTasks(r.existingRunId, ids, false);
+      } else if ((r.action === 'rerun' || r.action === 'fill') && r.existingRunId) {
+        this.runInExistingRun(r.existingRunId, plan.pipeline, r.taskIds, backfillId);
         runIds.push(r.existingRunId);
       }
     }
     return { backfillId, runIds };
+  }
+
+  /**
+   * Runs tasks again (or for the first time) in a run that exists. The run takes the pipeline as it is now (e.g.
+   * with a task just added), includes those tasks if it was limited to others, and joins the backfill, so the
+   * backfill's limit holds for it and it never takes the slots scheduled and manual runs need.
+   */
+  private runInExistingRun(runId: string, pipeline: Pipeline, taskIds: string[], backfillId: string): void {
+    const run = this.store.getRun(runId);
+    if (!run) throw new LakebenchError('NOT_FOUND', `There is no run ${runId}`);
+    const union = new Set([...(run.taskSubset ?? []), ...taskIds]);
+    const subset =
+      run.taskSubset && pipeline.tasks.some((t) => !union.has(t.id))
+        ? topologicalOrder(pipeline.tasks).filter((t) => union.has(t))
+        : null;
+    this.store.updateRun(runId, {
+      // Its duration is the new run's, not the time since it first started.
+      started_at: null,
+      definition: JSON.stringify(pipeline),
+      task_subset: subset ? JSON.stringify(subset) : null,
+      backfill_id: backfillId,
+    });
+    this.engine.clearTasks(runId, taskIds, false);
   }
 
   cancelBackfill(backfillId: string): { cancelled: number } {
@@ -566,17 +582,15 @@ export class Pipelines {
         task: args.taskId,
       });
     const matches: RequestResult<'pipelines.searchLog'>['matches'] = [];
-    let truncated = false;
+    let total = 0;
     for (const t of tries) {
       const text = await readFile(path.join(this.workspace.engineDir, t.logFile), 'utf8').catch(() => '');
       const lines = text.split('\n');
       if (lines[lines.length - 1] === '') lines.pop();
       for (let i = 0; i < lines.length; i++) {
         if (!matcher(lines[i])) continue;
-        if (matches.length >= args.limit) {
-          truncated = true;
-          break;
-        }
+        // Past the limit the matches are only counted, so the user learns how many there are.
+        if (total++ >= args.limit) continue;
         matches.push({
           tryNumber: t.tryNumber,
           line: i + 1,
@@ -585,8 +599,7 @@ export class Pipelines {
           after: lines.slice(i + 1, i + 1 + args.context),
         });
       }
-      if (truncated) break;
     }
-    return { matches, truncated };
+    return { matches, total, truncated: total > matches.length };
   }
 }

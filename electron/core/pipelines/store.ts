@@ -370,6 +370,7 @@ export class RunStore {
       tracker_run_id: string | null;
       definition: string;
       task_subset: string | null;
+      backfill_id: string | null;
     }>,
   ): void {
     const keys = Object.keys(fields);
