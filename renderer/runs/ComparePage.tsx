@@ -7,6 +7,7 @@ import {
   type Run,
   type RunGroup,
 } from '../../shared/tracker/model';
+import { MAX_GET_RUNS, MAX_HISTORY_RUNS } from '../../shared/tracker/contract';
 import { client } from '../api';
 import { ErrorBoundary } from '../common/ErrorBoundary';
 import {
@@ -33,31 +34,28 @@ import {
 } from './chart-options';
 import { axisStyle, EChart, tooltipStyle } from './EChart';
 import { formatDuration, formatNumber, formatTime, runDuration, shortId, STATUS_COLORS } from './format';
-import { useRuns } from './store';
+import { COMPARE_MAX_RUNS, useRuns } from './store';
 import { runsTestIds } from './testids';
 
 const chartStyle = { axis: axisStyle, tooltip: tooltipStyle };
 const MAX_CHARTS = 12;
 
-/** Ids per search: a filter is at most 20,000 characters and each id takes 36 of them. */
-const IDS_PER_SEARCH = 400;
-
 /** The runs by id, in the given order, from every experiment (compare works across experiments). */
 export async function fetchRuns(runIds: readonly string[]): Promise<Run[]> {
-  const byId = new Map<string, Run>();
-  for (let i = 0; i < runIds.length; i += IDS_PER_SEARCH) {
-    const chunk = runIds.slice(i, i + IDS_PER_SEARCH);
-    const page = await client.call('tracker.searchRuns', {
-      experimentIds: [],
-      filter: `attributes.run_id IN (${chunk.map((id) => `'${id}'`).join(', ')})`,
-      orderBy: [],
-      maxResults: chunk.length,
-      pageToken: null,
-      runViewType: 'ALL',
-    });
-    for (const r of page.runs) byId.set(r.info.runId, r);
-  }
-  return runIds.map((id) => byId.get(id)).filter((r): r is Run => r !== undefined);
+  const runs: Run[] = [];
+  for (let i = 0; i < runIds.length; i += MAX_GET_RUNS)
+    runs.push(...(await client.call('tracker.getRuns', { runIds: runIds.slice(i, i + MAX_GET_RUNS) })).runs);
+  return runs;
+}
+
+/**
+ * Points the charts ask for in all: each series gets its share (at most 1500, at least 100), so a hundred runs
+ * x a dozen metrics stays a few MB and a chart ECharts draws at once. Peaks survive any reduction.
+ */
+const CHART_POINTS = 300_000;
+
+export function chartPointsPerSeries(runs: number, keys: number): number {
+  return Math.max(100, Math.min(1500, Math.floor(CHART_POINTS / Math.max(1, runs * keys))));
 }
 
 function Section({ title, tools, children }: { title: string; tools?: ReactNode; children: ReactNode }) {
@@ -283,7 +281,7 @@ function MetricCharts({ runs, legend }: { runs: Run[]; legend: RunLegend[] }) {
   const [showPoints, setShowPoints] = useState(false);
   const [series, setSeries] = useState<MetricSeries[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const runIds = useMemo(() => runs.slice(0, 200).map((r) => r.info.runId), [runs]);
+  const runIds = useMemo(() => runs.slice(0, MAX_HISTORY_RUNS).map((r) => r.info.runId), [runs]);
   const keysKey = keys.join('\n');
   const running = runs.some((r) => r.info.status === 'RUNNING');
   const [tick, setTick] = useState(0);
@@ -302,7 +300,12 @@ function MetricCharts({ runs, legend }: { runs: Run[]; legend: RunLegend[] }) {
     }
     let live = true;
     client
-      .call('tracker.getMetricHistories', { runIds, keys: keys.slice(0, 100), maxPoints: 1500, xAxis })
+      .call('tracker.getMetricHistories', {
+        runIds,
+        keys: keys.slice(0, 100),
+        maxPoints: chartPointsPerSeries(runIds.length, Math.min(keys.length, 100)),
+        xAxis,
+      })
       .then((r) => live && (setSeries(r.series), setError(null)))
       .catch((err: unknown) => live && setError(err instanceof Error ? err.message : String(err)));
     return () => {
@@ -372,12 +375,6 @@ function MetricCharts({ runs, legend }: { runs: Run[]; legend: RunLegend[] }) {
         ))}
       </div>
       {error && <div className="runs-search-error">{error}</div>}
-      {runs.length > runIds.length && (
-        <div className="muted cmp-empty">
-          The charts draw the first {runIds.length} of the {runs.length} runs; hide runs in the legend to
-          choose others.
-        </div>
-      )}
       {!allKeys.length && <div className="muted cmp-empty">No metrics logged by these runs.</div>}
       <div className="cmp-charts">
         {series &&
@@ -630,8 +627,11 @@ function Groups({
   );
 }
 
-/** Side-by-side comparison of 2..N runs, from one or several experiments. */
-export function ComparePage({ runIds }: { runIds: string[] }) {
+/**
+ * Side-by-side comparison of 2..COMPARE_MAX_RUNS runs, from one or several experiments; `selectedCount` says how
+ * many were selected when that was more.
+ */
+export function ComparePage({ runIds, selectedCount }: { runIds: string[]; selectedCount?: number }) {
   const experiments = useRuns((s) => s.experiments);
   const [runs, setRuns] = useState<Run[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -710,6 +710,12 @@ export function ComparePage({ runIds }: { runIds: string[] }) {
 
   return (
     <div className="cmp-view" data-testid={runsTestIds.compareView} data-run-count={shownRuns.length}>
+      {selectedCount !== undefined && selectedCount > runIds.length && (
+        <div className="cmp-capped" role="status" data-testid={runsTestIds.compareCapped}>
+          Comparing the first {runIds.length} of the {selectedCount.toLocaleString()} selected runs (at most{' '}
+          {COMPARE_MAX_RUNS} side by side). Narrow the filter or select fewer runs to compare others.
+        </div>
+      )}
       <div className="cmp-legend" aria-label="Runs compared">
         {legendAll.map((l) => {
           const off = hidden.has(l.runId);

@@ -21,10 +21,21 @@ import { client } from '../api';
 import { ErrorBoundary } from '../common/ErrorBoundary';
 import { openNotebook } from '../notebooks/actions';
 import { renderMarkdown } from '../notebooks/markdown';
+import {
+  loadRuns as loadPipelineRuns,
+  openSquare,
+  selectRun as selectPipelineRun,
+} from '../pipelines/runs-store';
 import { openPipeline, setTab } from '../pipelines/store';
 import { useApp } from '../state/app';
 import { reportError } from '../state/toasts';
 import { parseCsv } from './csv';
+import {
+  describePipelineProvenance,
+  pipelineProvenance,
+  shortVersion,
+  type PipelineProvenance,
+} from './provenance';
 import { metricLineOption } from './chart-options';
 import { axisStyle, EChart, tooltipStyle } from './EChart';
 import { formatDuration, formatNumber, formatTime, runDuration, shortId, STATUS_COLORS } from './format';
@@ -42,6 +53,21 @@ function Field({ label, children }: { label: string; children: React.ReactNode }
   );
 }
 
+/**
+ * Opens a pipeline in the Pipelines area on its Grid, with the run selected and, for a task's try, that task's
+ * details open: where the run on this page came from.
+ */
+async function openPipelineRun(p: PipelineProvenance): Promise<void> {
+  useApp.getState().setArea('pipelines');
+  await openPipeline(p.pipeline);
+  setTab('grid');
+  if (!p.pipelineRun) return;
+  await loadPipelineRuns(p.pipeline);
+  if (p.task) openSquare(p.pipelineRun, p.task);
+  else selectPipelineRun(p.pipelineRun);
+}
+
+/** What produced the run, as a link that opens it: the notebook (and cell), or the pipeline task and try. */
 function SourceLink({ run }: { run: Run }) {
   const s = run.info.source;
   if (s.kind === 'notebook' && s.notebook) {
@@ -49,31 +75,42 @@ function SourceLink({ run }: { run: Run }) {
     return (
       <button
         className="runs-link"
+        data-testid={runsTestIds.runSourceLink}
         title="Open the notebook that logged this run"
         onClick={() => {
           useApp.getState().setArea('notebooks');
           void openNotebook(path);
         }}
       >
-        <ExternalLink size={12} /> {path}
-        {s.cell ? ` · cell ${s.cell}` : ''}
+        <ExternalLink size={12} /> notebook {path}
+        {s.cell ? `, cell ${s.cell}` : ''}
       </button>
     );
   }
-  if (s.kind === 'pipeline' && s.pipeline) {
-    const pipeline = s.pipeline;
+  const p = pipelineProvenance(run);
+  if (p) {
     return (
-      <button
-        className="runs-link"
-        title="Open the pipeline's run grid"
-        onClick={() => {
-          useApp.getState().setArea('pipelines');
-          void openPipeline(pipeline).then(() => setTab('grid'));
-        }}
-      >
-        <GitBranch size={12} /> {s.pipeline} / {s.task ?? '?'}
-        {s.pipelineRun ? ` · run ${s.pipelineRun}` : ''}
-      </button>
+      <>
+        <button
+          className="runs-link"
+          data-testid={runsTestIds.runSourceLink}
+          title={
+            p.pipelineRun
+              ? `Open the pipeline ${p.pipeline} on its Grid at this run${p.task ? ` and task ${p.task}` : ''}`
+              : `Open the pipeline ${p.pipeline}`
+          }
+          onClick={() => void openPipelineRun(p)}
+        >
+          <GitBranch size={12} /> {describePipelineProvenance(p)}
+        </button>
+        {p.pipelineRun && (
+          <span className="muted mono" title="The pipeline run">
+            {p.pipelineRun.startsWith(`${p.pipeline}__`)
+              ? p.pipelineRun.slice(p.pipeline.length + 2)
+              : p.pipelineRun}
+          </span>
+        )}
+      </>
     );
   }
   return <span>{s.name ?? <span className="muted">unknown</span>}</span>;
@@ -571,16 +608,16 @@ export function RunPage({ runId }: { runId: string }) {
             {formatDuration(runDuration(i.startTime, i.endTime, i.status, Date.now()))}
           </Field>
           <Field label="User">{i.userId}</Field>
-          <Field label="Source">
-            <SourceLink run={run} />
+          <Field label="Produced by">
+            <span className="run-source" data-testid={runsTestIds.runSource}>
+              <SourceLink run={run} />
+              {i.source.version && (
+                <span className="run-source-version" title={i.source.version}>
+                  (version <span className="mono">{shortVersion(i.source.version)}</span>)
+                </span>
+              )}
+            </span>
           </Field>
-          {i.source.version && (
-            <Field label="Version">
-              <span className="mono">
-                {i.source.version.length > 20 ? `${i.source.version.slice(0, 19)}…` : i.source.version}
-              </span>
-            </Field>
-          )}
           <Field label="Artifacts">
             <span className="mono">{i.artifactUri}</span>
           </Field>

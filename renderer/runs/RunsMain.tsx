@@ -68,7 +68,7 @@ export function RunsMain() {
         >
           {view.kind === 'table' && <RunsTable />}
           {view.kind === 'run' && <RunPage runId={view.runId} />}
-          {view.kind === 'compare' && <ComparePage runIds={view.runIds} />}
+          {view.kind === 'compare' && <ComparePage runIds={view.runIds} selectedCount={view.selectedCount} />}
           {view.kind === 'models' && <ModelsPage name={view.name} />}
         </ErrorBoundary>
       </div>

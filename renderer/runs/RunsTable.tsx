@@ -18,7 +18,7 @@ import { gridTheme } from '../notebooks/ResultGrid';
 import { reportError } from '../state/toasts';
 import { FilterBox } from './FilterBox';
 import { formatDuration, formatNumber, formatTime, keyRef, runDuration, STATUS_COLORS } from './format';
-import { loadedRuns, runAt, useRuns } from './store';
+import { COMPARE_MAX_RUNS, compareView, loadedRuns, runAt, useRuns } from './store';
 import { runsTestIds } from './testids';
 
 export const RUNS_ROW_HEIGHT = 26;
@@ -194,6 +194,8 @@ export function RunsTable() {
   const columns = useRuns((s) => s.columns);
   const orderBy = useRuns((s) => s.orderBy);
   const selected = useRuns((s) => s.selected);
+  const allMatching = useRuns((s) => s.allMatching);
+  const selectingAll = useRuns((s) => s.selectingAll);
   const [chooser, setChooser] = useState(false);
   const [current, setCurrent] = useState<GridSelection['current']>(undefined);
   const now = useMemo(() => Date.now(), [version]);
@@ -246,8 +248,15 @@ export function RunsTable() {
     [defs, now, version],
   );
 
-  // Selection is kept as run ids (rows move as runs are logged); the grid gets the rows of loaded ones.
+  // The scrollbar covers every matching run; rows not loaded yet draw as loading cells.
+  const rowCount = searchError ? 0 : Math.max(loaded, total);
+  const rowCountRef = useRef(rowCount);
+  rowCountRef.current = rowCount;
+
+  // Selection is kept as run ids (rows move as runs are logged); the grid gets the rows of loaded ones, or
+  // every row while the selection is all matching runs (rows not loaded yet included).
   const rowsSelection = useMemo(() => {
+    if (allMatching !== null && rowCount > 0) return CompactSelection.fromSingleSelection([0, rowCount]);
     let sel = CompactSelection.empty();
     if (!selected.length) return sel;
     const want = new Set(selected);
@@ -255,7 +264,7 @@ export function RunsTable() {
       if (want.has(r.info.runId)) sel = sel.add(i);
     });
     return sel;
-  }, [selected, version]);
+  }, [selected, allMatching, rowCount, version]);
 
   const gridSelection = useMemo<GridSelection>(
     () => ({ rows: rowsSelection, columns: CompactSelection.empty(), current }),
@@ -264,15 +273,31 @@ export function RunsTable() {
 
   const onSelection = useCallback((next: GridSelection) => {
     setCurrent(next.current);
+    const store = useRuns.getState();
     const rows = loadedRuns();
+    const count = rowCountRef.current;
+    // The header checkbox selects every row: that is every run matching the search, loaded or not.
+    if (store.allMatching === null && count > 0 && next.rows.length === count) {
+      void store.selectAllMatching();
+      return;
+    }
+    if (store.allMatching !== null) {
+      if (next.rows.length === 0) return store.setSelected([]);
+      const dropped = new Set<string>();
+      rows.forEach((r, i) => {
+        if (!next.rows.hasIndex(i)) dropped.add(r.info.runId);
+      });
+      if (dropped.size) store.setSelected(store.selected.filter((id) => !dropped.has(id)));
+      return;
+    }
     const nowSelected = new Set<string>();
     for (const i of next.rows) if (rows[i]) nowSelected.add(rows[i].info.runId);
     const loadedIds = new Set(rows.map((r) => r.info.runId));
-    const prev = useRuns.getState().selected;
+    const prev = store.selected;
     // Keep ids that are not loaded (filtered out or on later pages); keep the selection order.
     const kept = prev.filter((id) => !loadedIds.has(id) || nowSelected.has(id));
     const added = [...nowSelected].filter((id) => !prev.includes(id));
-    useRuns.getState().setSelected([...kept, ...added]);
+    store.setSelected([...kept, ...added]);
   }, []);
 
   const onHeaderClicked = useCallback(
@@ -300,7 +325,9 @@ export function RunsTable() {
   const deleteSelected = async () => {
     const ids = useRuns.getState().selected;
     try {
-      await client.call('tracker.deleteRun', { runIds: ids });
+      // A request deletes at most 10,000 runs; "select all" can hold more.
+      for (let i = 0; i < ids.length; i += 10_000)
+        await client.call('tracker.deleteRun', { runIds: ids.slice(i, i + 10_000) });
       useRuns.getState().setSelected([]);
       void useRuns.getState().search();
     } catch (err) {
@@ -318,8 +345,6 @@ export function RunsTable() {
     ro.observe(el);
     return () => ro.disconnect();
   }, [searchError, total]);
-  // The scrollbar covers every matching run; rows not loaded yet draw as loading cells.
-  const rowCount = searchError ? 0 : Math.max(loaded, total);
   // Only as tall as its rows, so an experiment with few runs has no empty ruled area under them.
   const gridHeight = Math.min(
     boxHeight,
@@ -335,20 +360,38 @@ export function RunsTable() {
             {loading && loaded === 0
               ? 'Loading…'
               : `${total.toLocaleString()} ${total === 1 ? 'run' : 'runs'}`}
-            {selected.length > 0 && ` · ${selected.length} selected`}
+            {selectingAll
+              ? ' · selecting every matching run…'
+              : allMatching !== null && allMatching > 1
+                ? ` · All ${allMatching.toLocaleString()} matching runs selected`
+                : selected.length > 0 && ` · ${selected.length.toLocaleString()} selected`}
           </span>
+          {allMatching === null && !selectingAll && selected.length > 0 && total > selected.length && (
+            <button
+              className="btn btn-small"
+              data-testid={runsTestIds.selectAll}
+              title="Select every run the filter matches, also those not scrolled to yet"
+              onClick={() => void useRuns.getState().selectAllMatching()}
+            >
+              Select all {total.toLocaleString()}
+            </button>
+          )}
           <button
             className="btn btn-small btn-primary"
             data-testid={runsTestIds.compare}
-            disabled={selected.length < 2}
+            disabled={selected.length < 2 || selectingAll}
             title={
               selected.length < 2
                 ? 'Select 2 or more runs with their checkboxes'
-                : 'Compare the selected runs'
+                : selected.length > COMPARE_MAX_RUNS
+                  ? `Compare the first ${COMPARE_MAX_RUNS} of the ${selected.length.toLocaleString()} selected runs`
+                  : 'Compare the selected runs'
             }
-            onClick={() => useRuns.getState().setView({ kind: 'compare', runIds: selected })}
+            onClick={() => useRuns.getState().setView(compareView(selected))}
           >
-            <GitCompare size={13} /> Compare{selected.length >= 2 ? ` ${selected.length}` : ''}
+            <GitCompare size={13} /> Compare
+            {selected.length >= 2 ? ` ${Math.min(selected.length, COMPARE_MAX_RUNS)}` : ''}
+            {selected.length > COMPARE_MAX_RUNS && ` of ${selected.length.toLocaleString()}`}
           </button>
           {selected.length > 0 && (
             <>
@@ -357,7 +400,7 @@ export function RunsTable() {
               </button>
               <button
                 className="btn btn-small btn-danger"
-                title="Delete the selected runs (restorable)"
+                title={`Delete the ${selected.length.toLocaleString()} selected runs (restorable)`}
                 onClick={() => void deleteSelected()}
               >
                 <Trash2 size={13} />

@@ -1,4 +1,6 @@
 import { create } from 'zustand';
+import type { RequestResult } from '../../shared/api/contract';
+import type { RunSelect } from '../../shared/tracker/contract';
 import type { Experiment, Run, RunKeys } from '../../shared/tracker/model';
 import { client } from '../api';
 import { reportError } from '../state/toasts';
@@ -12,10 +14,34 @@ import { reportError } from '../state/toasts';
 export type RunsView =
   | { kind: 'table' }
   | { kind: 'run'; runId: string }
-  | { kind: 'compare'; runIds: string[] }
+  /** `selectedCount`: how many runs were selected when more than the compared ones (the compare cap). */
+  | { kind: 'compare'; runIds: string[]; selectedCount?: number }
   | { kind: 'models'; name: string | null };
 
 export const PAGE_SIZE = 500;
+/**
+ * Runs the compare view shows side by side: a column each in its tables and a line each in its charts. More
+ * selected runs open the first ones (in selection or table order) with a note saying so.
+ */
+export const COMPARE_MAX_RUNS = 100;
+
+/** The params, metrics and tags of the table's columns: all a search needs to bring for each run. */
+export function selectForColumns(columns: readonly string[]): RunSelect {
+  const select: RunSelect = { params: [], metrics: [], tags: [], inputs: false };
+  for (const c of columns) {
+    const m = /^(metrics|params|tags)\.(.+)$/.exec(c);
+    if (m) select[m[1] as 'metrics' | 'params' | 'tags'].push(m[2]);
+  }
+  return select;
+}
+
+/** The compare view of a selection: at most COMPARE_MAX_RUNS runs, remembering how many were selected. */
+export function compareView(selected: readonly string[]): RunsView {
+  const runIds = selected.slice(0, COMPARE_MAX_RUNS);
+  return runIds.length < selected.length
+    ? { kind: 'compare', runIds, selectedCount: selected.length }
+    : { kind: 'compare', runIds };
+}
 const EMPTY_KEYS: RunKeys = { params: [], metrics: [], tags: [], datasets: [] };
 
 /** The loaded rows of the runs table, in the store's order. */
@@ -56,6 +82,13 @@ interface RunsState {
   searchError: string | null;
   /** Selected run ids, in the order they were selected (the compare view's order and colors). */
   selected: string[];
+  /**
+   * Set while the selection is every run matching the current search ("select all"): how many. Cleared when the
+   * selection or the search changes.
+   */
+  allMatching: number | null;
+  /** A "select all matching runs" is asking the store for the ids. */
+  selectingAll: boolean;
 
   loadExperiments(): Promise<void>;
   setShowDeleted(show: boolean): void;
@@ -65,6 +98,8 @@ interface RunsState {
   setOrderBy(orderBy: string[]): void;
   setColumns(columns: string[]): void;
   setSelected(ids: string[]): void;
+  /** Selects every run matching the current experiments and filter, not only the loaded rows. */
+  selectAllMatching(): Promise<void>;
   search(): Promise<void>;
   loadMore(): Promise<void>;
   /** Loads pages until row `index` is loaded (a scroll far down the table), one page after another. */
@@ -91,6 +126,8 @@ export const useRuns = create<RunsState>((set, get) => ({
   loading: false,
   searchError: null,
   selected: [],
+  allMatching: null,
+  selectingAll: false,
 
   async loadExperiments() {
     try {
@@ -118,27 +155,60 @@ export const useRuns = create<RunsState>((set, get) => ({
       const cur = get().experimentIds;
       ids = cur.includes(id) ? cur.filter((x) => x !== id) : [...cur, id];
     } else ids = [id];
-    set({ experimentIds: ids, view: { kind: 'table' } });
+    set({ experimentIds: ids, view: { kind: 'table' }, allMatching: null });
     void get().loadKeys();
     void get().search();
   },
   setView: (view) => set({ view }),
   setFilter(filter) {
     if (filter === get().filter) return;
-    set({ filter });
+    set({ filter, allMatching: null });
     void get().search();
   },
   setOrderBy(orderBy) {
     set({ orderBy });
     void get().search();
   },
-  setColumns: (columns) => set({ columns, columnsChosen: true }),
-  setSelected: (selected) => set({ selected }),
+  setColumns(columns) {
+    const before = new Set(get().columns);
+    set({ columns, columnsChosen: true });
+    // Rows carry only the shown columns' keys: a new column needs its values read.
+    if (columns.some((c) => !before.has(c))) void get().refresh();
+  },
+  setSelected: (selected) => set({ selected, allMatching: null }),
+
+  async selectAllMatching() {
+    const { experimentIds, filter, orderBy } = get();
+    // Another filter or experiment chosen meanwhile: these ids are not what the table shows any more.
+    const stale = () => get().filter !== filter || get().experimentIds !== experimentIds;
+    set({ selectingAll: true });
+    try {
+      const ids: string[] = [];
+      let pageToken: string | null = null;
+      do {
+        const page: RequestResult<'tracker.searchRuns'> = await client.call('tracker.searchRuns', {
+          experimentIds,
+          filter,
+          orderBy,
+          pageToken,
+          idsOnly: true,
+        });
+        if (stale()) return;
+        ids.push(...(page.runIds ?? []));
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+      set({ selected: ids, allMatching: ids.length });
+    } catch (err) {
+      reportError('Could not select every matching run', err);
+    } finally {
+      set({ selectingAll: false });
+    }
+  },
 
   async search() {
     const gen = ++generation;
     pageInFlight = null;
-    const { experimentIds, filter, orderBy } = get();
+    const { experimentIds, filter, orderBy, columns } = get();
     set({ loading: true });
     try {
       const page = await client.call('tracker.searchRuns', {
@@ -147,6 +217,7 @@ export const useRuns = create<RunsState>((set, get) => ({
         orderBy,
         maxResults: PAGE_SIZE,
         pageToken: null,
+        select: selectForColumns(columns),
       });
       if (gen !== generation) return;
       runRows = page.runs;
@@ -157,6 +228,7 @@ export const useRuns = create<RunsState>((set, get) => ({
         version: s.version + 1,
         loading: false,
         searchError: null,
+        allMatching: s.allMatching === page.totalCount ? s.allMatching : null,
       }));
     } catch (err) {
       if (gen !== generation) return;
@@ -175,11 +247,18 @@ export const useRuns = create<RunsState>((set, get) => ({
     if (pageInFlight) return pageInFlight;
     if (!nextPageToken) return Promise.resolve();
     const gen = generation;
-    const { experimentIds, filter, orderBy } = get();
+    const { experimentIds, filter, orderBy, columns } = get();
     const token = nextPageToken;
     set({ loading: true });
     const request: Promise<void> = client
-      .call('tracker.searchRuns', { experimentIds, filter, orderBy, maxResults: PAGE_SIZE, pageToken: token })
+      .call('tracker.searchRuns', {
+        experimentIds,
+        filter,
+        orderBy,
+        maxResults: PAGE_SIZE,
+        pageToken: token,
+        select: selectForColumns(columns),
+      })
       .then((page) => {
         if (gen !== generation) return;
         runRows = runRows.concat(page.runs);
@@ -213,7 +292,7 @@ export const useRuns = create<RunsState>((set, get) => ({
   async refresh() {
     const gen = ++generation;
     pageInFlight = null;
-    const { experimentIds, filter, orderBy } = get();
+    const { experimentIds, filter, orderBy, columns } = get();
     try {
       const page = await client.call('tracker.searchRuns', {
         experimentIds,
@@ -221,6 +300,7 @@ export const useRuns = create<RunsState>((set, get) => ({
         orderBy,
         maxResults: Math.min(50_000, Math.max(PAGE_SIZE, runRows.length)),
         pageToken: null,
+        select: selectForColumns(columns),
       });
       if (gen !== generation) return;
       runRows = page.runs;
@@ -229,10 +309,17 @@ export const useRuns = create<RunsState>((set, get) => ({
         total: page.totalCount,
         loaded: runRows.length,
         version: s.version + 1,
+        loading: false,
         searchError: null,
+        // Runs logged or deleted since "select all": the selection is no longer every matching run.
+        allMatching: s.allMatching === page.totalCount ? s.allMatching : null,
       }));
-    } catch {
-      // A refresh that fails leaves the rows shown; the next change or search tries again.
+    } catch (err) {
+      // A refresh that fails leaves the rows shown; the next change or search tries again. With no rows shown
+      // (it overtook the first search), its error is the search's.
+      if (gen !== generation) return;
+      set({ loading: false });
+      if (runRows.length === 0) set({ searchError: err instanceof Error ? err.message : String(err) });
     }
   },
   async loadKeys() {
@@ -246,7 +333,10 @@ export const useRuns = create<RunsState>((set, get) => ({
             ...keys.metrics.slice(0, 4).map((k) => `metrics.${k}`),
             ...keys.params.slice(0, 4).map((k) => `params.${k}`),
           ];
+      const before = new Set(s.columns);
       set({ keys, columns });
+      // Rows carry only the shown columns' keys: newly shown columns need their values read.
+      if (columns.some((c) => !before.has(c))) void get().refresh();
     } catch (err) {
       reportError('Could not list the logged keys', err);
     }

@@ -13,16 +13,23 @@
  *   runs-filter-suggestion     one completion entry (several)
  *   runs-grid                  the runs grid container (a canvas; rows are listed in runs-visible-rows)
  *   runs-visible-rows          visually hidden list of the loaded rows: one <li data-run-id> per run, in order
- *   runs-count                 "N runs" (and "· M selected")
- *   runs-compare               opens the compare view for the selected runs (enabled with 2 or more)
+ *   runs-count                 "N runs" (and "· M selected", or "· All N matching runs selected" after select all)
+ *   runs-select-all            "Select all N": selects every run matching the filter (shown while some are selected);
+ *                              the grid's header checkbox does the same
+ *   runs-compare               opens the compare view for the selected runs (enabled with 2 or more; the first
+ *                              COMPARE_MAX_RUNS of a larger selection)
  *   runs-columns               the column chooser button
  *
  * Run page
  *   run-page, run-status, run-mark-failed, run-description, run-description-edit, run-tag-<key>,
  *   run-artifact-<path>, run-artifact-preview
+ *   run-source                 "Produced by": what logged the run (notebook, pipeline task and try, script) and
+ *                              the file's version
+ *   run-source-link            opens the notebook, or the pipeline with its run (and task) in the Pipelines area
  *
  * Compare view
  *   compare-view               the view; data-run-count = number of runs compared
+ *   compare-capped             the note shown when more runs were selected than compare shows
  *   compare-param-<key>        a params row; data-differs = "true" when the runs' values differ
  *   compare-diff-cell          a highlighted cell (a value that differs from the first run's)
  *   compare-only-diff          the "only differences" switch of the params table
@@ -47,6 +54,7 @@ export const runsTestIds = {
   grid: 'runs-grid',
   visibleRows: 'runs-visible-rows',
   count: 'runs-count',
+  selectAll: 'runs-select-all',
   compare: 'runs-compare',
   columns: 'runs-columns',
   runPage: 'run-page',
@@ -57,7 +65,10 @@ export const runsTestIds = {
   runTag: (key: string) => `run-tag-${key}`,
   runArtifact: (path: string) => `run-artifact-${path}`,
   runArtifactPreview: 'run-artifact-preview',
+  runSource: 'run-source',
+  runSourceLink: 'run-source-link',
   compareView: 'compare-view',
+  compareCapped: 'compare-capped',
   compareParam: (key: string) => `compare-param-${key}`,
   compareDiffCell: 'compare-diff-cell',
   compareOnlyDiff: 'compare-only-diff',
