@@ -35,7 +35,9 @@ export type ErrorCode =
   | 'QUERY_CANCELLED'
   | 'QUERY_NOT_FOUND'
   | 'TRANSPORT_CLOSED'
-  | 'INVALID_PARAMETER_VALUE';
+  | 'INVALID_PARAMETER_VALUE'
+  | 'KERNEL_UNAVAILABLE'
+  | 'KERNEL_DIED';
 
 export interface LakebenchErrorData {
   code: ErrorCode;
