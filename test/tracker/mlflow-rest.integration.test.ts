@@ -346,6 +346,109 @@ describe('MLflow runs endpoints', () => {
     expect(noRunId.json.message).toContain("Missing value for required parameter 'run_id'");
   });
 
+  it("stores every point of full batches that interleave keys out of order, keeping each key's latest", async () => {
+    const exp = await newExperiment('interleaved');
+    const runId = await newRun(exp);
+    const keys = ['loss', 'acc', 'lr'];
+    // 1000 points (whole multi-row inserts) then 37 (the rest one by one); steps run backwards for 'acc'.
+    const points = Array.from({ length: 1037 }, (_, i) => {
+      const key = keys[i % 3];
+      const n = Math.floor(i / 3);
+      const step = key === 'acc' ? 1000 - n : n;
+      const value = i === 30 ? 'NaN' : i === 31 ? 'Infinity' : i === 32 ? '-Infinity' : n / 7;
+      return { key, value, timestamp: 1_700_000_000_000 + i, step };
+    });
+    const first = await s.call('POST', 'runs/log-batch', { run_id: runId, metrics: points.slice(0, 1000) });
+    expect(first.status).toBe(200);
+    // An exact duplicate is one point, as in MLflow; the same step with another value is a second point.
+    const rest = [...points.slice(1000), points[0], { ...points[3], value: -1 }];
+    expect((await s.call('POST', 'runs/log-batch', { run_id: runId, metrics: rest })).status).toBe(200);
+    for (const key of keys) {
+      const expected = [
+        ...points.filter((p) => p.key === key),
+        ...(key === 'loss' ? [{ ...points[3], value: -1 }] : []),
+      ]
+        .map((p) => ({ key, value: p.value, timestamp: p.timestamp, step: p.step }))
+        .sort(
+          // The store orders by step, then timestamp, then value.
+          (a, b) => a.step - b.step || a.timestamp - b.timestamp || Number(a.value) - Number(b.value),
+        );
+      const hist = await s.call('GET', 'metrics/get-history', { run_id: runId, metric_key: key });
+      expect(hist.status).toBe(200);
+      expect(hist.json.metrics).toEqual(expected);
+    }
+    const run = await s.call('GET', 'runs/get', { run_id: runId });
+    const latest = (run.json.run as { data: { metrics: { key: string; step: number; value: unknown }[] } })
+      .data.metrics;
+    expect(latest.find((m) => m.key === 'loss')).toMatchObject({ step: 345, value: 345 / 7 });
+    expect(latest.find((m) => m.key === 'acc')).toMatchObject({ step: 1000, value: 0 });
+    expect(latest.find((m) => m.key === 'lr')).toMatchObject({ step: 344, value: 344 / 7 });
+  });
+
+  it('stores nothing of a full batch whose last point is bad', async () => {
+    const exp = await newExperiment('late-error');
+    const runId = await newRun(exp);
+    const metrics: Record<string, unknown>[] = Array.from({ length: 1000 }, (_, i) => ({
+      key: `m${i % 4}`,
+      value: i,
+      timestamp: 1,
+      step: i,
+    }));
+    metrics[999] = { key: 'm3', value: 1, timestamp: 1, step: 'x' };
+    const bad = await s.call('POST', 'runs/log-batch', { run_id: runId, metrics });
+    expect(bad.status).toBe(400);
+    expect(bad.json).toEqual({
+      error_code: 'INVALID_PARAMETER_VALUE',
+      message: 'Got invalid step "x" for metric \'m3\'. Step must be an integer',
+    });
+    metrics[999] = { key: 'm3', value: 1, timestamp: 'soon', step: 999 };
+    const badTime = await s.call('POST', 'runs/log-batch', { run_id: runId, metrics });
+    expect(badTime.json.message).toBe(
+      'Got invalid timestamp "soon" for metric \'m3\'. Timestamp must be an integer',
+    );
+    metrics[999] = { key: 'bad key!', value: 1, timestamp: 1, step: 999 };
+    const badKey = await s.call('POST', 'runs/log-batch', { run_id: runId, metrics });
+    expect(badKey.json.message).toContain("Invalid metric name: 'bad key!'");
+    const run = await s.call('GET', 'runs/get', { run_id: runId });
+    expect((run.json.run as { data: { metrics?: unknown } }).data.metrics).toBeUndefined();
+    const hist = await s.call('GET', 'metrics/get-history', { run_id: runId, metric_key: 'm0' });
+    expect(hist.json.metrics).toBeUndefined();
+  });
+
+  it('answers a body declared over 64 MiB with a clear error before reading it', async () => {
+    const url = new URL(`${s.base}/api/2.0/mlflow/runs/log-batch`);
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${s.server.token}`,
+            'content-type': 'application/json',
+            'content-length': String(65 * 1024 * 1024),
+          },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => {
+            resolve({ status: res.statusCode ?? 0, body });
+            req.destroy();
+          });
+        },
+      );
+      req.on('error', reject);
+      req.write('{"run_id": "');
+    });
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toEqual({
+      error_code: 'INVALID_PARAMETER_VALUE',
+      message: 'The request body exceeds 67108864 bytes.',
+    });
+  });
+
   it('searches with MLflow filters, OR and parentheses, order_by and page tokens', async () => {
     const exp = await newExperiment('search');
     const ids: string[] = [];

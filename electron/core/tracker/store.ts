@@ -30,11 +30,13 @@ import {
   metricValue,
 } from './validate';
 
-export interface MetricInput {
-  key: string;
-  value: number;
-  timestamp: number;
-  step: number;
+/** A batch's checked metric points, column by column; the arrays are reused from batch to batch. */
+interface MetricPoints {
+  keys: (string | undefined)[];
+  steps: Float64Array;
+  timestamps: Float64Array;
+  values: Float64Array;
+  length: number;
 }
 
 export interface LogBatchInput {
@@ -136,6 +138,15 @@ export class TrackerStore {
   /** (run, key) -> metric series id; only ids of committed series are kept. */
   private readonly seriesIds = new Map<string, number>();
   private readonly stmt: ReturnType<TrackerStore['prepare']>;
+  private readonly points: MetricPoints = {
+    keys: new Array<string | undefined>(LIMITS.batchMetrics).fill(undefined),
+    steps: new Float64Array(LIMITS.batchMetrics),
+    timestamps: new Float64Array(LIMITS.batchMetrics),
+    values: new Float64Array(LIMITS.batchMetrics),
+    length: 0,
+  };
+  /** The bound values of one multi-row INSERT of metric points, reused. */
+  private readonly insertRow: number[] = new Array<number>(5 * POINTS_PER_INSERT).fill(0);
 
   private constructor(
     readonly file: string,
@@ -530,20 +541,7 @@ export class TrackerStore {
       throw invalid(
         `A batch logging request can contain at most ${LIMITS.batchTotal} metrics, params, and tags in total. Got ${total}. Please split up the data across multiple requests and try again.`,
       );
-    const now = Date.now();
-    const checked = new Set<string>();
-    const ms: MetricInput[] = metrics.map((m) => {
-      const o = (m ?? {}) as Record<string, unknown>;
-      let key = o.key as string;
-      if (typeof key !== 'string' || !checked.has(key)) checked.add((key = checkName('metric', o.key)));
-      const timestamp = metricInteger('timestamp', key, o.timestamp, now);
-      return {
-        key,
-        value: metricValue(key, o.value, timestamp),
-        timestamp,
-        step: metricInteger('step', key, o.step, 0),
-      };
-    });
+    const points = this.checkMetrics(metrics);
     const ps = params.map((p) => {
       const o = (p ?? {}) as Record<string, unknown>;
       const key = checkName('param', o.key);
@@ -577,7 +575,7 @@ export class TrackerStore {
         }
         this.stmt.insertParam.run(runId, key, value);
       }
-      this.insertMetrics(runId, ms, newSeries);
+      this.insertMetrics(runId, points, newSeries);
       for (const t of ts) {
         this.stmt.setTag.run(runId, t.key, t.value);
         if (t.key === TAG.runName)
@@ -588,23 +586,74 @@ export class TrackerStore {
     this.changedRuns(row.experiment_id, [runId]);
   }
 
-  /** Inserts metric points (inside the caller's transaction) and keeps the latest-value table current. */
-  private insertMetrics(runId: string, ms: MetricInput[], newSeries: Map<string, number>): void {
-    const latest = new Map<string, MetricInput>();
-    const rows: (number | string)[] = [];
-    for (const m of ms) {
-      const nan = Number.isNaN(m.value);
-      rows.push(this.seriesId(runId, m.key, newSeries), m.step, m.timestamp, nan ? 0 : m.value, nan ? 1 : 0);
-      const l = latest.get(m.key);
-      if (!l || m.step > l.step || (m.step === l.step && m.timestamp >= l.timestamp)) latest.set(m.key, m);
+  /**
+   * Checks a batch's metrics, in order, with MLflow's messages, into the reused point buffer: no object per
+   * point, since a 1000-point batch arrives many times a second from a logging script.
+   */
+  private checkMetrics(metrics: unknown[]): MetricPoints {
+    const points = this.points;
+    const now = Date.now();
+    const checked = new Set<string>();
+    let lastKey: string | undefined;
+    for (let i = 0; i < metrics.length; i++) {
+      const o = (metrics[i] ?? {}) as Record<string, unknown>;
+      let key = o.key as string;
+      if (key !== lastKey || typeof key !== 'string') {
+        if (typeof key !== 'string' || !checked.has(key)) checked.add((key = checkName('metric', o.key)));
+        lastKey = key;
+      }
+      const timestamp = metricInteger('timestamp', key, o.timestamp, now);
+      points.values[i] = metricValue(key, o.value, timestamp);
+      points.timestamps[i] = timestamp;
+      points.steps[i] = metricInteger('step', key, o.step, 0);
+      points.keys[i] = key;
     }
-    const width = 5 * POINTS_PER_INSERT;
-    let i = 0;
-    for (; i + width <= rows.length; i += width) this.stmt.insertPoints.run(rows.slice(i, i + width));
-    for (; i < rows.length; i += 5) this.stmt.insertPoint.run(rows.slice(i, i + 5));
-    for (const m of latest.values()) {
-      const nan = Number.isNaN(m.value);
-      this.stmt.upsertLatest.run(runId, m.key, m.step, m.timestamp, nan ? null : m.value, nan ? 1 : 0);
+    points.length = metrics.length;
+    return points;
+  }
+
+  /** Inserts checked metric points (inside the caller's transaction) and keeps the latest-value table current. */
+  private insertMetrics(runId: string, points: MetricPoints, newSeries: Map<string, number>): void {
+    const { keys, steps, timestamps, values, length } = points;
+    // Per key: its series and the index of its latest point; points of one key mostly come together.
+    const seriesByKey = new Map<string, number>();
+    const latestByKey = new Map<string, number>();
+    const row = this.insertRow;
+    let key: string | undefined;
+    let series = 0;
+    let latest = -1;
+    let k = 0;
+    for (let i = 0; i < length; i++) {
+      if (keys[i] !== key) {
+        if (key !== undefined) latestByKey.set(key, latest);
+        key = keys[i] as string;
+        let id = seriesByKey.get(key);
+        if (id === undefined) seriesByKey.set(key, (id = this.seriesId(runId, key, newSeries)));
+        series = id;
+        latest = latestByKey.get(key) ?? -1;
+      }
+      const step = steps[i];
+      const timestamp = timestamps[i];
+      const value = values[i];
+      const nan = Number.isNaN(value);
+      row[k++] = series;
+      row[k++] = step;
+      row[k++] = timestamp;
+      row[k++] = nan ? 0 : value;
+      row[k++] = nan ? 1 : 0;
+      if (k === row.length) {
+        this.stmt.insertPoints.run(row);
+        k = 0;
+      }
+      if (latest < 0 || step > steps[latest] || (step === steps[latest] && timestamp >= timestamps[latest]))
+        latest = i;
+    }
+    if (key !== undefined) latestByKey.set(key, latest);
+    for (let i = 0; i < k; i += 5) this.stmt.insertPoint.run(row.slice(i, i + 5));
+    for (const [latestKey, i] of latestByKey) {
+      const value = values[i];
+      const nan = Number.isNaN(value);
+      this.stmt.upsertLatest.run(runId, latestKey, steps[i], timestamps[i], nan ? null : value, nan ? 1 : 0);
     }
   }
 

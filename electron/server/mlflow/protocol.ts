@@ -81,17 +81,36 @@ export function sendError(res: http.ServerResponse, err: MlflowError): void {
 /** Request bodies above this are refused; MLflow's own limits keep real requests far smaller. */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-export async function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const b = chunk as Buffer;
-    size += b.length;
-    if (size > MAX_BODY_BYTES)
-      throw new MlflowError('INVALID_PARAMETER_VALUE', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The request body. Read with plain 'data' events into one buffer: log-batch requests of ~100 KB arrive many
+ * times a second, and an async iterator per request costs more than the copy.
+ */
+export function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  const tooLarge = () =>
+    new MlflowError('INVALID_PARAMETER_VALUE', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
+  const declared = Number(req.headers['content-length']);
+  if (declared > MAX_BODY_BYTES) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        // The rest is read and dropped, so the answer still reaches the client.
+        req.off('data', onData).resume();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+    req.once('error', reject);
+    req.once('close', () => {
+      if (!req.complete)
+        reject(new Error('The client closed the connection before the request body was sent.'));
+    });
+  });
 }
 
 /** The request message: a JSON body for POST/PATCH/DELETE, the query string for GET (repeated keys as lists). */
