@@ -104,7 +104,8 @@ function SourceLink({ run }: { run: Run }) {
           <GitBranch size={12} /> {describePipelineProvenance(p)}
         </button>
         {p.pipelineRun && (
-          <span className="muted mono" title="The pipeline run">
+          <span className="muted" title={`The pipeline run ${p.pipelineRun}`}>
+            · run{' '}
             {p.pipelineRun.startsWith(`${p.pipeline}__`)
               ? p.pipelineRun.slice(p.pipeline.length + 2)
               : p.pipelineRun}

@@ -38,6 +38,17 @@ export class RunsPage {
     await this.page.mouse.click(box.x + MARKER / 2, box.y + GROUP_HEADER + HEADER + index * ROW + ROW / 2);
   }
 
+  /** Clicks the grid's header checkbox: selects every run the filter matches (the grid is a canvas: by position). */
+  async selectAllRows(): Promise<void> {
+    const box = await this.page.locator(id('runs-grid')).boundingBox();
+    if (!box) throw new Error('the runs grid is not visible');
+    await this.page.mouse.click(box.x + MARKER / 2, box.y + GROUP_HEADER + HEADER / 2);
+  }
+
+  selectAllButton() {
+    return this.page.locator(id('runs-select-all'));
+  }
+
   /** Opens a run's page by clicking its name in the table. */
   async openRun(runId: string): Promise<void> {
     const rows = await this.rowRunIds();
@@ -51,6 +62,19 @@ export class RunsPage {
       box.y + GROUP_HEADER + HEADER + index * ROW + ROW / 2,
     );
     await this.page.locator(id('run-page')).waitFor();
+  }
+
+  /** "Produced by" on the run page, and its link back to the notebook or pipeline. */
+  source() {
+    return this.page.locator(id('run-source'));
+  }
+
+  sourceLink() {
+    return this.page.locator(id('run-source-link'));
+  }
+
+  compareCapped() {
+    return this.page.locator(id('compare-capped'));
   }
 
   runStatus() {

@@ -1,13 +1,18 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { decodeMessage } from '../../shared/api/wire';
 import { serveLakebench, type ServedApp } from '../support/serve';
 import { tempDir } from '../support/temp';
+import { connectWs } from '../support/ws-client';
 import { AppPage, launchChromium, screenshot } from './pages';
 import { RunsPage } from './runs-pages';
 
 let browser: Browser;
 let app: ServedApp;
+let workspace: string;
 let cleanup: () => Promise<void>;
 let page: Page;
 let errors: string[];
@@ -78,7 +83,8 @@ const PNG = Buffer.from(
 beforeAll(async () => {
   const tmp = await tempDir('lakebench-runs-e2e-');
   cleanup = tmp.cleanup;
-  app = await serveLakebench(['--workspace', path.join(tmp.dir, 'workspace')]);
+  workspace = path.join(tmp.dir, 'workspace');
+  app = await serveLakebench(['--workspace', workspace]);
   browser = await launchChromium();
 });
 afterAll(async () => {
@@ -353,5 +359,138 @@ describe('the run tracker in the browser', () => {
     const experimentRow = page.locator('[data-testid="compare-view"] tr', { hasText: 'Experiment' }).first();
     expect(await experimentRow.textContent()).toMatch(/e2e-cross-a.*e2e-cross-b|e2e-cross-b.*e2e-cross-a/);
     expect(await runs.paramRow('optimizer').getAttribute('data-differs')).toBe('true');
+  });
+
+  it('selects every run the filter matches with the header checkbox, and compares the first 100 of them', async () => {
+    const { experiment_id: experimentId } = await mlflow<{ experiment_id: string }>('experiments/create', {
+      name: 'e2e-select-all',
+    });
+    // More matching runs than the table loads at first (a page is 500), and some the filter leaves out.
+    const names = [
+      ...Array.from({ length: 1050 }, (_, i) => `keep-${i}`),
+      ...Array.from({ length: 40 }, (_, i) => `drop-${i}`),
+    ];
+    for (let i = 0; i < names.length; i += 25)
+      await Promise.all(
+        names
+          .slice(i, i + 25)
+          .map((name) =>
+            mlflow('runs/create', { experiment_id: experimentId, run_name: name, start_time: Date.now() }),
+          ),
+      );
+
+    // What the table asks the store for, read from the WebSocket frames the page sends.
+    const searches: Record<string, unknown>[] = [];
+    page.on('websocket', (ws) =>
+      ws.on('framesent', ({ payload }) => {
+        if (typeof payload === 'string') return;
+        const message = decodeMessage(new Uint8Array(payload));
+        if (message.t === 'call' && message.method === 'tracker.searchRuns')
+          searches.push(message.args as Record<string, unknown>);
+      }),
+    );
+    const ui = new AppPage(page);
+    await ui.open(app.url);
+    const runs = new RunsPage(page);
+    await runs.open();
+    await runs.experiment(experimentId).click();
+    await runs.filter().fill("attributes.run_name LIKE 'keep-%'");
+    await runs.filter().press('Enter');
+    await expect.poll(() => runs.count().textContent()).toMatch(/^1,050 runs/);
+    expect((await runs.rowRunIds()).length).toBeLessThan(1050);
+    // The table asks for its columns' keys only, not for everything each run logged.
+    expect(searches.length).toBeGreaterThan(0);
+    for (const args of searches.filter((a) => !a.idsOnly)) expect(args.select).toBeDefined();
+
+    await runs.selectAllRows();
+    await expect.poll(() => runs.count().textContent()).toContain('All 1,050 matching runs selected');
+    expect(searches.filter((a) => a.idsOnly)).toHaveLength(1);
+    expect(await page.locator('[data-testid="runs-compare"]').textContent()).toContain(
+      'Compare 100 of 1,050',
+    );
+    await screenshot(page, 'runs-10-select-all');
+
+    // Unchecking one loaded run leaves the others selected, no longer "all".
+    const [first] = await runs.rowRunIds();
+    await runs.toggleRun(first);
+    await expect.poll(() => runs.count().textContent()).toMatch(/1,049 selected$/);
+    await runs.selectAllButton().click();
+    await expect.poll(() => runs.count().textContent()).toContain('All 1,050 matching runs selected');
+
+    await runs.compare();
+    expect(await page.locator('[data-testid="compare-view"]').getAttribute('data-run-count')).toBe('100');
+    expect(await runs.compareCapped().textContent()).toMatch(/first 100 of the 1,050 selected runs/);
+    await screenshot(page, 'runs-11-compare-capped');
+
+    // The header checkbox again clears the whole selection.
+    await page.locator('.runs-crumb').click();
+    await runs.selectAllRows();
+    await expect.poll(() => runs.count().textContent()).toBe('1,050 runs');
+  });
+
+  it('links a pipeline task run to the pipeline, its run and the task, with the file version', async () => {
+    const yaml = [
+      'id: e2e_provenance',
+      'tasks:',
+      '  - id: flaky',
+      '    type: shell',
+      '    retries: 1',
+      '    retry_delay: 0s',
+      '    command: |',
+      '      if [ ! -f "$LAKEBENCH_WORKSPACE/flaky.ok" ]; then touch "$LAKEBENCH_WORKSPACE/flaky.ok"; exit 1; fi',
+      `      echo '::lakebench-output::{"score": 0.75}'`,
+      '',
+    ].join('\n');
+    const { client, close } = await connectWs(`ws://127.0.0.1:${app.port}/api/ws?token=${app.token}`);
+    let pipelineRun: string;
+    let tryRun: string;
+    let experimentId: string | undefined;
+    try {
+      await client.call('pipelines.create', { id: 'e2e_provenance', yaml });
+      pipelineRun = (await client.call('pipelines.trigger', { id: 'e2e_provenance' })).runId;
+      await expect
+        .poll(async () => (await client.call('pipelines.getRun', { runId: pipelineRun })).run.state, {
+          timeout: 60_000,
+        })
+        .toBe('success');
+      const detail = await client.call('pipelines.getRun', { runId: pipelineRun });
+      const tries = detail.taskInstances.find((t) => t.taskId === 'flaky')?.tries ?? [];
+      expect(tries.map((t) => t.state)).toEqual(['failed', 'success']);
+      tryRun = tries[1].trackerRunId as string;
+      experimentId = (await client.call('tracker.listExperiments', {})).find(
+        (e) => e.name === 'pipeline:e2e_provenance',
+      )?.experimentId;
+    } finally {
+      close();
+    }
+    const text = await readFile(path.join(workspace, 'pipelines', 'e2e_provenance.yaml'));
+    const version = `sha256:${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+    const ui = new AppPage(page);
+    await ui.open(app.url);
+    const runs = new RunsPage(page);
+    await runs.open();
+    if (!experimentId) throw new Error('the pipeline run made no experiment pipeline:e2e_provenance');
+    await runs.experiment(experimentId).click();
+    await expect.poll(() => runs.rowRunIds()).toContain(tryRun);
+    await runs.openRun(tryRun);
+    await expect
+      .poll(async () => (await runs.sourceLink().textContent())?.trim())
+      .toBe('pipeline e2e_provenance, task flaky, try 2');
+    const source = (await runs.source().textContent()) ?? '';
+    expect(source).toContain(pipelineRun.slice('e2e_provenance__'.length));
+    expect(source).toMatch(new RegExp(`\\(version ${version}\\)$`));
+    await screenshot(page, 'runs-12-run-provenance');
+
+    await runs.sourceLink().click();
+    await page.locator('[data-testid="pipeline-view"]').waitFor();
+    expect(await page.locator('[data-testid="pipeline-tab-grid"]').getAttribute('aria-selected')).toBe(
+      'true',
+    );
+    const details = page.locator('[data-testid="try-details"]');
+    await details.waitFor();
+    expect(await details.locator('.try-title').textContent()).toBe('flaky');
+    expect(await details.locator('.try-run').textContent()).toBe(pipelineRun);
+    await expect.poll(() => details.locator('[data-testid="try-state"]').textContent()).toMatch(/success/i);
+    await screenshot(page, 'runs-13-provenance-opens-pipeline');
   });
 });
