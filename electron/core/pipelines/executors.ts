@@ -5,10 +5,13 @@ import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import type { EventName, EventPayload } from '../../../shared/api/contract';
 import type { EventSink } from '../../../shared/api/client';
-import { LakebenchError, type LakebenchErrorData } from '../../../shared/errors';
+import { LakebenchError, toErrorData, type LakebenchErrorData } from '../../../shared/errors';
 import { parseIpynb, serializeIpynb } from '../../../shared/notebook/ipynb';
+import type { NotebookCell, NotebookOutput } from '../../../shared/notebook/model';
 import { MAX_OUTPUT_BYTES, OUTPUT_MARKER, type Task } from '../../../shared/pipeline/model';
 import { renderTemplate, type TemplateContext } from '../../../shared/pipeline/template';
+import { PythonKernel, stripAnsi } from '../kernels';
+import { injectParameters } from '../kernels/parameters';
 import type { Warehouse } from '../warehouse';
 import { writeFileAtomic, type Workspace } from '../workspace';
 import { runProcess } from './process';
@@ -272,10 +275,53 @@ async function executePython(ex: TaskExecution): Promise<ExecutionResult> {
   );
 }
 
+/** What a notebook task logs of an output: stream lines as they come, and the plain text of results. */
+class NotebookLog {
+  private partial: Record<string, string> = {};
+  /** The last `::lakebench-output::` value a Python cell printed. */
+  marked: { value: unknown } | null = null;
+
+  constructor(private readonly ex: TaskExecution) {}
+
+  output(o: NotebookOutput): void {
+    if (o.output_type === 'stream') {
+      const name = String(o.name);
+      const text = (this.partial[name] ?? '') + String(o.text ?? '');
+      const lines = text.split('\n');
+      this.partial[name] = lines.pop() ?? '';
+      for (const line of lines) this.line(line, name);
+    } else if (o.output_type === 'execute_result' || o.output_type === 'display_data') {
+      const data = (o.data ?? {}) as Record<string, unknown>;
+      const plain = data['text/plain'];
+      const text = Array.isArray(plain) ? plain.join('') : typeof plain === 'string' ? plain : null;
+      if (text !== null) for (const line of text.slice(0, 4000).split('\n')) this.ex.log(line);
+      else this.ex.log(`[lakebench] ${Object.keys(data).join(', ')} output`);
+    } else if (o.output_type === 'error') {
+      const tb = Array.isArray(o.traceback) ? o.traceback.map(String) : [];
+      for (const line of stripAnsi(tb.join('\n')).split('\n')) this.ex.log(`[stderr] ${line}`);
+    }
+  }
+
+  flush(): void {
+    for (const [name, rest] of Object.entries(this.partial)) if (rest) this.line(rest, name);
+    this.partial = {};
+  }
+
+  private line(line: string, stream: string): void {
+    this.ex.log(stream === 'stderr' ? `[stderr] ${line}` : line);
+    if (stream === 'stdout') {
+      const o = outputFromLine(line, this.ex.taskId);
+      if (o) this.marked = o;
+    }
+  }
+}
+
 /**
- * Runs a notebook headless: its SQL cells in order, templates rendered with the task's parameters as `params`,
- * each cell's result recorded as an output. The executed notebook is kept per try. Python cells need the
- * kernel bridge, which headless runs do not start yet: a notebook with Python code cells fails with that reason.
+ * Runs a notebook headless, papermill-style: SQL cells in the workspace DuckDB (templates rendered with the
+ * task's parameters as `params`), Python cells in a fresh kernel for this try, in order. The task's parameters
+ * are assigned in a cell injected after the one tagged `parameters`. Every cell's outputs, errors with their
+ * traceback included, go into the executed notebook kept per try, saved after each cell. A failing cell fails
+ * the task, naming the cell; a timeout or a cancel kills the kernel.
  */
 async function executeNotebook(ex: TaskExecution): Promise<ExecutionResult> {
   const task = ex.task as Extract<Task, { type: 'notebook' }>;
@@ -289,54 +335,132 @@ async function executeNotebook(ex: TaskExecution): Promise<ExecutionResult> {
   const params = { ...((ex.context.params as Record<string, unknown>) ?? {}), ...(task.parameters ?? {}) };
   const context = { ...ex.context, params };
   const executed = path.join(ex.tryDir, path.basename(task.notebook));
+  const where = (cell: NotebookCell) => ({ file: task.notebook, cellId: cell.id });
+  const code = doc.cells.filter((c) => c.language !== 'markdown' && c.source.trim() !== '');
+  const other = code.find((c) => c.language !== 'sql' && c.language !== 'python');
+  if (other) {
+    throw taskError(
+      'TASK_FAILED',
+      `cell ${doc.cells.indexOf(other) + 1} of ${task.notebook} is ${other.language}: headless notebook runs execute SQL and Python cells`,
+      ex.taskId,
+      where(other),
+    );
+  }
+  // Cells are named by their number in the notebook as written; the injected cell has none.
+  const numbers = new Map(doc.cells.map((c, i) => [c, i + 1]));
+  if (code.some((c) => c.language === 'python') && task.parameters && Object.keys(task.parameters).length)
+    injectParameters(doc, task.parameters, { file: task.notebook, task: ex.taskId });
+  const label = (cell: NotebookCell) => {
+    const n = numbers.get(cell);
+    return n === undefined ? 'the injected parameters cell' : `cell ${n}`;
+  };
+
   let last: SqlResult | null = null;
   let count = 0;
+  let kernel: PythonKernel | null = null;
+  const log = new NotebookLog(ex);
+  await mkdir(path.dirname(executed), { recursive: true });
   const save = () => writeFileAtomic(executed, serializeIpynb(doc));
   try {
-    for (let i = 0; i < doc.cells.length; i++) {
-      const cell = doc.cells[i];
+    for (const cell of doc.cells) {
       if (cell.language === 'markdown' || cell.source.trim() === '') continue;
-      if (cell.language !== 'sql') {
-        throw taskError(
-          'TASK_FAILED',
-          `cell ${i + 1} of ${task.notebook} is ${cell.language}: headless notebook runs execute SQL cells only (the Python kernel is not available to pipelines yet)`,
-          ex.taskId,
-          { file: task.notebook, cellId: cell.id },
+      if (ex.signal.aborted) throw ex.signal.reason;
+      cell.outputs = [];
+      cell.executionCount = null;
+      if (cell.language === 'python') {
+        ex.log(`[lakebench] ${label(cell)} (python): ${cell.source.split('\n')[0].slice(0, 200)}`);
+        if (!kernel) {
+          try {
+            kernel = await PythonKernel.start({
+              python: ex.python,
+              cwd: ex.workspace.root,
+              env: ex.env,
+              signal: ex.signal,
+              onSpawn: ex.onSpawn,
+              onLog: (line) => ex.log(`[kernel] ${line}`),
+            });
+          } catch (err) {
+            if (ex.signal.aborted) throw ex.signal.reason;
+            throw taskError(
+              'TASK_FAILED',
+              `${label(cell)} of ${task.notebook}: ${(err as Error).message}`,
+              ex.taskId,
+              where(cell),
+            );
+          }
+        }
+        const n = ++count;
+        const r = await kernel.execute(cell.source, { onOutput: (o) => log.output(o) });
+        log.flush();
+        cell.outputs = r.outputs.map((o) =>
+          o.output_type === 'execute_result' ? { ...o, execution_count: n } : o,
         );
+        cell.executionCount = n;
+        if (ex.signal.aborted) {
+          // The executed notebook shows where the run stopped and why.
+          const reason = toErrorData(ex.signal.reason);
+          cell.outputs.push({
+            output_type: 'error',
+            ename: reason.code === 'TASK_TIMEOUT' ? 'TaskTimeout' : 'TaskCancelled',
+            evalue: reason.message,
+            traceback: [reason.message],
+          });
+          throw ex.signal.reason;
+        }
+        if (r.status !== 'ok') {
+          const what =
+            r.status === 'error' && r.error
+              ? `raised ${r.error.ename}${r.error.evalue ? `: ${r.error.evalue}` : ''}`
+              : r.status === 'died'
+                ? 'stopped: the Python kernel died'
+                : 'was aborted by the kernel';
+          throw taskError(
+            'TASK_FAILED',
+            `${label(cell)} of ${task.notebook} ${what}`,
+            ex.taskId,
+            where(cell),
+          );
+        }
+        await save();
+        continue;
       }
       let sql: string;
       try {
         sql = renderTemplate(cell.source, context);
       } catch (err) {
-        throw taskError('PIPELINE_INVALID', `cell ${i + 1}: ${(err as Error).message}`, ex.taskId, {
-          file: task.notebook,
-          cellId: cell.id,
-        });
+        throw taskError(
+          'PIPELINE_INVALID',
+          `${label(cell)}: ${(err as Error).message}`,
+          ex.taskId,
+          where(cell),
+        );
       }
-      ex.log(`[lakebench] cell ${i + 1}: ${sql.split('\n')[0].slice(0, 200)}`);
-      count++;
+      ex.log(`[lakebench] ${label(cell)}: ${sql.split('\n')[0].slice(0, 200)}`);
+      const n = ++count;
       try {
         last = await runSql(
           ex.warehouse,
           sql,
           ex.signal,
-          `pipeline:${path.basename(ex.tryDir)}:${ex.taskId}:${i}`,
+          `pipeline:${path.basename(ex.tryDir)}:${ex.taskId}:${numbers.get(cell) ?? 0}`,
         );
       } catch (err) {
         if (ex.signal.aborted) throw err;
         const message = (err as Error).message;
         cell.outputs = [{ output_type: 'error', ename: 'SQLError', evalue: message, traceback: [message] }];
-        throw taskError('SQL_ERROR', `cell ${i + 1} of ${task.notebook}: ${message}`, ex.taskId, {
-          file: task.notebook,
-          cellId: cell.id,
-        });
+        throw taskError(
+          'SQL_ERROR',
+          `${label(cell)} of ${task.notebook}: ${message}`,
+          ex.taskId,
+          where(cell),
+        );
       }
-      cell.executionCount = count;
+      cell.executionCount = n;
       cell.source = sql;
       cell.outputs = [
         {
           output_type: 'execute_result',
-          execution_count: count,
+          execution_count: n,
           metadata: {},
           data: {
             'application/json': { rows: last.rows, columns: last.columns, first_row: last.first_row },
@@ -344,17 +468,29 @@ async function executeNotebook(ex: TaskExecution): Promise<ExecutionResult> {
           },
         },
       ];
-      ex.log(`[lakebench] cell ${i + 1}: ${last.rows} row(s)`);
+      ex.log(`[lakebench] ${label(cell)}: ${last.rows} row(s)`);
+      await save();
     }
+  } catch (err) {
+    // A failed try keeps its executed notebook too (with the traceback): the error says where it is.
+    if (err && typeof err === 'object') Object.assign(err, { executedNotebook: executed });
+    throw err;
   } finally {
-    await mkdir(path.dirname(executed), { recursive: true });
+    log.flush();
+    if (kernel) {
+      const k: PythonKernel = kernel;
+      if (ex.signal.aborted) k.kill();
+      else await k.shutdown(2000);
+    }
     await save();
   }
-  return {
-    output: last ? { cells: count, rows: last.rows, first_row: last.first_row } : { cells: count },
-    exitCode: null,
-    executedNotebook: executed,
-  };
+  const cells = [...numbers.keys()].filter((c) => c.executionCount !== null).length;
+  const output = log.marked
+    ? log.marked.value
+    : last
+      ? { cells, rows: last.rows, first_row: last.first_row }
+      : { cells };
+  return { output, exitCode: null, executedNotebook: executed };
 }
 
 export async function executeTask(ex: TaskExecution): Promise<ExecutionResult> {
