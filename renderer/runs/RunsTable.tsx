@@ -276,8 +276,9 @@ export function RunsTable() {
     const store = useRuns.getState();
     const rows = loadedRuns();
     const count = rowCountRef.current;
-    // The header checkbox selects every row: that is every run matching the search, loaded or not.
-    if (store.allMatching === null && count > 0 && next.rows.length === count) {
+    // The header checkbox selects every row: with rows not loaded yet, that is every run matching the search,
+    // whose ids the store gives. (With every row loaded, the loaded runs are all of them.)
+    if (store.allMatching === null && next.rows.length === count && rows.length < count) {
       void store.selectAllMatching();
       return;
     }
