@@ -1,4 +1,4 @@
-import { constants, existsSync, watch, type FSWatcher } from 'node:fs';
+import { constants, existsSync, lstatSync, readdirSync, watch, type FSWatcher } from 'node:fs';
 import {
   access,
   mkdir,
@@ -62,6 +62,7 @@ async function checkWritable(dir: string): Promise<void> {
 /** An open workspace folder: its layout, settings and files. */
 export class Workspace {
   private watcher: FSWatcher | undefined;
+  private readonly folderWatchers = new Map<string, FSWatcher>();
 
   private constructor(
     readonly root: string,
@@ -189,7 +190,12 @@ export class Workspace {
     return out;
   }
 
-  /** Watches the folder and reports changed paths, batched, ignoring engine state. */
+  /**
+   * Watches the folder and reports changed paths, batched, ignoring engine state. Engine state is not watched
+   * at all (the top level, and each other top-level folder recursively): on Linux, Node's recursive watch
+   * stats files and lists folders on every write beneath it, and SQLite writes its logs there many times a
+   * second.
+   */
   watch(onChange: (paths: string[]) => void): void {
     if (this.watcher) return;
     let pending = new Set<string>();
@@ -214,17 +220,36 @@ export class Workspace {
         onChange(paths);
       }, 150);
     };
-    try {
-      this.watcher = watch(this.root, { recursive: true }, (_event, file) => report(file));
-    } catch {
-      // Recursive watching is missing on some platforms and Node versions; the top level still helps.
-      this.watcher = watch(this.root, (_event, file) => report(file));
-    }
+    const watchFolder = (name: string) => {
+      this.folderWatchers.get(name)?.close();
+      this.folderWatchers.delete(name);
+      if (HIDDEN.has(name)) return;
+      try {
+        const full = path.join(this.root, name);
+        if (!lstatSync(full, { throwIfNoEntry: false })?.isDirectory()) return;
+        const watcher = watch(full, { recursive: true }, (_event, file) =>
+          report(file ? path.join(name, file) : name),
+        );
+        watcher.on('error', () => undefined);
+        this.folderWatchers.set(name, watcher);
+      } catch {
+        // Gone again, unreadable, or recursive watching is missing here; the top level still helps.
+      }
+    };
+    this.watcher = watch(this.root, (_event, file) => {
+      report(file);
+      // A top-level folder made, removed or replaced: watch what is there now.
+      if (file) watchFolder(file);
+    });
     this.watcher.on('error', () => undefined);
+    for (const entry of readdirSync(this.root, { withFileTypes: true }))
+      if (entry.isDirectory()) watchFolder(entry.name);
   }
 
   close(): void {
     this.watcher?.close();
     this.watcher = undefined;
+    for (const watcher of this.folderWatchers.values()) watcher.close();
+    this.folderWatchers.clear();
   }
 }
