@@ -25,20 +25,23 @@ function line(text: string): void {
   process.stdout.write(`  ${text}\n`);
 }
 
-/** One logging process: keep-alive connection, a few requests in flight, as a batching client would. */
+/**
+ * One logging process: keep-alive connections, a few requests in flight, as a batching client would. It says
+ * "ready" once loaded and starts on "go", so the processes' start-up does not compete with the measured
+ * ingest; it reports its own first and last moments and the CPU it used while sending.
+ */
 const CLIENT = `
 const http = require('node:http');
 const [port, token, runId, batches, clientNo, inFlight] = process.argv.slice(1);
 const agent = new http.Agent({ keepAlive: true, maxSockets: Number(inFlight) });
 let next = 0;
-const first = Date.now();
 function send(b) {
   const metrics = [];
   for (let i = 0; i < 1000; i++) metrics.push({ key: 'loss', value: Math.random(), timestamp: Date.now(), step: Number(clientNo) * 1e9 + b * 1000 + i });
-  const body = JSON.stringify({ run_id: runId, metrics });
+  const body = Buffer.from(JSON.stringify({ run_id: runId, metrics }));
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port: Number(port), method: 'POST', path: '/api/2.0/mlflow/runs/log-batch', agent,
-      headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
       let text = '';
       res.on('data', (d) => (text += d));
       res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(text))));
@@ -48,11 +51,68 @@ function send(b) {
   });
 }
 async function worker() { while (next < Number(batches)) await send(next++); }
-Promise.all(Array.from({ length: Number(inFlight) }, worker)).then(
-  () => { console.log(JSON.stringify({ first, last: Date.now() })); agent.destroy(); },
-  (err) => { console.error(err.message); process.exit(1); },
-);`;
+process.stdin.once('data', () => {
+  const first = Date.now();
+  const cpu = process.cpuUsage();
+  Promise.all(Array.from({ length: Number(inFlight) }, worker)).then(
+    () => {
+      const used = process.cpuUsage(cpu);
+      console.log(JSON.stringify({ first, last: Date.now(), cpuMs: (used.user + used.system) / 1000 }));
+      agent.destroy();
+      process.stdin.destroy();
+    },
+    (err) => { console.error(err.message); process.exit(1); },
+  );
+});
+console.log('ready');`;
 const IN_FLIGHT = Number(process.env.BENCH_REST_IN_FLIGHT ?? 4);
+
+interface ClientReport {
+  first: number;
+  last: number;
+  cpuMs: number;
+}
+
+/**
+ * Starts one logging process per run, lets them go together, and waits for their reports; with the CPU this
+ * process (the server) used from the go to the last report.
+ */
+async function logFromProcesses(
+  port: number,
+  token: string,
+  runIds: string[],
+): Promise<{ reports: ClientReport[]; serverCpuMs: number }> {
+  const children = runIds.map((runId, i) => {
+    const child = spawn(
+      process.execPath,
+      ['-e', CLIENT, String(port), token, runId, String(REST_BATCHES), String(i), String(IN_FLIGHT)],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    const ready = new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.startsWith('ready\n')) resolve();
+      });
+      child.on('exit', (code) => reject(new Error(`client ${i} exited ${code} before it was ready`)));
+    });
+    const report = new Promise<ClientReport>((resolve, reject) =>
+      child.on('exit', (code) =>
+        code === 0
+          ? resolve(JSON.parse(out.slice('ready\n'.length)) as ClientReport)
+          : reject(new Error(`client ${i} exited ${code}`)),
+      ),
+    );
+    report.catch(() => undefined); // a client that fails before it is ready is reported by `ready`
+    return { child, ready, report };
+  });
+  await Promise.all(children.map((c) => c.ready));
+  const cpu = process.cpuUsage();
+  for (const c of children) c.child.stdin.write('go\n');
+  const reports = await Promise.all(children.map((c) => c.report));
+  const used = process.cpuUsage(cpu);
+  return { reports, serverCpuMs: (used.user + used.system) / 1000 };
+}
 
 export async function main(): Promise<void> {
   line(
@@ -67,42 +127,26 @@ export async function main(): Promise<void> {
   const store = core.tracker.store;
   try {
     // ---- ingest through REST --------------------------------------------------------------------------------
+    // The server shares the machine's cores with the logging processes, so their CPU time is printed too.
     const exp = store.createExperiment('bench');
-    const restRuns = Array.from({ length: REST_CLIENTS }, () =>
-      store.createRun({ experimentId: exp.experimentId }),
-    );
     const base = `http://127.0.0.1:${server.port}`;
-    const windows = await Promise.all(
-      restRuns.map(
-        (run, i) =>
-          new Promise<{ first: number; last: number }>((resolve, reject) => {
-            const child = spawn(
-              process.execPath,
-              [
-                '-e',
-                CLIENT,
-                String(server.port),
-                server.token,
-                run.info.runId,
-                String(REST_BATCHES),
-                String(i),
-                String(IN_FLIGHT),
-              ],
-              { stdio: ['ignore', 'pipe', 'inherit'] },
-            );
-            let out = '';
-            child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-            child.on('exit', (code) =>
-              code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`client exited ${code}`)),
-            );
-          }),
-      ),
-    );
-    const restMs = Math.max(...windows.map((w) => w.last)) - Math.min(...windows.map((w) => w.first));
-    const restPoints = restRuns.reduce((s, r) => s + store.metricCount(r.info.runId), 0);
-    line(
-      `log-batch over REST: ${restPoints.toLocaleString()} points from ${REST_CLIENTS} processes (${IN_FLIGHT} requests in flight each) in ${(restMs / 1000).toFixed(2)} s = ${Math.round((restPoints / restMs) * 1000).toLocaleString()} points/s (target >= 200,000)`,
-    );
+    for (const clients of [REST_CLIENTS, ...[1, 2].filter((n) => n < REST_CLIENTS)]) {
+      const runIds = Array.from(
+        { length: clients },
+        () => store.createRun({ experimentId: exp.experimentId }).info.runId,
+      );
+      const { reports, serverCpuMs } = await logFromProcesses(server.port, server.token, runIds);
+      const restMs = Math.max(...reports.map((r) => r.last)) - Math.min(...reports.map((r) => r.first));
+      const sent = clients * REST_BATCHES * 1000;
+      const stored = runIds.reduce((sum, id) => sum + store.metricCount(id), 0);
+      line(
+        `log-batch over REST, ${clients} process${clients > 1 ? 'es' : ''} x ${REST_BATCHES} batches of 1000 (${IN_FLIGHT} in flight each): ${stored.toLocaleString()} of ${sent.toLocaleString()} points stored in ${(restMs / 1000).toFixed(2)} s = ${Math.round((stored / restMs) * 1000).toLocaleString()} points/s (target >= 200,000)`,
+      );
+      line(
+        `  CPU: server ${serverCpuMs.toFixed(0)} ms, logging processes ${reports.map((r) => r.cpuMs.toFixed(0)).join(' + ')} ms`,
+      );
+      if (stored !== sent) line(`  ${(sent - stored).toLocaleString()} points were NOT stored`);
+    }
 
     // ---- ingest in process ----------------------------------------------------------------------------------
     const inRun = store.createRun({ experimentId: exp.experimentId });
