@@ -9,6 +9,8 @@ import {
   type RequestHandlers,
 } from '../../shared/api/client';
 import { LakebenchError } from '../../shared/errors';
+import { kernelHandlers } from './kernels/handlers';
+import { NotebookKernels } from './kernels/notebook-kernels';
 import { Notebooks } from './notebooks';
 import { Pipelines } from './pipelines';
 import { pipelineHandlers } from './pipelines/handlers';
@@ -37,6 +39,7 @@ interface OpenWorkspace {
   notebooks: Notebooks;
   tracker: Tracker;
   pipelines: Pipelines;
+  kernels: NotebookKernels;
 }
 
 /**
@@ -75,6 +78,10 @@ export class LakebenchCore {
 
   get pipelines(): Pipelines {
     return this.require().pipelines;
+  }
+
+  get kernels(): NotebookKernels {
+    return this.require().kernels;
   }
 
   private require(): OpenWorkspace {
@@ -123,8 +130,10 @@ export class LakebenchCore {
       throw err;
     }
     const previous = this.current;
-    this.current = { workspace: ws, warehouse, notebooks: new Notebooks(ws), tracker, pipelines };
+    const kernels = new NotebookKernels(ws, this.bus);
+    this.current = { workspace: ws, warehouse, notebooks: new Notebooks(ws), tracker, pipelines, kernels };
     if (previous) {
+      await previous.kernels.close();
       await previous.pipelines.close();
       previous.workspace.close();
       previous.tracker.close();
@@ -143,6 +152,7 @@ export class LakebenchCore {
     const current = this.current;
     this.current = null;
     if (!current) return;
+    await current.kernels.close();
     await current.pipelines.close();
     current.workspace.close();
     current.tracker.close();
@@ -150,7 +160,12 @@ export class LakebenchCore {
   }
 
   private handlers(): RequestHandlers {
-    return { ...this.coreHandlers(), ...trackerHandlers(this), ...pipelineHandlers(this) };
+    return {
+      ...this.coreHandlers(),
+      ...trackerHandlers(this),
+      ...pipelineHandlers(this),
+      ...kernelHandlers(this),
+    };
   }
 
   private coreHandlers(): Pick<RequestHandlers, keyof typeof coreRequests> {

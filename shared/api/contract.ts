@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { kernelEvents, kernelRequests } from '../kernels/contract';
 import { CELL_LANGUAGES } from '../notebook/model';
 import { pipelineEvents, pipelineRequests } from '../pipeline/contract';
 import { trackerEvents, trackerRequests } from '../tracker/contract';
@@ -204,8 +205,8 @@ export const coreEvents = {
 } as const;
 
 /** Every request: the foundation's and each service's own, declared beside the service's types. */
-export const requests = { ...coreRequests, ...trackerRequests, ...pipelineRequests };
-export const events = { ...coreEvents, ...trackerEvents, ...pipelineEvents };
+export const requests = { ...coreRequests, ...trackerRequests, ...pipelineRequests, ...kernelRequests };
+export const events = { ...coreEvents, ...trackerEvents, ...pipelineEvents, ...kernelEvents };
 
 export type Requests = typeof requests;
 export type RequestName = keyof Requests;

@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { LakebenchError } from '../../../shared/errors';
+import { appendOutput } from '../../../shared/kernels/outputs';
 import type { NotebookOutput } from '../../../shared/notebook/model';
 import { resourcesDir } from '../sample';
 
@@ -14,6 +15,8 @@ import { resourcesDir } from '../sample';
  * it; killed by the OS when the bridge ends). Shutting down, a cancel, or Lakebench's exit kill both groups, so
  * nothing a cell started outlives its kernel.
  */
+
+export { appendOutput, stripAnsi } from '../../../shared/kernels/outputs';
 
 export const KERNEL_BRIDGE_FILE = 'lakebench_kernel_bridge.py';
 
@@ -83,8 +86,6 @@ interface PendingExecution {
 }
 
 const STDERR_TAIL_LINES = 40;
-/** Stream text kept per execution; a cell that prints more keeps its last part and a note. */
-const MAX_STREAM_CHARS = 5_000_000;
 const live = new Set<PythonKernel>();
 let exitHookInstalled = false;
 
@@ -109,31 +110,6 @@ function installExitHook(): void {
   process.once('exit', () => {
     for (const kernel of live) kernel.kill();
   });
-}
-
-/** Joins consecutive stream outputs of the same stream, as Jupyter stores them. */
-export function appendOutput(outputs: NotebookOutput[], output: NotebookOutput): void {
-  const last = outputs[outputs.length - 1];
-  if (
-    output.output_type === 'stream' &&
-    last?.output_type === 'stream' &&
-    last.name === output.name &&
-    typeof last.text === 'string' &&
-    typeof output.text === 'string'
-  ) {
-    let text = last.text + output.text;
-    if (text.length > MAX_STREAM_CHARS)
-      text = `[output truncated: only the last ${MAX_STREAM_CHARS} characters are kept]\n${text.slice(-MAX_STREAM_CHARS)}`;
-    outputs[outputs.length - 1] = { ...last, text };
-    return;
-  }
-  outputs.push(output);
-}
-
-/** Terminal colours out of a traceback (IPython colours its tracebacks with ANSI escapes). */
-export function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 }
 
 export class PythonKernel {
@@ -315,10 +291,10 @@ export class PythonKernel {
         const p = event.id !== undefined ? this.pending.get(event.id) : undefined;
         if (!p || !event.output) return;
         if (p.clearOnNext) {
-          p.outputs.length = 0;
+          p.outputs = [];
           p.clearOnNext = false;
         }
-        appendOutput(p.outputs, event.output);
+        p.outputs = appendOutput(p.outputs, event.output);
         p.options.onOutput?.(event.output);
         return;
       }
@@ -326,7 +302,7 @@ export class PythonKernel {
         const p = event.id !== undefined ? this.pending.get(event.id) : undefined;
         if (!p) return;
         if (event.wait) p.clearOnNext = true;
-        else p.outputs.length = 0;
+        else p.outputs = [];
         p.options.onClearOutput?.(event.wait ?? false);
         return;
       }

@@ -1,0 +1,218 @@
+import type { EventSink } from '../../../shared/api/client';
+import type { RequestParsedArgs, RequestResult } from '../../../shared/api/contract';
+import { LakebenchError, toErrorData } from '../../../shared/errors';
+import type { ExecutionStatus, KernelInfo, KernelStatus } from '../../../shared/kernels/contract';
+import { pythonExecutable } from '../pipelines/executors';
+import { trackingEnvironment } from '../tracker/env';
+import type { Workspace } from '../workspace';
+import { PythonKernel, type KernelState } from './index';
+
+interface Session {
+  notebook: string;
+  kernel: PythonKernel | null;
+  /** The start in progress; executions that arrive meanwhile wait for it, in order. */
+  starting: Promise<PythonKernel> | null;
+  state: KernelStatus;
+  python: string;
+  error: { code: string; message: string } | null;
+}
+
+function statusOf(state: KernelState): KernelStatus {
+  return state === 'closed' ? 'none' : state;
+}
+
+/**
+ * The kernels of the open notebooks: one Python kernel per notebook, started by its first execution, in the
+ * workspace folder, with the tracking server's address, the notebook's experiment (`notebook:<path>`) and
+ * where `import lakebench` is found in its environment. Every output and state change goes out as an event.
+ */
+export class NotebookKernels {
+  private readonly sessions = new Map<string, Session>();
+  private closed = false;
+
+  constructor(
+    private readonly workspace: Workspace,
+    private readonly events: EventSink,
+  ) {}
+
+  private python(): string {
+    return pythonExecutable(this.workspace.settings as Record<string, unknown>);
+  }
+
+  private session(notebook: string): Session {
+    // The path must name a notebook inside the workspace (throws PATH_OUTSIDE_WORKSPACE otherwise).
+    this.workspace.resolve(notebook);
+    let s = this.sessions.get(notebook);
+    if (!s) {
+      s = { notebook, kernel: null, starting: null, state: 'none', python: this.python(), error: null };
+      this.sessions.set(notebook, s);
+    }
+    return s;
+  }
+
+  private info(s: Session): KernelInfo {
+    return {
+      notebook: s.notebook,
+      state: s.state,
+      python: s.kernel?.options.python ?? s.python,
+      pythonVersion: s.kernel?.pythonVersion ?? null,
+      error: s.error,
+    };
+  }
+
+  private setState(s: Session, state: KernelStatus): void {
+    s.state = state;
+    this.events.emit('kernels.onStatus', this.info(s));
+  }
+
+  private environment(notebook: string): Record<string, string> {
+    return {
+      ...trackingEnvironment(this.workspace.engineDir, {
+        experimentName: `notebook:${notebook}`,
+        source: { kind: 'notebook', notebook },
+      }),
+      LAKEBENCH_WORKSPACE: this.workspace.root,
+      LAKEBENCH_NOTEBOOK: notebook,
+    };
+  }
+
+  /** The notebook's running kernel, starting one if it has none (or its last one died). */
+  private kernelFor(s: Session): Promise<PythonKernel> {
+    if (this.closed) return Promise.reject(new LakebenchError('KERNEL_DIED', 'the workspace is closing'));
+    if (s.kernel && s.kernel.state !== 'dead' && s.kernel.state !== 'closed')
+      return Promise.resolve(s.kernel);
+    if (s.starting) return s.starting;
+    s.kernel?.kill();
+    s.kernel = null;
+    s.python = this.python();
+    s.error = null;
+    this.setState(s, 'starting');
+    const starting = PythonKernel.start({
+      python: s.python,
+      cwd: this.workspace.root,
+      env: this.environment(s.notebook),
+      onStateChange: (state) => {
+        if (s.kernel === kernelRef.current) this.setState(s, statusOf(state));
+      },
+    });
+    const kernelRef: { current: PythonKernel | null } = { current: null };
+    s.starting = starting.then(
+      (kernel) => {
+        s.starting = null;
+        if (this.closed || this.sessions.get(s.notebook) !== s) {
+          void kernel.shutdown();
+          throw new LakebenchError('KERNEL_DIED', 'the kernel was shut down while it started');
+        }
+        kernelRef.current = kernel;
+        s.kernel = kernel;
+        this.setState(s, statusOf(kernel.state));
+        return kernel;
+      },
+      (err: unknown) => {
+        s.starting = null;
+        s.error = toErrorData(err);
+        this.setState(s, 'none');
+        throw err;
+      },
+    );
+    return s.starting;
+  }
+
+  async execute(args: RequestParsedArgs<'kernels.execute'>): Promise<RequestResult<'kernels.execute'>> {
+    const s = this.session(args.notebook);
+    const { notebook, cellId, executionId } = args;
+    const finished = (
+      status: ExecutionStatus,
+      executionCount: number | null,
+      error: { code: string; message: string } | null,
+    ) =>
+      this.events.emit('kernels.onExecutionFinished', {
+        notebook,
+        cellId,
+        executionId,
+        status,
+        executionCount,
+        error,
+      });
+    void this.kernelFor(s).then(
+      async (kernel) => {
+        try {
+          const r = await kernel.execute(args.code, {
+            onOutput: (output) =>
+              this.events.emit('kernels.onOutput', { notebook, cellId, executionId, output }),
+            onClearOutput: (wait) =>
+              this.events.emit('kernels.onClearOutput', { notebook, cellId, executionId, wait }),
+          });
+          finished(
+            r.status,
+            r.executionCount,
+            r.status === 'died'
+              ? {
+                  code: 'KERNEL_DIED',
+                  message: 'the Python kernel died while this cell ran; it starts again on the next run',
+                }
+              : null,
+          );
+        } catch (err) {
+          const e = toErrorData(err);
+          finished('failed', null, { code: e.code, message: e.message });
+        }
+      },
+      (err: unknown) => {
+        const e = toErrorData(err);
+        finished('failed', null, { code: e.code, message: e.message });
+      },
+    );
+    return { executionId };
+  }
+
+  interrupt(notebook: string): { interrupted: boolean } {
+    const s = this.session(notebook);
+    if (!s.kernel || s.kernel.state !== 'busy') return { interrupted: false };
+    s.kernel.interrupt();
+    return { interrupted: true };
+  }
+
+  async restart(notebook: string): Promise<KernelInfo> {
+    const s = this.session(notebook);
+    if (s.starting) await s.starting.catch(() => undefined);
+    if (s.kernel && s.kernel.state !== 'closed') {
+      try {
+        await s.kernel.restart();
+        s.error = null;
+        return this.info(s);
+      } catch {
+        // The bridge itself is gone: start over below.
+      }
+    }
+    await this.kernelFor(s);
+    return this.info(s);
+  }
+
+  async shutdown(notebook: string): Promise<{ shutdown: boolean }> {
+    const s = this.session(notebook);
+    this.sessions.delete(notebook);
+    const starting = s.starting;
+    const kernel = s.kernel ?? (starting ? await starting.catch(() => null) : null);
+    s.kernel = null;
+    if (!kernel) return { shutdown: false };
+    await kernel.shutdown();
+    s.error = null;
+    this.setState(s, 'none');
+    return { shutdown: true };
+  }
+
+  getInfo(notebook: string): KernelInfo {
+    const s = this.sessions.get(notebook);
+    if (s) return this.info(s);
+    this.workspace.resolve(notebook);
+    return { notebook, state: 'none', python: this.python(), pythonVersion: null, error: null };
+  }
+
+  /** Shuts down every kernel (the workspace is closing). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.sessions.keys()];
+    await Promise.all(all.map((nb) => this.shutdown(nb).catch(() => undefined)));
+  }
+}

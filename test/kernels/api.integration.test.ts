@@ -1,0 +1,179 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventPayload } from '../../shared/api/contract';
+import type { LakebenchClient } from '../../shared/api/client';
+import { LakebenchCore } from '../../electron/core/app';
+import { isProcessAlive } from '../../electron/core/pipelines/process';
+import { startServer, type RunningServer } from '../../electron/server';
+import { nextEvent } from '../support/contract-cases';
+import { tempDir } from '../support/temp';
+import { connectWs } from '../support/ws-client';
+
+/** The kernels' requests and events through the WebSocket host, with a real core and Debian's Python. */
+
+let core: LakebenchCore;
+let server: RunningServer;
+let client: LakebenchClient;
+let closeClient: () => void;
+let cleanup: () => Promise<void>;
+const previousPython = process.env.LAKEBENCH_PYTHON;
+
+beforeAll(async () => {
+  process.env.LAKEBENCH_PYTHON = '/usr/bin/python3';
+  const tmp = await tempDir('lakebench-kernels-api-');
+  cleanup = tmp.cleanup;
+  core = await LakebenchCore.open({
+    workspacePath: path.join(tmp.dir, 'ws'),
+    version: '0.1.0',
+    validateResults: true,
+  });
+  server = await startServer({ core, port: 0, writeServerJson: true });
+  ({ client, close: closeClient } = await connectWs(
+    `ws://127.0.0.1:${server.port}/api/ws?token=${server.token}`,
+  ));
+});
+afterAll(async () => {
+  closeClient();
+  await server.close();
+  await core.close();
+  await cleanup();
+  if (previousPython === undefined) delete process.env.LAKEBENCH_PYTHON;
+  else process.env.LAKEBENCH_PYTHON = previousPython;
+});
+
+let counter = 0;
+
+/** Runs code in a notebook's kernel and collects what the events say about it. */
+async function run(notebook: string, code: string, onOutput?: (o: Record<string, unknown>) => void) {
+  const executionId = `e-${++counter}`;
+  const outputs: Record<string, unknown>[] = [];
+  const off = client.on('kernels.onOutput', (p) => {
+    if (p.executionId !== executionId) return;
+    outputs.push(p.output);
+    onOutput?.(p.output);
+  });
+  const finished = nextEvent(
+    client,
+    'kernels.onExecutionFinished',
+    (p) => p.executionId === executionId,
+    90_000,
+  );
+  const started = await client.call('kernels.execute', { notebook, cellId: 'cell-1', code, executionId });
+  expect(started.executionId).toBe(executionId);
+  const end: EventPayload<'kernels.onExecutionFinished'> = await finished;
+  off();
+  return { end, outputs };
+}
+
+const stdout = (outputs: Record<string, unknown>[]) =>
+  outputs
+    .filter((o) => o.output_type === 'stream' && o.name === 'stdout')
+    .map((o) => String(o.text))
+    .join('');
+
+describe('the kernels API', () => {
+  it('starts a kernel per notebook on first use, streams outputs as events and logs runs to the tracker', async () => {
+    const nb = 'notebooks/first.ipynb';
+    expect(await client.call('kernels.getInfo', { notebook: nb })).toMatchObject({ state: 'none' });
+    const states: string[] = [];
+    const offStatus = client.on('kernels.onStatus', (p) => p.notebook === nb && states.push(p.state));
+    const r = await run(
+      nb,
+      [
+        'import os',
+        'import lakebench as lb',
+        'print(os.environ["MLFLOW_EXPERIMENT_NAME"])',
+        'with lb.start_run(run_name="from-a-cell") as run:',
+        '    lb.log_metric("accuracy", 0.93)',
+        'pid = os.getpid()',
+        'pid',
+      ].join('\n'),
+    );
+    offStatus();
+    expect(r.end).toMatchObject({
+      notebook: nb,
+      cellId: 'cell-1',
+      status: 'ok',
+      executionCount: 1,
+      error: null,
+    });
+    expect(stdout(r.outputs)).toBe(`notebook:${nb}\n`);
+    expect(states.slice(0, 2)).toEqual(['starting', 'idle']);
+    expect(states).toContain('busy');
+    // The cell logged into the workspace's tracker through the MLflow API, in the notebook's experiment.
+    const experiment = core.tracker.store.getExperimentByName(`notebook:${nb}`);
+    const found = await client.call('tracker.searchRuns', { experimentIds: [experiment.experimentId] });
+    expect(found.runs.map((x) => x.info.runName)).toEqual(['from-a-cell']);
+    expect(found.runs[0].metrics.accuracy.value).toBe(0.93);
+    expect(found.runs[0].tags['lakebench.source.notebook']).toBe(nb);
+
+    const info = await client.call('kernels.getInfo', { notebook: nb });
+    expect(info).toMatchObject({ state: 'idle', python: '/usr/bin/python3' });
+    expect(info.pythonVersion).toMatch(/^3\./);
+    // A second notebook has a kernel of its own.
+    const other = await run('notebooks/second.ipynb', 'print("pid" in dir())');
+    expect(stdout(other.outputs)).toBe('False\n');
+    const same = await run(nb, 'print("pid" in dir())');
+    expect(stdout(same.outputs)).toBe('True\n');
+  });
+
+  it('interrupts running code, restarts into a fresh kernel, and shuts the kernel down', async () => {
+    const nb = 'notebooks/control.ipynb';
+    const first = await run(nb, 'import os\nx = 1\nprint(os.getpid())');
+    const pid = Number(stdout(first.outputs).trim());
+    let interrupted: Promise<unknown> | null = null;
+    const slow = await run(nb, 'import time\nprint("sleeping", flush=True)\ntime.sleep(600)', (o) => {
+      if (String(o.text).includes('sleeping'))
+        interrupted = client.call('kernels.interrupt', { notebook: nb });
+    });
+    expect(await interrupted).toEqual({ interrupted: true });
+    expect(slow.end.status).toBe('error');
+    expect(slow.outputs.at(-1)).toMatchObject({ output_type: 'error', ename: 'KeyboardInterrupt' });
+
+    const info = await client.call('kernels.restart', { notebook: nb });
+    expect(info.state).toBe('idle');
+    await expect.poll(() => isProcessAlive(pid), { timeout: 15_000 }).toBe(false);
+    const after = await run(nb, 'x');
+    expect(after.end.status).toBe('error');
+    expect(after.outputs[0]).toMatchObject({ output_type: 'error', ename: 'NameError' });
+
+    const pidNow = Number(stdout((await run(nb, 'import os\nprint(os.getpid())')).outputs).trim());
+    expect(await client.call('kernels.shutdown', { notebook: nb })).toEqual({ shutdown: true });
+    await expect.poll(() => isProcessAlive(pidNow), { timeout: 15_000 }).toBe(false);
+    expect(await client.call('kernels.getInfo', { notebook: nb })).toMatchObject({ state: 'none' });
+  });
+
+  it('refuses paths outside the workspace and names a Python that cannot run kernels', async () => {
+    await expect(
+      client.call('kernels.execute', {
+        notebook: '../x.ipynb',
+        cellId: 'c',
+        code: '1',
+        executionId: 'bad-1',
+      }),
+    ).rejects.toMatchObject({ code: 'PATH_OUTSIDE_WORKSPACE' });
+    await expect(
+      client.call('kernels.execute', {
+        notebook: 'notebooks/x.txt',
+        cellId: 'c',
+        code: '1',
+        executionId: 'bad-2',
+      }),
+    ).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    process.env.LAKEBENCH_PYTHON = '/nonexistent/python3';
+    try {
+      const r = await run('notebooks/nopython.ipynb', 'print(1)');
+      expect(r.end.status).toBe('failed');
+      expect(r.end.error?.code).toBe('KERNEL_UNAVAILABLE');
+      expect(r.end.error?.message).toContain('/nonexistent/python3');
+      const info = await client.call('kernels.getInfo', { notebook: 'notebooks/nopython.ipynb' });
+      expect(info).toMatchObject({
+        state: 'none',
+        python: '/nonexistent/python3',
+        error: { code: 'KERNEL_UNAVAILABLE' },
+      });
+    } finally {
+      process.env.LAKEBENCH_PYTHON = '/usr/bin/python3';
+    }
+  });
+});
