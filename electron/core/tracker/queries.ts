@@ -15,7 +15,8 @@ import type { TrackerStore } from './store';
 
 /**
  * Read queries over many runs at once: runs by id, runs with only some keys, metric histories of runs x keys.
- * Each reads the store's tables with a handful of statements per request, however many runs it names.
+ * Each reads the store's tables with a handful of statements per request, however many runs it names (and one
+ * or a few per metric series).
  */
 
 /** Statements prepared once per database. */
@@ -161,19 +162,6 @@ export function loadSelectedRuns(store: TrackerStore, ids: readonly string[], se
 
 // ---- metric histories ---------------------------------------------------------------------------------------
 
-/**
- * Histories up to this many points are reduced in one pass in JavaScript; longer ones by the store's per-step
- * range queries in SQLite, which never bring the full history into JavaScript (a 1M-point history).
- */
-export const SCAN_LIMIT = 50_000;
-
-interface Point {
-  x: number;
-  y: number;
-  step: number;
-  ts: number;
-}
-
 interface Bounds {
   n: number;
   s0: number;
@@ -182,97 +170,111 @@ interface Bounds {
   t1: number;
 }
 
-const MAX_FINITE = Number.MAX_VALUE;
+/** The drawn points of one series, as parallel arrays (no object per point). */
+interface Drawn {
+  x: number[];
+  y: number[];
+  steps: number[];
+  min: { value: number; step: number } | null;
+  max: { value: number; step: number } | null;
+}
 
 /**
- * Reduces one history, read in (step, timestamp) order, to about maxPoints points: whole when it is short,
- * else per equal x range the lowest and highest finite point, the first non-finite one, and the first and last
- * points, so peaks, NaNs and infinities all stay visible.
+ * Histories longer than this are reduced by the store's per-step-range queries (TrackerStore.metricSeries), which
+ * read each range through the (series, step) key; a grouped scan must sort the history first, which costs more
+ * at a million points (measured: about 0.8 s against 1.3 s for 1M points).
  */
-export function reduceHistory(
-  rows: Iterable<[number, number, number, number]>,
-  bounds: Bounds,
+export const GROUPED_SCAN_LIMIT = 50_000;
+
+const FINITE = 'is_nan = 0 AND value BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308';
+
+/** A whole short history, in x order (step, then timestamp, for the step axis). */
+function wholeHistory(db: Database.Database, series: number, xAxis: MetricXAxis, runStart: number): Drawn {
+  const rows = prepared(
+    db,
+    'SELECT step, timestamp, value, is_nan FROM metric_points WHERE series = ? ORDER BY step, timestamp',
+  )
+    .raw(true)
+    .all(series) as [number, number, number, number][];
+  const x = new Array<number>(rows.length);
+  const y = new Array<number>(rows.length);
+  const steps = new Array<number>(rows.length);
+  let min: Drawn['min'] = null;
+  let max: Drawn['max'] = null;
+  rows.forEach(([step, ts, value, isNan], i) => {
+    const v = isNan ? NaN : value;
+    x[i] = xAxis === 'step' ? step : xAxis === 'wall' ? ts : ts - runStart;
+    y[i] = v;
+    steps[i] = step;
+    if (Number.isFinite(v)) {
+      if (!min || v < min.value) min = { value: v, step };
+      if (!max || v > max.value) max = { value: v, step };
+    }
+  });
+  if (xAxis === 'step') return { x, y, steps, min, max };
+  // Wall and relative time: by x, keeping the (step, timestamp) order of equal times.
+  const order = rows.map((_, i) => i).sort((a, b) => x[a] - x[b] || steps[a] - steps[b] || a - b);
+  return {
+    x: order.map((i) => x[i]),
+    y: order.map((i) => y[i]),
+    steps: order.map((i) => steps[i]),
+    min,
+    max,
+  };
+}
+
+/**
+ * A long history reduced in SQLite, never brought into JavaScript whole: the x range (steps,
+ * or times) is cut into equal buckets, and per bucket one grouped scan finds the lowest finite point, another the
+ * highest (SQLite gives the row of a bucket's min() or max()), a third the first NaN or infinity; the first and
+ * last points are added. Peaks, dips, NaNs and infinities all stay visible.
+ */
+function reducedHistory(
+  db: Database.Database,
+  series: number,
+  b: Bounds,
   maxPoints: number,
   xAxis: MetricXAxis,
   runStart: number,
-): {
-  picked: Point[];
-  min: { value: number; step: number } | null;
-  max: { value: number; step: number } | null;
-} {
-  const xOf = (step: number, ts: number) => (xAxis === 'step' ? step : xAxis === 'wall' ? ts : ts - runStart);
-  let min: { value: number; step: number } | null = null;
-  let max: { value: number; step: number } | null = null;
-  const picked: Point[] = [];
-  if (bounds.n <= maxPoints) {
-    for (const [step, ts, value, isNan] of rows) {
-      const y = isNan ? NaN : value;
-      picked.push({ x: xOf(step, ts), y, step, ts });
-      if (Number.isFinite(y)) {
-        if (!min || y < min.value) min = { value: y, step };
-        if (!max || y > max.value) max = { value: y, step };
-      }
-    }
-    if (xAxis !== 'step') picked.sort((a, b) => a.x - b.x || a.step - b.step);
-    return { picked, min, max };
-  }
+): Drawn {
   const buckets = Math.max(1, Math.floor((maxPoints - 2) / 2));
-  const lo = xAxis === 'step' ? bounds.s0 : xOf(0, bounds.t0);
-  const hi = xAxis === 'step' ? bounds.s1 : xOf(0, bounds.t1);
-  const width = (hi - lo) / buckets || 1;
-  // Per bucket: the lowest and highest value and where they are, as flat arrays (no object per point).
-  const loV = new Float64Array(buckets).fill(Infinity);
-  const hiV = new Float64Array(buckets).fill(-Infinity);
-  const loP = new Float64Array(buckets * 3);
-  const hiP = new Float64Array(buckets * 3);
-  const odd: Point[] = [];
-  const oddSeen = new Uint8Array(buckets);
-  let first: Point | null = null;
-  const last: Point = { x: 0, y: 0, step: 0, ts: 0 };
-  for (const [step, ts, value, isNan] of rows) {
-    const x = xOf(step, ts);
-    const y = isNan ? NaN : value;
-    if (!first) first = { x, y, step, ts };
-    last.x = x;
-    last.y = y;
-    last.step = step;
-    last.ts = ts;
-    const b = Math.max(0, Math.min(buckets - 1, Math.floor((x - lo) / width)));
-    if (isNan || value > MAX_FINITE || value < -MAX_FINITE) {
-      if (!oddSeen[b]) {
-        oddSeen[b] = 1;
-        odd.push({ x, y, step, ts });
-      }
-      continue;
-    }
-    if (value < loV[b]) {
-      loV[b] = value;
-      loP[b * 3] = x;
-      loP[b * 3 + 1] = step;
-      loP[b * 3 + 2] = ts;
-    }
-    if (value > hiV[b]) {
-      hiV[b] = value;
-      hiP[b * 3] = x;
-      hiP[b * 3 + 1] = step;
-      hiP[b * 3 + 2] = ts;
-    }
-  }
-  if (first) picked.push(first);
-  for (let b = 0; b < buckets; b++) {
-    if (loV[b] === Infinity) continue;
-    picked.push({ x: loP[b * 3], y: loV[b], step: loP[b * 3 + 1], ts: loP[b * 3 + 2] });
-    if (hiP[b * 3 + 1] !== loP[b * 3 + 1] || hiP[b * 3 + 2] !== loP[b * 3 + 2])
-      picked.push({ x: hiP[b * 3], y: hiV[b], step: hiP[b * 3 + 1], ts: hiP[b * 3 + 2] });
-    if (!min || loV[b] < min.value) min = { value: loV[b], step: loP[b * 3 + 1] };
-    if (!max || hiV[b] > max.value) max = { value: hiV[b], step: hiP[b * 3 + 1] };
-  }
-  picked.push(...odd);
-  if (first) picked.push(last);
-  picked.sort((a, b) => a.x - b.x || a.step - b.step || a.ts - b.ts);
-  for (let i = picked.length - 1; i > 0; i--)
-    if (picked[i].step === picked[i - 1].step && picked[i].ts === picked[i - 1].ts) picked.splice(i, 1);
-  return { picked, min, max };
+  const byTime = xAxis !== 'step';
+  const col = byTime ? 'timestamp' : 'step';
+  const lo = byTime ? b.t0 : b.s0;
+  const width = Math.max(1, Math.ceil(((byTime ? b.t1 : b.s1) - lo + 1) / buckets));
+  const bucket = `CAST((${col} - ?) / ? AS INTEGER)`;
+  const grouped = (pick: string, where: string) =>
+    prepared(
+      db,
+      `SELECT step, timestamp, ${pick}, is_nan FROM metric_points WHERE series = ? AND ${where} GROUP BY ${bucket}`,
+    )
+      .raw(true)
+      .all(series, lo, width) as [number, number, number, number][];
+  const lows = grouped('min(value)', FINITE);
+  const highs = grouped('max(value)', FINITE);
+  const odd = grouped('value', `NOT (${FINITE})`);
+  const ends = prepared(
+    db,
+    `SELECT * FROM (SELECT step, timestamp, value, is_nan FROM metric_points WHERE series = @s
+       ORDER BY step, timestamp LIMIT 1)
+     UNION ALL SELECT * FROM (SELECT step, timestamp, value, is_nan FROM metric_points WHERE series = @s
+       ORDER BY step DESC, timestamp DESC LIMIT 1)`,
+  )
+    .raw(true)
+    .all({ s: series }) as [number, number, number, number][];
+  let min: Drawn['min'] = null;
+  let max: Drawn['max'] = null;
+  for (const [step, , value] of lows) if (!min || value < min.value) min = { value, step };
+  for (const [step, , value] of highs) if (!max || value > max.value) max = { value, step };
+  const points = [...ends, ...lows, ...highs, ...odd].map(([step, ts, value, isNan]) => ({
+    x: xAxis === 'step' ? step : xAxis === 'wall' ? ts : ts - runStart,
+    y: isNan ? NaN : value,
+    step,
+    ts,
+  }));
+  points.sort((p, q) => p.x - q.x || p.step - q.step || p.ts - q.ts);
+  const kept = points.filter((p, i) => i === 0 || p.step !== points[i - 1].step || p.ts !== points[i - 1].ts);
+  return { x: kept.map((p) => p.x), y: kept.map((p) => p.y), steps: kept.map((p) => p.step), min, max };
 }
 
 /** The points per series an answer of `seriesCount` series gets: maxPoints, or less to stay in the budget. */
@@ -282,7 +284,9 @@ export function pointsPerSeries(maxPoints: number, seriesCount: number): number 
 
 /**
  * Histories of runs x keys for charts, in the order of the runs then the keys; metrics a run did not log are
- * left out. An unknown run id is NOT_FOUND.
+ * left out. A handful of statements for the whole request, then one read per series: whole when it has at most
+ * the points asked for, else reduced in SQLite (grouped scans, or per step range past GROUPED_SCAN_LIMIT points).
+ * An unknown run id is NOT_FOUND.
  */
 export function metricHistories(
   store: TrackerStore,
@@ -334,10 +338,6 @@ export function metricHistories(
     timestamp: number;
   }[])
     latest.set(`${l.run_uuid}\0${l.key}`, l);
-  const points = prepared(
-    db,
-    'SELECT step, timestamp, value, is_nan FROM metric_points WHERE series = ? ORDER BY step, timestamp',
-  ).raw(true);
 
   const series: MetricSeries[] = [];
   for (const runId of ids)
@@ -345,23 +345,26 @@ export function metricHistories(
       const id = seriesIds.get(`${runId}\0${key}`);
       const b = id === undefined ? undefined : bounds.get(id);
       if (id === undefined || !b || b.n === 0) continue;
-      if (b.n > SCAN_LIMIT) {
+      const start = starts.get(runId)!;
+      if (b.n > GROUPED_SCAN_LIMIT) {
         series.push(store.metricSeries(runId, key, perSeries, xAxis));
         continue;
       }
-      const rows = points.iterate(id) as IterableIterator<[number, number, number, number]>;
-      const { picked, min, max } = reduceHistory(rows, b, perSeries, xAxis, starts.get(runId)!);
+      const drawn =
+        b.n <= perSeries
+          ? wholeHistory(db, id, xAxis, start)
+          : reducedHistory(db, id, b, perSeries, xAxis, start);
       const l = latest.get(`${runId}\0${key}`);
       series.push({
         runId,
         key,
         count: b.n,
-        downsampled: picked.length < b.n,
-        x: picked.map((p) => p.x),
-        y: picked.map((p) => toMetricValue(p.y)),
-        steps: picked.map((p) => p.step),
-        min,
-        max,
+        downsampled: drawn.x.length < b.n,
+        x: drawn.x,
+        y: drawn.y.map(toMetricValue),
+        steps: drawn.steps,
+        min: drawn.min,
+        max: drawn.max,
         last: l
           ? {
               value: toMetricValue(l.is_nan ? NaN : (l.value as number)),
