@@ -8,6 +8,7 @@ import { notify, reportError } from '../state/toasts';
 import { testIds } from '../testids';
 import { Modal } from './Modal';
 import { selectRun } from './runs-store';
+import { formatInZone } from './run-views';
 import { flush } from './store';
 import { pipelineTestIds as ids } from './testids';
 
@@ -39,6 +40,26 @@ export async function triggerRun(
   }
 }
 
+/** "integer · 1 to 1000 · default 10 · Rows in the report": what a value may be, before it is typed. */
+function paramHint(s: ParamSpec): string {
+  const range =
+    s.minimum !== undefined && s.maximum !== undefined
+      ? `${s.minimum} to ${s.maximum}`
+      : s.minimum !== undefined
+        ? `at least ${s.minimum}`
+        : s.maximum !== undefined
+          ? `at most ${s.maximum}`
+          : null;
+  return [
+    s.type,
+    range,
+    s.default !== undefined && s.default !== null ? `default ${JSON.stringify(s.default)}` : null,
+    s.description,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
 /** Param overrides for a manual run, one typed input per param, checked as typed. */
 export function RunDialog({ pipeline, onClose }: { pipeline: Pipeline; onClose(): void }) {
   const specs = useMemo(
@@ -54,7 +75,7 @@ export function RunDialog({ pipeline, onClose }: { pipeline: Pipeline; onClose()
     .map(([name, s]) => [name, checkParamValue(s, values[name])] as const)
     .filter(([, p]) => p);
   return (
-    <Modal title={`Run ${pipeline.id}`} onClose={onClose} wide>
+    <Modal title={`Run ${pipeline.id}`} onClose={onClose} wide testId={ids.runDialog}>
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -72,8 +93,7 @@ export function RunDialog({ pipeline, onClose }: { pipeline: Pipeline; onClose()
           return (
             <label className="form-field" key={name}>
               <span>
-                <code>{name}</code> <span className="muted">{s.type}</span>{' '}
-                {s.description && <span className="muted">· {s.description}</span>}
+                <code>{name}</code> <span className="muted">{paramHint(s)}</span>
               </span>
               {s.enum ? (
                 <select
@@ -115,7 +135,11 @@ export function RunDialog({ pipeline, onClose }: { pipeline: Pipeline; onClose()
                   }
                 />
               )}
-              {problem && <span className="form-problem">{problem}</span>}
+              {problem && (
+                <span className="form-problem" data-testid={ids.runParamProblem(name)}>
+                  {problem}
+                </span>
+              )}
             </label>
           );
         })}
@@ -123,6 +147,7 @@ export function RunDialog({ pipeline, onClose }: { pipeline: Pipeline; onClose()
           <span>Logical date (empty: now)</span>
           <input
             className="input mono"
+            data-testid={ids.runLogicalDate}
             placeholder="2026-01-01"
             value={date}
             onChange={(e) => setDate(e.target.value.trim())}
@@ -148,19 +173,67 @@ export function RunDialog({ pipeline, onClose }: { pipeline: Pipeline; onClose()
 
 const today = () => new Date().toISOString().slice(0, 10);
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+/** The task checkboxes shown at once; a filter finds the others in a large pipeline. */
+const MAX_TASK_CHOICES = 200;
 
-/** A backfill shows every run it will create before it starts, and can be limited to some tasks. */
+function actionText(r: PlannedRun): string {
+  switch (r.action) {
+    case 'create':
+      return 'new run';
+    case 'rerun':
+      return `clear and rerun ${r.taskIds.length} task${r.taskIds.length === 1 ? '' : 's'}`;
+    case 'fill':
+      return `adds and runs ${listed(r.taskIds)}`;
+    case 'skip':
+      return 'kept (exists)';
+    default: {
+      const never: never = r.action;
+      return never;
+    }
+  }
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const listed = (ids: string[], max = 3) =>
+  ids.length <= max ? ids.join(', ') : `${ids.slice(0, max).join(', ')} and ${ids.length - max} more`;
+
+/** "3 new runs, 1 existing run runs new_metric; 2 kept" — what pressing Start will do. */
+function planSummary(plan: PlannedRun[]): string {
+  const n = (a: PlannedRun['action']) => plan.filter((r) => r.action === a).length;
+  const parts = [
+    n('create') && plural(n('create'), 'new run'),
+    n('rerun') && `${plural(n('rerun'), 'existing run')} cleared and rerun`,
+    n('fill') &&
+      (n('fill') === 1
+        ? '1 existing run runs the tasks it never had'
+        : `${n('fill')} existing runs run the tasks they never had`),
+  ].filter(Boolean);
+  const kept = n('skip') ? `${n('skip')} kept as they are` : '';
+  if (!parts.length) return kept ? `Nothing to run: ${kept}` : 'Nothing to run';
+  return `${parts.join(', ')}${kept ? `; ${kept}` : ''}`;
+}
+
+/**
+ * A backfill shows every run it will create (its dry run) before it starts, can be limited to some tasks (e.g. a
+ * task just added) and to a number of runs at a time.
+ */
 export function BackfillDialog({ pipeline, onClose }: { pipeline: Pipeline; onClose(): void }) {
   const [from, setFrom] = useState(daysAgo(7));
   const [to, setTo] = useState(today());
   const [subset, setSubset] = useState<Set<string>>(new Set());
+  const [filter, setFilter] = useState('');
   const [rerun, setRerun] = useState(false);
   const [maxActive, setMaxActive] = useState(2);
-  const [plan, setPlan] = useState<PlannedRun[] | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
+  const [plan, setPlan] = useState<{ key: string; runs: PlannedRun[] } | null>(null);
+  const [problem, setProblem] = useState<{ key: string; message: string } | null>(null);
   const [busy, setBusy] = useState(false);
-  const taskIds = subset.size ? [...subset] : undefined;
+  const timezone = pipeline.timezone ?? 'UTC';
+  // In the pipeline's order, so the summary and the request list them as the pipeline does.
+  const taskIds = subset.size ? pipeline.tasks.map((t) => t.id).filter((t) => subset.has(t)) : undefined;
   const argsKey = JSON.stringify([from, to, taskIds, rerun]);
+  // A plan for other arguments than those shown is never what Start starts.
+  const current = plan?.key === argsKey ? plan.runs : null;
+  const currentProblem = problem?.key === argsKey ? problem.message : null;
 
   useEffect(() => {
     let stale = false;
@@ -175,13 +248,13 @@ export function BackfillDialog({ pipeline, onClose }: { pipeline: Pipeline; onCl
         })
         .then((r) => {
           if (stale) return;
-          setPlan(r.runs);
+          setPlan({ key: argsKey, runs: r.runs });
           setProblem(null);
         })
         .catch((err) => {
           if (stale) return;
           setPlan(null);
-          setProblem(toErrorData(err).message);
+          setProblem({ key: argsKey, message: toErrorData(err).message });
         });
     }, 250);
     return () => {
@@ -191,12 +264,42 @@ export function BackfillDialog({ pipeline, onClose }: { pipeline: Pipeline; onCl
     // argsKey stands for the arguments.
   }, [argsKey, pipeline.id]);
 
-  const creating = plan?.filter((r) => r.action !== 'skip').length ?? 0;
+  const choices = useMemo(() => {
+    const q = filter.trim().toLowerCase();
+    const matching = pipeline.tasks.filter((t) => !q || t.id.toLowerCase().includes(q));
+    return {
+      shown: matching.slice(0, MAX_TASK_CHOICES),
+      more: Math.max(0, matching.length - MAX_TASK_CHOICES),
+    };
+  }, [pipeline.tasks, filter]);
+
+  const starting = current?.filter((r) => r.action !== 'skip').length ?? 0;
+  const start = () => {
+    if (!current || starting === 0 || busy) return;
+    setBusy(true);
+    client
+      .call('pipelines.backfill', {
+        id: pipeline.id,
+        from,
+        to,
+        ...(taskIds ? { taskIds } : {}),
+        rerunExisting: rerun,
+        maxActiveRuns: maxActive,
+      })
+      .then((r) => {
+        notify('Backfill started', `${plural(r.runIds.length, 'run')} of ${pipeline.id}`);
+        onClose();
+      })
+      .catch((err) => {
+        setBusy(false);
+        reportError('Could not start the backfill', err);
+      });
+  };
   return (
-    <Modal title={`Backfill ${pipeline.id}`} onClose={onClose} wide>
-      <div className="form-grid">
+    <Modal title={`Backfill ${pipeline.id}`} onClose={onClose} wide testId={ids.backfillDialog}>
+      <div className="form-grid backfill-form">
         <label className="form-field">
-          <span>From</span>
+          <span>From (logical date)</span>
           <input
             className="input mono"
             type="date"
@@ -206,7 +309,7 @@ export function BackfillDialog({ pipeline, onClose }: { pipeline: Pipeline; onCl
           />
         </label>
         <label className="form-field">
-          <span>To</span>
+          <span>To (included)</span>
           <input
             className="input mono"
             type="date"
@@ -222,20 +325,42 @@ export function BackfillDialog({ pipeline, onClose }: { pipeline: Pipeline; onCl
             type="number"
             min={1}
             max={100}
+            data-testid={ids.backfillMaxActive}
             value={maxActive}
-            onChange={(e) => setMaxActive(Math.max(1, Number(e.target.value) || 1))}
+            onChange={(e) =>
+              setMaxActive(Math.min(100, Math.max(1, Math.round(Number(e.target.value)) || 1)))
+            }
           />
         </label>
-        <label className="form-field checkbox-field">
-          <input type="checkbox" checked={rerun} onChange={(e) => setRerun(e.target.checked)} />
-          <span>Clear and rerun runs that exist</span>
-        </label>
       </div>
+      <label className="checkbox-field backfill-rerun">
+        <input
+          type="checkbox"
+          data-testid={ids.backfillRerun}
+          checked={rerun}
+          onChange={(e) => setRerun(e.target.checked)}
+        />
+        <span>Clear and rerun the chosen tasks in runs that exist (otherwise they are kept)</span>
+      </label>
       <div className="form-field">
-        <span>Only these tasks (none checked: every task)</span>
+        <span>
+          Only these tasks{' '}
+          <span className="muted">
+            {taskIds ? `(${taskIds.length} of ${pipeline.tasks.length} chosen)` : '(none chosen: every task)'}
+          </span>
+        </span>
+        {pipeline.tasks.length > 12 && (
+          <input
+            className="input mono subset-filter"
+            placeholder="Filter tasks"
+            data-testid={ids.backfillTaskFilter}
+            value={filter}
+            onChange={(e) => setFilter(e.target.value)}
+          />
+        )}
         <div className="task-subset">
-          {pipeline.tasks.map((t) => (
-            <label key={t.id} className="subset-item">
+          {choices.shown.map((t) => (
+            <label key={t.id} className={subset.has(t.id) ? 'subset-item chosen' : 'subset-item'}>
               <input
                 type="checkbox"
                 data-testid={ids.backfillTask(t.id)}
@@ -250,80 +375,79 @@ export function BackfillDialog({ pipeline, onClose }: { pipeline: Pipeline; onCl
               {t.id}
             </label>
           ))}
+          {choices.more > 0 && <span className="muted">{choices.more} more: filter to find them</span>}
         </div>
       </div>
-      <div className="backfill-plan" data-testid={ids.backfillPlan}>
-        {problem ? (
-          <div className="form-problem">{problem}</div>
-        ) : !plan ? (
-          <div className="muted">Planning…</div>
-        ) : plan.length === 0 ? (
-          <div className="muted">No data interval of the schedule falls in this range.</div>
+      <div className="backfill-plan" data-testid={ids.backfillPlan} aria-busy={!current && !currentProblem}>
+        {currentProblem ? (
+          <div className="form-problem plan-message">{currentProblem}</div>
+        ) : !current ? (
+          <div className="muted plan-message">Planning…</div>
+        ) : current.length === 0 ? (
+          <div className="muted plan-message">No data interval of the schedule starts in this range.</div>
         ) : (
           <table className="plan-table">
             <thead>
               <tr>
-                <th>Logical date</th>
+                <th>Logical date ({timezone})</th>
                 <th>Data interval</th>
-                <th>Action</th>
+                <th>What happens</th>
               </tr>
             </thead>
             <tbody>
-              {plan.map((r) => (
-                <tr key={r.logicalDate} data-testid={ids.backfillPlanRow} className={`plan-${r.action}`}>
-                  <td className="mono">{r.logicalDate.slice(0, 16).replace('T', ' ')}</td>
-                  <td className="mono muted">
-                    {r.dataIntervalStart.slice(0, 16).replace('T', ' ')} →{' '}
-                    {r.dataIntervalEnd.slice(0, 16).replace('T', ' ')}
-                  </td>
-                  <td>
-                    {r.action === 'create'
-                      ? 'new run'
-                      : r.action === 'rerun'
-                        ? 'clear and rerun'
-                        : 'kept (exists)'}
-                  </td>
-                </tr>
-              ))}
+              {current.map((r) => {
+                const date = formatInZone(r.logicalDate, timezone);
+                return (
+                  <tr
+                    key={r.logicalDate}
+                    data-testid={ids.backfillPlanRow}
+                    data-action={r.action}
+                    data-date={date}
+                    className={`plan-${r.action}`}
+                  >
+                    <td className="mono">{date}</td>
+                    <td className="mono muted">
+                      {formatInZone(r.dataIntervalStart, timezone)} →{' '}
+                      {formatInZone(r.dataIntervalEnd, timezone)}
+                    </td>
+                    <td>{actionText(r)}</td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         )}
       </div>
+      <div className="backfill-summary" data-testid={ids.backfillSummary}>
+        {current ? (
+          <>
+            <strong>{planSummary(current)}</strong>
+            {starting > 0 && (
+              <span className="muted">
+                {' '}
+                · {taskIds ? `only ${taskIds.join(', ')}` : 'every task'} · {plural(maxActive, 'run')} at a
+                time; scheduled and manual runs keep their slots
+              </span>
+            )}
+          </>
+        ) : (
+          <span className="muted">{currentProblem ? 'Fix the range to see the runs' : 'Planning…'}</span>
+        )}
+      </div>
       <div className="dialog-buttons">
-        <span className="muted spacer">
-          {plan
-            ? `${creating} run${creating === 1 ? '' : 's'} will start${taskIds ? `, limited to ${taskIds.join(', ')}` : ''}`
-            : ''}
-        </span>
         <button className="btn" data-testid={testIds.dialogCancel} onClick={onClose}>
           Cancel
         </button>
         <button
           className="btn btn-primary"
           data-testid={ids.backfillStart}
-          disabled={!plan || creating === 0 || busy}
-          onClick={() => {
-            setBusy(true);
-            client
-              .call('pipelines.backfill', {
-                id: pipeline.id,
-                from,
-                to,
-                ...(taskIds ? { taskIds } : {}),
-                rerunExisting: rerun,
-                maxActiveRuns: maxActive,
-              })
-              .then((r) => {
-                notify('Backfill started', `${r.runIds.length} runs of ${pipeline.id}`);
-                onClose();
-              })
-              .catch((err) => {
-                setBusy(false);
-                reportError('Could not start the backfill', err);
-              });
-          }}
+          disabled={!current || starting === 0 || busy}
+          title={
+            !current ? 'Wait for the plan of these dates' : starting === 0 ? 'Nothing to run' : undefined
+          }
+          onClick={start}
         >
-          Start backfill
+          Start backfill{starting > 0 ? ` (${plural(starting, 'run')})` : ''}
         </button>
       </div>
     </Modal>

@@ -2,7 +2,8 @@ import { CircleStop } from 'lucide-react';
 import type { PipelineRunSummary, TaskState } from '../../shared/pipeline/model';
 import { client } from '../api';
 import { reportError } from '../state/toasts';
-import { STATE_COLORS, elapsedMs, formatDuration } from './run-views';
+import { confirmAction } from './Modal';
+import { STATE_COLORS, STATE_LABELS, elapsedMs, formatDuration } from './run-views';
 import { selectRun, useRuns } from './runs-store';
 import { setTab } from './store';
 import { useTicker } from './GridView';
@@ -12,6 +13,22 @@ function counts(run: PipelineRunSummary): [TaskState, number][] {
   const m = new Map<TaskState, number>();
   for (const t of run.tasks) m.set(t.state, (m.get(t.state) ?? 0) + 1);
   return [...m.entries()];
+}
+
+async function cancelRun(run: PipelineRunSummary): Promise<void> {
+  const ok = await confirmAction({
+    title: `Cancel the run of ${run.logicalDate.replace('T', ' ').slice(0, 16)}?`,
+    message:
+      'Running tasks are stopped and fail, tasks that have not started are skipped, and the run fails. Clear tasks later to run them again.',
+    okLabel: 'Cancel the run',
+    danger: true,
+  });
+  if (!ok) return;
+  try {
+    await client.call('pipelines.cancelRun', { runId: run.runId });
+  } catch (err) {
+    reportError('Could not cancel the run', err);
+  }
 }
 
 /** Every run, newest first, with its duration and how its tasks ended; click one for its Gantt. */
@@ -25,7 +42,7 @@ export function RunsList() {
       <table className="runs-table">
         <thead>
           <tr>
-            <th />
+            <th>State</th>
             <th>Logical date</th>
             <th>Type</th>
             <th>Started</th>
@@ -40,17 +57,18 @@ export function RunsList() {
               key={r.runId}
               className={r.runId === selected ? 'selected' : ''}
               data-testid={ids.runRow(r.runId)}
+              data-state={r.state}
               onClick={() => {
                 selectRun(r.runId);
                 setTab('gantt');
               }}
             >
-              <td>
+              <td className="run-state">
                 <span
                   className="pl-dot"
-                  title={r.state}
                   style={{ background: STATE_COLORS[r.state], borderColor: STATE_COLORS[r.state] }}
-                />
+                />{' '}
+                {r.state}
               </td>
               <td className="mono">{r.logicalDate.replace('T', ' ').slice(0, 19)}</td>
               <td>
@@ -64,7 +82,7 @@ export function RunsList() {
               <td className="mono">{formatDuration(elapsedMs(r, now))}</td>
               <td>
                 {counts(r).map(([s, n]) => (
-                  <span key={s} className="count-chip" title={s}>
+                  <span key={s} className="count-chip" title={STATE_LABELS[s]}>
                     <span className="legend-swatch" style={{ background: STATE_COLORS[s] }} /> {n}
                   </span>
                 ))}
@@ -74,11 +92,10 @@ export function RunsList() {
                   <button
                     className="icon-btn"
                     title="Cancel this run"
+                    data-testid={ids.runCancel(r.runId)}
                     onClick={(e) => {
                       e.stopPropagation();
-                      client
-                        .call('pipelines.cancelRun', { runId: r.runId })
-                        .catch((err) => reportError('Could not cancel the run', err));
+                      void cancelRun(r);
                     }}
                   >
                     <CircleStop size={14} />

@@ -1,10 +1,18 @@
-import { Check, Eraser, Search, X } from 'lucide-react';
-import { useEffect, useRef, useState } from 'react';
-import type { TaskTry } from '../../shared/pipeline/model';
+import { Check, ChevronDown, ChevronUp, Eraser, Search, X } from 'lucide-react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { toErrorData } from '../../shared/errors';
+import type { TaskState, TaskTry } from '../../shared/pipeline/model';
 import { client } from '../api';
 import { reportError } from '../state/toasts';
 import { confirmAction } from './Modal';
-import { STATE_COLORS, STATE_LABELS, elapsedMs, formatDuration } from './run-views';
+import {
+  STATE_COLORS,
+  STATE_LABELS,
+  elapsedMs,
+  formatDuration,
+  matchRanges,
+  type LogQuery,
+} from './run-views';
 import { closeSquare, loadDetail, squareInstance, useRuns } from './runs-store';
 import { pipelineTestIds as ids } from './testids';
 import { useTicker } from './GridView';
@@ -77,80 +85,228 @@ function useTryLog(runId: string, taskId: string, tryNumber: number, running: bo
   return { text, complete };
 }
 
-function LogSearch({ runId, taskId, tryNumber }: { runId: string; taskId: string; tryNumber: number }) {
+type SearchResult = Awaited<ReturnType<typeof searchLog>>;
+
+function searchLog(args: {
+  runId: string;
+  taskId: string;
+  query: string;
+  regex: boolean;
+  caseSensitive: boolean;
+  context: number;
+}) {
+  return client.call('pipelines.searchLog', { ...args, limit: 500 });
+}
+
+const CONTEXT_CHOICES = [0, 1, 2, 3, 5, 10];
+
+/** A line of the log with what the search matched in it marked. */
+function Marked({ text, q }: { text: string; q: LogQuery }) {
+  const ranges = matchRanges(text, q);
+  if (!ranges.length) return <>{text}</>;
+  const out: ReactNode[] = [];
+  let at = 0;
+  for (const [a, b] of ranges) {
+    if (a > at) out.push(text.slice(at, a));
+    out.push(<mark key={a}>{text.slice(a, b)}</mark>);
+    at = b;
+  }
+  if (at < text.length) out.push(text.slice(at));
+  return <>{out}</>;
+}
+
+/**
+ * Searches every try's log of the task as the user types: each match with the lines around it, the match
+ * marked, and next/previous (Enter / Shift+Enter) stepping through them. It searches again when a try ends.
+ */
+function LogSearch({ runId, taskId, version }: { runId: string; taskId: string; version: string }) {
   const [query, setQuery] = useState('');
-  const [result, setResult] = useState<Awaited<ReturnType<typeof searchLog>> | null>(null);
-  const search = async () => {
-    if (!query.trim()) return setResult(null);
-    try {
-      setResult(await searchLog(runId, taskId, tryNumber, query));
-    } catch (err) {
-      reportError('Could not search the log', err);
+  const [caseSensitive, setCaseSensitive] = useState(false);
+  const [regex, setRegex] = useState(false);
+  const [context, setContext] = useState(3);
+  const [result, setResult] = useState<{ q: LogQuery; data: SearchResult } | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [current, setCurrent] = useState(0);
+  const list = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (!query) {
+      setResult(null);
+      setProblem(null);
+      return;
     }
+    let stale = false;
+    const q = { query, regex, caseSensitive };
+    const t = setTimeout(() => {
+      searchLog({ runId, taskId, context, ...q })
+        .then((data) => {
+          if (stale) return;
+          setResult({ q, data });
+          setProblem(null);
+          setCurrent((c) => Math.min(c, Math.max(0, data.matches.length - 1)));
+        })
+        .catch((err) => {
+          if (stale) return;
+          setResult(null);
+          setProblem(toErrorData(err).message);
+        });
+    }, 200);
+    return () => {
+      stale = true;
+      clearTimeout(t);
+    };
+  }, [runId, taskId, query, regex, caseSensitive, context, version]);
+
+  // A new query starts at its first match.
+  useEffect(() => setCurrent(0), [query, regex, caseSensitive]);
+
+  // Scrolls the results only (scrollIntoView would scroll the whole panel away from the actions too).
+  useEffect(() => {
+    const box = list.current;
+    const el = box?.querySelector<HTMLElement>('[data-current="true"]');
+    if (!box || !el) return;
+    const top = el.offsetTop; // the results box is the offset parent (position: relative)
+    if (top < box.scrollTop) box.scrollTop = top;
+    else if (top + el.offsetHeight > box.scrollTop + box.clientHeight)
+      box.scrollTop = top + el.offsetHeight - box.clientHeight;
+  }, [current, result]);
+
+  const matches = result?.data.matches ?? [];
+  const step = (by: number) => {
+    if (matches.length) setCurrent((c) => (c + by + matches.length) % matches.length);
   };
+  const total = result?.data.total ?? 0;
   return (
     <div className="log-search">
-      <form
-        className="log-search-bar"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void search();
-        }}
-      >
+      <div className="log-search-bar">
         <Search size={13} />
         <input
-          className="input"
-          placeholder="Search this task's logs (all tries)"
+          className="input mono"
+          placeholder="Search this task's logs (every try)"
           value={query}
           data-testid={ids.logSearchInput}
+          aria-label="Search the logs"
           onChange={(e) => setQuery(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') {
+              e.preventDefault();
+              step(e.shiftKey ? -1 : 1);
+            } else if (e.key === 'Escape' && query) {
+              e.stopPropagation();
+              setQuery('');
+            }
+          }}
         />
-        {result && (
-          <button type="button" className="icon-btn" title="Close the search" onClick={() => setResult(null)}>
+        <button
+          type="button"
+          className={caseSensitive ? 'toggle-btn on' : 'toggle-btn'}
+          title="Match case"
+          aria-pressed={caseSensitive}
+          data-testid={ids.logSearchCase}
+          onClick={() => setCaseSensitive(!caseSensitive)}
+        >
+          Aa
+        </button>
+        <button
+          type="button"
+          className={regex ? 'toggle-btn on' : 'toggle-btn'}
+          title="Regular expression"
+          aria-pressed={regex}
+          data-testid={ids.logSearchRegex}
+          onClick={() => setRegex(!regex)}
+        >
+          .*
+        </button>
+        <select
+          className="input context-select"
+          title="Lines shown before and after each match"
+          data-testid={ids.logSearchContext}
+          value={context}
+          onChange={(e) => setContext(Number(e.target.value))}
+        >
+          {CONTEXT_CHOICES.map((n) => (
+            <option key={n} value={n}>
+              ±{n} {n === 1 ? 'line' : 'lines'}
+            </option>
+          ))}
+        </select>
+      </div>
+      {(result || problem) && (
+        <div className="log-search-nav">
+          <span className="muted" data-testid={ids.logSearchCount}>
+            {problem
+              ? ''
+              : total === 0
+                ? 'No matches'
+                : `${current + 1} of ${total} match${total === 1 ? '' : 'es'}${
+                    result?.data.truncated ? ` (the first ${matches.length} shown)` : ''
+                  }`}
+          </span>
+          <span className="spacer" />
+          <button
+            type="button"
+            className="icon-btn"
+            title="Previous match (Shift+Enter)"
+            data-testid={ids.logSearchPrev}
+            disabled={matches.length < 2}
+            onClick={() => step(-1)}
+          >
+            <ChevronUp size={14} />
+          </button>
+          <button
+            type="button"
+            className="icon-btn"
+            title="Next match (Enter)"
+            data-testid={ids.logSearchNext}
+            disabled={matches.length < 2}
+            onClick={() => step(1)}
+          >
+            <ChevronDown size={14} />
+          </button>
+          <button type="button" className="icon-btn" title="Close the search" onClick={() => setQuery('')}>
             <X size={13} />
           </button>
-        )}
-      </form>
-      {result && (
-        <div className="log-search-results" data-testid={ids.logSearchResults}>
-          {result.matches.length === 0 && <div className="muted">No line matches.</div>}
-          {result.matches.map((m, i) => (
-            <div className="log-match" key={i}>
+        </div>
+      )}
+      {problem && <div className="form-problem">{problem}</div>}
+      {result && matches.length > 0 && (
+        <div className="log-search-results" data-testid={ids.logSearchResults} ref={list}>
+          {matches.map((m, i) => (
+            <div
+              className={i === current ? 'log-match current' : 'log-match'}
+              key={`${m.tryNumber}:${m.line}`}
+              data-testid={ids.logMatch}
+              data-current={i === current}
+              data-line={m.line}
+              onClick={() => setCurrent(i)}
+            >
               <div className="log-match-where muted">
-                try {m.tryNumber}, line {m.line}
+                try {m.tryNumber} · line {m.line}
               </div>
-              <pre className="log-text">
+              <pre className="log-text log-lines">
                 {m.before.map((l, j) => (
-                  <div key={`b${j}`} className="log-context">
+                  <div key={`b${j}`} className="log-context" data-testid={ids.logContext}>
+                    <span className="log-lineno">{m.line - m.before.length + j}</span>
                     {l}
                   </div>
                 ))}
-                <div className="log-hit">{m.text}</div>
+                <div className="log-hit" data-testid={ids.logHit}>
+                  <span className="log-lineno">{m.line}</span>
+                  <Marked text={m.text} q={result.q} />
+                </div>
                 {m.after.map((l, j) => (
-                  <div key={`a${j}`} className="log-context">
+                  <div key={`a${j}`} className="log-context" data-testid={ids.logContext}>
+                    <span className="log-lineno">{m.line + 1 + j}</span>
                     {l}
                   </div>
                 ))}
               </pre>
             </div>
           ))}
-          {result.truncated && <div className="muted">More matches than shown; refine the search.</div>}
         </div>
       )}
     </div>
   );
-}
-
-function searchLog(runId: string, taskId: string, _tryNumber: number, query: string) {
-  return client.call('pipelines.searchLog', {
-    runId,
-    taskId,
-    query,
-    context: 3,
-    regex: false,
-    caseSensitive: false,
-    limit: 500,
-  });
 }
 
 function TryLog({ runId, taskId, tr }: { runId: string; taskId: string; tr: TaskTry }) {
@@ -167,6 +323,7 @@ function TryLog({ runId, taskId, tr }: { runId: string; taskId: string; tr: Task
       className="log-text log-box"
       ref={pre}
       data-testid={ids.tryLog}
+      data-complete={complete}
       onScroll={(e) => {
         const el = e.currentTarget;
         stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 30;
@@ -187,6 +344,120 @@ async function act(what: string, call: () => Promise<unknown>, runId: string) {
   }
 }
 
+/** The task's state was set by hand over what its last try did. */
+function isMarked(state: TaskState, tryState: TaskTry['state']): boolean {
+  return (state === 'success' || state === 'failed') && tryState !== state && tryState !== 'running';
+}
+
+/** Why a task instance has no try to show. */
+function noTryText(state: TaskState): string {
+  switch (state) {
+    case 'upstream_failed':
+      return 'It did not run: a task it depends on failed or could not run.';
+    case 'skipped':
+      return 'It did not run: skipped by its trigger rule, or the run was cancelled before it started.';
+    case 'success':
+    case 'failed':
+      return `Marked ${state} by hand; it has not run in this run.`;
+    default:
+      return 'No try yet: the task has not started in this run.';
+  }
+}
+
+/** Clear (run again) and mark (set a state by hand), as Airflow's task actions do. */
+function TaskActions({ runId, taskId }: { runId: string; taskId: string }) {
+  const [downstream, setDownstream] = useState(false);
+  const clear = (withDownstream: boolean) =>
+    act(
+      withDownstream ? 'Could not clear the tasks' : 'Could not clear the task',
+      () => client.call('pipelines.clearTasks', { runId, taskIds: [taskId], downstream: withDownstream }),
+      runId,
+    );
+  const mark = (state: 'success' | 'failed') =>
+    act(
+      'Could not mark the task',
+      () => client.call('pipelines.markTasks', { runId, taskIds: [taskId], state, downstream }),
+      runId,
+    );
+  return (
+    <div className="try-actions">
+      <div className="try-action-group">
+        <span className="muted">Run again</span>
+        <button
+          className="btn btn-small"
+          data-testid={ids.tryClear}
+          title="Clear this task so it runs again in this run"
+          onClick={() => void clear(false)}
+        >
+          <Eraser size={12} /> Clear
+        </button>
+        <button
+          className="btn btn-small"
+          data-testid={ids.tryClearDownstream}
+          title="Clear this task and every task downstream of it, so they run again"
+          onClick={() =>
+            void confirmAction({
+              title: `Clear ${taskId} and downstream?`,
+              message: 'This task and every task downstream of it run again in this run.',
+              okLabel: 'Clear',
+            }).then((ok) => {
+              if (ok) void clear(true);
+            })
+          }
+        >
+          <Eraser size={12} /> Clear + downstream
+        </button>
+      </div>
+      <div className="try-action-group">
+        <span className="muted">Set state</span>
+        <button
+          className="btn btn-small"
+          data-testid={ids.tryMarkSuccess}
+          title={`Mark ${taskId}${downstream ? ' and downstream' : ''} success (a running try is stopped)`}
+          onClick={() => void mark('success')}
+        >
+          <Check size={12} /> Mark success
+        </button>
+        <button
+          className="btn btn-small"
+          data-testid={ids.tryMarkFailed}
+          title={`Mark ${taskId}${downstream ? ' and downstream' : ''} failed (a running try is stopped)`}
+          onClick={() => void mark('failed')}
+        >
+          <X size={12} /> Mark failed
+        </button>
+        <label className="checkbox-field" title="Marks set the same state on every task downstream">
+          <input
+            type="checkbox"
+            data-testid={ids.tryMarkDownstream}
+            checked={downstream}
+            onChange={(e) => setDownstream(e.target.checked)}
+          />
+          <span>downstream too</span>
+        </label>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * A running try stores its rendered fields just before its first log lines, with no task event of its own; the
+ * first lines are the sign to read the run again, so a long task shows what it runs while it runs.
+ */
+function useRenderedWhileRunning(runId: string, taskId: string, tr: TaskTry | undefined): void {
+  const waiting = tr?.state === 'running' && Object.keys(tr.rendered).length === 0;
+  const tryNumber = tr?.tryNumber;
+  useEffect(() => {
+    if (!waiting) return;
+    const off = client.on('pipelines.onLog', (e) => {
+      if (e.runId !== runId || e.taskId !== taskId || e.tryNumber !== tryNumber) return;
+      off();
+      void loadDetail(runId);
+    });
+    return off;
+  }, [waiting, runId, taskId, tryNumber]);
+}
+
 /** The clicked square: the task instance's state, its tries, what each rendered and returned, and its log. */
 export function TryDetails() {
   const square = useRuns((s) => s.square);
@@ -195,13 +466,17 @@ export function TryDetails() {
   useEffect(() => setPick(null), [square?.runId, square?.taskId]);
   const running = ti?.state === 'running' || ti?.state === 'queued';
   const now = useTicker(running);
+  const tr = ti?.tries.find((t) => t.tryNumber === (pick ?? ti.tryNumber)) ?? ti?.tries[ti.tries.length - 1];
+  useRenderedWhileRunning(square?.runId ?? '', square?.taskId ?? '', tr);
   if (!square) return null;
   const { runId, taskId } = square;
-  const tr = ti?.tries.find((t) => t.tryNumber === (pick ?? ti.tryNumber)) ?? ti?.tries[ti.tries.length - 1];
+  const waiting = ti?.state === 'none' || ti?.state === 'scheduled' || ti?.state === 'up_for_retry';
   return (
     <aside className="try-details" data-testid={ids.tryDetails}>
       <div className="try-head">
-        <span className="try-title">{taskId}</span>
+        <span className="try-title" data-testid={ids.tryTitle}>
+          {taskId}
+        </span>
         <span className="spacer" />
         <button className="icon-btn" title="Close" onClick={closeSquare}>
           <X size={14} />
@@ -224,89 +499,14 @@ export function TryDetails() {
               {STATE_LABELS[ti.state]}
             </span>
             <span className="muted">
-              try {ti.tryNumber} of {ti.maxTries}
+              {ti.tryNumber > 0 ? `try ${ti.tryNumber} of ${ti.maxTries}` : `up to ${ti.maxTries} tries`}
               {elapsedMs(ti, now) !== null && ` · ${formatDuration(elapsedMs(ti, now))}`}
             </span>
             {ti.nextTryAt && ti.state === 'up_for_retry' && (
               <span className="muted"> · next try {new Date(ti.nextTryAt).toLocaleTimeString()}</span>
             )}
           </div>
-          <div className="try-actions">
-            <button
-              className="btn btn-small"
-              data-testid={ids.tryClear}
-              title="Run this task again"
-              onClick={() =>
-                void act(
-                  'Could not clear the task',
-                  () => client.call('pipelines.clearTasks', { runId, taskIds: [taskId], downstream: false }),
-                  runId,
-                )
-              }
-            >
-              <Eraser size={12} /> Clear
-            </button>
-            <button
-              className="btn btn-small"
-              data-testid={ids.tryClearDownstream}
-              title="Run this task and everything downstream again"
-              onClick={() =>
-                void confirmAction({
-                  title: `Clear ${taskId} and downstream?`,
-                  message: 'This task and every task downstream of it run again in this run.',
-                  okLabel: 'Clear',
-                }).then((ok) => {
-                  if (ok)
-                    void act(
-                      'Could not clear the tasks',
-                      () =>
-                        client.call('pipelines.clearTasks', { runId, taskIds: [taskId], downstream: true }),
-                      runId,
-                    );
-                })
-              }
-            >
-              <Eraser size={12} /> Clear + downstream
-            </button>
-            <button
-              className="btn btn-small"
-              data-testid={ids.tryMarkSuccess}
-              onClick={() =>
-                void act(
-                  'Could not mark the task',
-                  () =>
-                    client.call('pipelines.markTasks', {
-                      runId,
-                      taskIds: [taskId],
-                      state: 'success',
-                      downstream: false,
-                    }),
-                  runId,
-                )
-              }
-            >
-              <Check size={12} /> Mark success
-            </button>
-            <button
-              className="btn btn-small"
-              data-testid={ids.tryMarkFailed}
-              onClick={() =>
-                void act(
-                  'Could not mark the task',
-                  () =>
-                    client.call('pipelines.markTasks', {
-                      runId,
-                      taskIds: [taskId],
-                      state: 'failed',
-                      downstream: false,
-                    }),
-                  runId,
-                )
-              }
-            >
-              <X size={12} /> Mark failed
-            </button>
-          </div>
+          <TaskActions runId={runId} taskId={taskId} />
           {ti.tries.length > 1 && (
             <div className="try-tabs">
               {ti.tries.map((t) => (
@@ -324,6 +524,17 @@ export function TryDetails() {
           )}
           {tr ? (
             <div className="try-body">
+              {!waiting && tr.tryNumber === ti.tryNumber && isMarked(ti.state, tr.state) && (
+                <div className="muted try-note">
+                  Marked {STATE_LABELS[ti.state]} by hand; the try itself{' '}
+                  {tr.state === 'success' ? 'succeeded' : tr.state}.
+                </div>
+              )}
+              {waiting && (
+                <div className="muted try-note">
+                  It runs again in this run; until then, this is its try {tr.tryNumber}.
+                </div>
+              )}
               <dl className="try-facts">
                 <dt>Try</dt>
                 <dd>
@@ -338,7 +549,7 @@ export function TryDetails() {
                 <dd className="mono">{formatDuration(elapsedMs(tr, now)) || '—'}</dd>
               </dl>
               {tr.error && (
-                <div className="try-error" role="alert">
+                <div className="try-error" role="alert" data-testid={ids.tryError}>
                   <strong>{tr.error.code}</strong> {tr.error.message}
                 </div>
               )}
@@ -364,11 +575,11 @@ export function TryDetails() {
                 )}
               </pre>
               <div className="try-section">Log</div>
+              <LogSearch runId={runId} taskId={taskId} version={`${ti.tryNumber}:${tr.state}`} />
               <TryLog key={`${runId}/${taskId}/${tr.tryNumber}`} runId={runId} taskId={taskId} tr={tr} />
-              <LogSearch runId={runId} taskId={taskId} tryNumber={tr.tryNumber} />
             </div>
           ) : (
-            <div className="muted">No try yet: the task has not started in this run.</div>
+            <div className="muted try-note">{noTryText(ti.state)}</div>
           )}
         </>
       )}

@@ -197,3 +197,79 @@ export function axisTicks(spanMs: number, target = 6): number[] {
   for (let v = 0; v <= spanMs; v += step) out.push(v);
   return out;
 }
+
+/** A moment as `2026-03-01 06:00` in a timezone (a pipeline's), so plans read in the dates the user wrote. */
+export function formatInZone(iso: string, timeZone: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    parts = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).formatToParts(date);
+  } catch {
+    return iso.slice(0, 16).replace('T', ' ');
+  }
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`;
+}
+
+export interface LogQuery {
+  query: string;
+  regex: boolean;
+  caseSensitive: boolean;
+}
+
+/**
+ * Where a log search matches in a line, as [start, end) ranges, to highlight them. It matches as the host's
+ * search does (a substring, or a regular expression); an expression that does not compile matches nothing.
+ */
+export function matchRanges(line: string, q: LogQuery): [number, number][] {
+  if (!q.query) return [];
+  let re: RegExp;
+  try {
+    const source = q.regex ? q.query : q.query.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    re = new RegExp(source, q.caseSensitive ? 'g' : 'gi');
+  } catch {
+    return [];
+  }
+  const out: [number, number][] = [];
+  for (let m = re.exec(line); m !== null && out.length < 1000; m = re.exec(line)) {
+    if (m[0].length === 0) {
+      // An empty match (e.g. `^`) highlights nothing; step past it so the loop ends.
+      re.lastIndex++;
+      continue;
+    }
+    out.push([m.index, m.index + m[0].length]);
+  }
+  return out;
+}
+
+/**
+ * Adds the squares a run list lacks from a fresh listing: tasks that have not changed since their run was
+ * created send no event, so a new run's tasks would look absent. What events brought is never overwritten, as
+ * it may be newer than the listing.
+ */
+export function addMissingTasks(
+  runs: readonly PipelineRunSummary[],
+  listed: readonly PipelineRunSummary[],
+): PipelineRunSummary[] | null {
+  const byId = new Map(listed.map((r) => [r.runId, r]));
+  let changed = false;
+  const out = runs.map((r) => {
+    const fresh = byId.get(r.runId);
+    if (!fresh) return r;
+    const have = new Set(r.tasks.map((t) => t.taskId));
+    const missing = fresh.tasks.filter((t) => !have.has(t.taskId));
+    if (!missing.length) return r;
+    changed = true;
+    return { ...r, tasks: [...r.tasks, ...missing] };
+  });
+  return changed ? out : null;
+}

@@ -8,7 +8,7 @@ import type {
 } from '../../shared/pipeline/model';
 import { client } from '../api';
 import { reportError } from '../state/toasts';
-import { applyRunChange, applyTaskChange } from './run-views';
+import { addMissingTasks, applyRunChange, applyTaskChange } from './run-views';
 
 /** The runs of the open pipeline, kept current by events (never by polling the whole state). */
 export interface RunsState {
@@ -80,7 +80,8 @@ export function selectRun(runId: string | null): void {
 export function openSquare(runId: string, taskId: string): void {
   const runChanged = get().selectedRunId !== runId;
   set({ square: { runId, taskId }, selectedRunId: runId, ...(runChanged ? { detail: null } : {}) });
-  if (runChanged || !get().detail) void loadDetail(runId);
+  // Read again even when the run is loaded: a try stores what it rendered without an event of its own.
+  void loadDetail(runId);
 }
 
 export function closeSquare(): void {
@@ -113,6 +114,27 @@ function mergeInstance(list: TaskInstance[], ti: TaskInstanceSummary, tr: TaskTr
   return out;
 }
 
+let fillTimer: ReturnType<typeof setTimeout> | null = null;
+
+/**
+ * A run that was just created sends no event for tasks that have no state yet; one listing a moment later shows
+ * them (as "no state", not as tasks the run does not have). One listing serves a whole backfill's new runs.
+ */
+function fillNewRunsSoon(pipelineId: string): void {
+  if (fillTimer) return;
+  fillTimer = setTimeout(() => {
+    fillTimer = null;
+    client
+      .call('pipelines.listRuns', { id: pipelineId, limit: 50 })
+      .then((r) => {
+        if (get().pipelineId !== pipelineId) return;
+        const runs = addMissingTasks(get().runs, r.runs);
+        if (runs) set({ runs });
+      })
+      .catch(() => undefined); // Events keep the squares that change; the next load lists the rest.
+  }, 300);
+}
+
 let installed = false;
 
 /** Wires the pipeline events to this store; once. */
@@ -122,6 +144,7 @@ export function installRunEvents(): void {
   client.on('pipelines.onRunChanged', (run) => {
     const s = get();
     if (run.pipelineId !== s.pipelineId) return;
+    if (!s.runs.some((r) => r.runId === run.runId)) fillNewRunsSoon(run.pipelineId);
     const runs = applyRunChange(s.runs, run);
     const patch: Partial<RunsState> = { runs };
     if (!s.selectedRunId) patch.selectedRunId = run.runId;

@@ -16,9 +16,13 @@
  *   pipeline-save-state         "Saved", "Saving…", "Unsaved changes", "Changed on disk"
  *   pipeline-conflict           the changed-on-disk prompt (buttons pipeline-conflict-reload, -overwrite)
  *   pipeline-run                Run button (opens the params dialog when the pipeline has params)
- *   pipeline-run-confirm        "Run" in the params dialog; param inputs are run-param-<name>
- *   pipeline-backfill           Backfill button; the dialog: backfill-from, backfill-to, backfill-plan,
- *                               backfill-plan-row (one per planned run), backfill-task-<id> checkboxes,
+ *   run-dialog                  the params dialog: run-param-<name> inputs, run-param-problem-<name> (what is
+ *                               wrong with a value), run-logical-date, pipeline-run-confirm ("Run")
+ *   pipeline-backfill           Backfill button; the dialog backfill-dialog: backfill-from, backfill-to,
+ *                               backfill-max-active (runs at a time), backfill-rerun (checkbox),
+ *                               backfill-task-filter, backfill-task-<id> checkboxes, backfill-plan,
+ *                               backfill-plan-row (one per planned run; attribute data-action = create | skip |
+ *                               rerun | fill, data-date = the logical date as shown), backfill-summary,
  *                               backfill-start
  *
  * Graph (editor canvas)
@@ -33,6 +37,8 @@
  *   edge-refusal                the banner that says why an edge was refused (names the cycle)
  *   graph-undo, graph-redo, graph-layout, graph-fit, graph-delete, graph-copy, graph-paste   toolbar buttons
  *   graph-run-select            the run the graph is coloured by
+ *   layout-progress             a large pipeline's layout running in the background (layout-cancel stops it)
+ *   graph-overview              the corner map of a large pipeline (click or drag to move the view)
  *   problems-list               the pipeline's problems under the canvas (when there are any)
  *
  * Task form (side panel of the editor, for the selected task)
@@ -48,11 +54,19 @@
  * Grid, details, Gantt, runs
  *   grid                        the grid; grid-square-<runIndex>-<task> a square (runIndex 0 = oldest shown),
  *                               attribute data-state = its state; grid-run-<runIndex> a column's duration bar
- *   try-details                 the details of the clicked square: try-state, try-log (text), try-rendered,
- *                               try-output, log-search-input, log-search-results, try-clear,
- *                               try-clear-downstream, try-mark-success, try-mark-failed, try-select-<n>
+ *   try-details                 the details of the clicked square: try-title (the task), try-state, try-error,
+ *                               try-log (text; attribute data-complete = "true" once the try has ended),
+ *                               try-rendered, try-output, try-clear, try-clear-downstream, try-mark-success,
+ *                               try-mark-failed, try-mark-downstream (checkbox: marks take the downstream
+ *                               tasks too), try-select-<n>
+ *   log search (in try-details) log-search-input, log-search-case, log-search-regex, log-search-context (lines
+ *                               around each match), log-search-count ("3 of 6 matches"), log-search-prev,
+ *                               log-search-next, log-search-results; in it log-match (one per match; attribute
+ *                               data-current = "true" on the current one, data-line = its line) with log-hit
+ *                               (the matching line; the matched text in <mark>) and log-context lines
  *   gantt                       the Gantt chart; gantt-bar-<task>-<try> one try's bar
- *   runs-list                   the run list; run-row-<runId>
+ *   runs-list                   the run list; run-row-<runId> (attribute data-state), run-cancel-<runId> (then
+ *                               dialog-ok in the confirmation)
  */
 export const pipelineTestIds = {
   panel: 'pipelines-panel',
@@ -69,12 +83,20 @@ export const pipelineTestIds = {
   conflictOverwrite: 'pipeline-conflict-overwrite',
   run: 'pipeline-run',
   runConfirm: 'pipeline-run-confirm',
+  runDialog: 'run-dialog',
   runParam: (name: string) => `run-param-${name}`,
+  runParamProblem: (name: string) => `run-param-problem-${name}`,
+  runLogicalDate: 'run-logical-date',
   backfill: 'pipeline-backfill',
+  backfillDialog: 'backfill-dialog',
   backfillFrom: 'backfill-from',
   backfillTo: 'backfill-to',
+  backfillMaxActive: 'backfill-max-active',
+  backfillRerun: 'backfill-rerun',
+  backfillTaskFilter: 'backfill-task-filter',
   backfillPlan: 'backfill-plan',
   backfillPlanRow: 'backfill-plan-row',
+  backfillSummary: 'backfill-summary',
   backfillTask: (id: string) => `backfill-task-${id}`,
   backfillStart: 'backfill-start',
   palette: (type: string) => `palette-${type}`,
@@ -93,6 +115,9 @@ export const pipelineTestIds = {
   copy: 'graph-copy',
   paste: 'graph-paste',
   runSelect: 'graph-run-select',
+  layoutProgress: 'layout-progress',
+  layoutCancel: 'layout-cancel',
+  overview: 'graph-overview',
   problems: 'problems-list',
   taskForm: 'task-form',
   taskIdInput: 'task-id-input',
@@ -110,19 +135,32 @@ export const pipelineTestIds = {
   gridSquare: (runIndex: number, task: string) => `grid-square-${runIndex}-${task}`,
   gridRun: (runIndex: number) => `grid-run-${runIndex}`,
   tryDetails: 'try-details',
+  tryTitle: 'try-title',
   tryState: 'try-state',
+  tryError: 'try-error',
   tryLog: 'try-log',
   tryRendered: 'try-rendered',
   tryOutput: 'try-output',
   trySelect: (n: number) => `try-select-${n}`,
   logSearchInput: 'log-search-input',
+  logSearchCase: 'log-search-case',
+  logSearchRegex: 'log-search-regex',
+  logSearchContext: 'log-search-context',
+  logSearchCount: 'log-search-count',
+  logSearchPrev: 'log-search-prev',
+  logSearchNext: 'log-search-next',
   logSearchResults: 'log-search-results',
+  logMatch: 'log-match',
+  logHit: 'log-hit',
+  logContext: 'log-context',
   tryClear: 'try-clear',
   tryClearDownstream: 'try-clear-downstream',
   tryMarkSuccess: 'try-mark-success',
   tryMarkFailed: 'try-mark-failed',
+  tryMarkDownstream: 'try-mark-downstream',
   gantt: 'gantt',
   ganttBar: (task: string, tryNumber: number) => `gantt-bar-${task}-${tryNumber}`,
   runsList: 'runs-list',
   runRow: (runId: string) => `run-row-${runId}`,
+  runCancel: (runId: string) => `run-cancel-${runId}`,
 } as const;
