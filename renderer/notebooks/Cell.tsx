@@ -8,6 +8,7 @@ import { cancelCell, runAndAdvance, runCell, saveNotebook } from './actions';
 import { idleCell, isActive, type CellStatus } from './cell-runtime';
 import type { ErrorMarker } from './CellEditor';
 import { CellOutput } from './CellOutput';
+import { PythonOutput } from './PythonOutput';
 import { moveCell, removeCell, setLanguage, setSource } from './doc-edits';
 import { MarkdownView } from './MarkdownView';
 import { useNotebooks } from './store';
@@ -50,8 +51,9 @@ export const Cell = memo(function Cell({ path, index, cell, isLast }: Props) {
   const [selected, setSelected] = useState(false);
 
   const isSql = cell.language === 'sql';
+  const isPython = cell.language === 'python';
   const isMarkdown = cell.language === 'markdown';
-  const kernelMissing = !isSql && !isMarkdown;
+  const kernelMissing = !isSql && !isMarkdown && !isPython;
   const active = isActive(rt.status);
 
   const marker = useMemo<ErrorMarker | null>(() => {
@@ -105,7 +107,7 @@ export const Cell = memo(function Cell({ path, index, cell, isLast }: Props) {
     >
       <div className="cell-gutter">
         <span className="cell-count" title={`status: ${rt.status}`}>
-          {isSql ? `[${active ? STATUS_LABEL[rt.status] : (cell.executionCount ?? ' ')}]` : ''}
+          {isSql || isPython ? `[${active ? STATUS_LABEL[rt.status] : (cell.executionCount ?? ' ')}]` : ''}
         </span>
         <span className={`cell-status status-dot-${rt.status}`} data-testid={testIds.cellStatus(index)}>
           {rt.status}
@@ -121,6 +123,7 @@ export const Cell = memo(function Cell({ path, index, cell, isLast }: Props) {
             disabled={active}
           >
             <option value="sql">SQL</option>
+            <option value="python">Python</option>
             <option value="markdown">Markdown</option>
             {kernelMissing && <option value={cell.language}>{LANGUAGE_NAMES[cell.language]}</option>}
           </select>
@@ -134,7 +137,9 @@ export const Cell = memo(function Cell({ path, index, cell, isLast }: Props) {
             <button
               className="icon-btn run-btn"
               title={
-                isSql ? 'Run cell (Ctrl/Cmd+Enter; Shift+Enter runs and moves on)' : 'Render (Shift+Enter)'
+                isMarkdown
+                  ? 'Render (Shift+Enter)'
+                  : 'Run cell (Ctrl/Cmd+Enter; Shift+Enter runs and moves on)'
               }
               aria-label="Run cell"
               data-testid={testIds.cellRun(index)}
@@ -147,7 +152,7 @@ export const Cell = memo(function Cell({ path, index, cell, isLast }: Props) {
           {active && (
             <button
               className="icon-btn cancel-btn"
-              title="Cancel"
+              title={isPython && rt.status === 'running' ? 'Interrupt (KeyboardInterrupt)' : 'Cancel'}
               aria-label="Cancel"
               data-testid={testIds.cellCancel(index)}
               onClick={() => void cancelCell(path, cell.id)}
@@ -217,6 +222,11 @@ export const Cell = memo(function Cell({ path, index, cell, isLast }: Props) {
         {isSql && (
           <ErrorBoundary what="This cell's output" resetKey={rt}>
             <CellOutput index={index} cell={cell} rt={rt} />
+          </ErrorBoundary>
+        )}
+        {isPython && (
+          <ErrorBoundary what="This cell's output" resetKey={rt}>
+            <PythonOutput index={index} cell={cell} rt={rt} />
           </ErrorBoundary>
         )}
       </div>

@@ -65,7 +65,7 @@ export function CellEditor(props: Props) {
         "'JetBrains Mono', 'Cascadia Code', 'SF Mono', Menlo, Consolas, 'DejaVu Sans Mono', monospace",
       padding: { top: 6, bottom: 6 },
       wordWrap: latest.current.language === 'markdown' ? 'on' : 'off',
-      tabSize: 2,
+      tabSize: latest.current.language === 'python' ? 4 : 2,
       automaticLayout: false,
       fixedOverflowWidgets: true,
       contextmenu: true,

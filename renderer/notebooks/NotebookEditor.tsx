@@ -5,7 +5,9 @@ import { ErrorBoundary } from '../common/ErrorBoundary';
 import { testIds } from '../testids';
 import { addCell, reloadFromDisk, runAll, saveNotebook } from './actions';
 import { Cell } from './Cell';
+import { KernelBar } from './KernelBar';
 import { isDirty, useNotebooks, type OpenNotebook } from './store';
+import { kernelTestIds } from './testids';
 
 const AUTOSAVE_MS = 1500;
 
@@ -25,6 +27,13 @@ function AddCellBar({ path, index }: { path: string; index: number }) {
         title="Insert a SQL cell here"
       >
         <Plus size={12} /> SQL
+      </button>
+      <button
+        className="add-cell-btn"
+        onClick={() => addCell(path, index, 'python')}
+        title="Insert a Python cell here"
+      >
+        <Plus size={12} /> Python
       </button>
       <button
         className="add-cell-btn"
@@ -69,6 +78,7 @@ export function NotebookEditor({ path }: { path: string }) {
     );
   }
   const cells = nb.doc.cells;
+  const hasPython = cells.some((c) => c.language === 'python');
   return (
     <div className="notebook">
       <div className="notebook-toolbar">
@@ -76,7 +86,7 @@ export function NotebookEditor({ path }: { path: string }) {
           className="btn btn-small"
           data-testid={testIds.runAll}
           onClick={() => void runAll(path)}
-          title="Run every SQL cell in order, stopping at the first failure"
+          title="Run every SQL and Python cell in order, stopping at the first failure"
         >
           <Play size={13} /> Run all
         </button>
@@ -99,12 +109,22 @@ export function NotebookEditor({ path }: { path: string }) {
         </button>
         <button
           className="btn btn-small"
+          data-testid={kernelTestIds.addPythonCell}
+          onClick={() => addCell(path, cells.length, 'python')}
+        >
+          <Plus size={13} /> Python
+        </button>
+        <button
+          className="btn btn-small"
           data-testid={testIds.addMarkdownCell}
           onClick={() => addCell(path, cells.length, 'markdown')}
         >
           <Plus size={13} /> Markdown
         </button>
         <span className="spacer" />
+        {(hasPython || (nb.kernel && nb.kernel.state !== 'none')) && (
+          <KernelBar path={path} kernel={nb.kernel} />
+        )}
         <span className="notebook-path muted">{path}</span>
         <SaveState nb={nb} />
       </div>

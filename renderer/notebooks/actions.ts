@@ -6,6 +6,13 @@ import { useApp } from '../state/app';
 import { reportError } from '../state/toasts';
 import { cellRuntimeOf, type CellError, type CellStatus } from './cell-runtime';
 import { insertCell, maxExecutionCount, setOutputs } from './doc-edits';
+import {
+  installKernelEvents,
+  interruptKernel,
+  refreshKernelInfo,
+  runPythonCell,
+  shutdownKernel,
+} from './kernel-actions';
 import { errorOutput, executeResultOutput } from './outputs';
 import type { QueryResult } from './result';
 import { getNotebook, isDirty, useNotebooks } from './store';
@@ -44,6 +51,8 @@ export async function openNotebook(path: string): Promise<void> {
       loadError: null,
       executionCounter: maxExecutionCount(r.notebook),
     });
+    // A kernel may already run for this notebook (another window, a reload).
+    void refreshKernelInfo(path);
   } catch (err) {
     const error = toErrorData(err);
     store.patch(path, { status: 'invalid', loadError: error, doc: null });
@@ -145,6 +154,7 @@ export async function closeNotebook(path: string): Promise<void> {
     if (route.path !== path) continue;
     void client.call('warehouse.cancelQuery', { queryId: id }).catch(() => {});
   }
+  shutdownKernel(path);
   useNotebooks.getState().closeTab(path);
 }
 
@@ -153,7 +163,7 @@ export function runCell(path: string, cellId: string): Promise<CellStatus> {
   const nb = store.open[path];
   const cell = nb?.doc?.cells.find((c) => c.id === cellId);
   if (!nb || !cell) return Promise.resolve('failed');
-  if (cell.language !== 'sql') {
+  if (cell.language !== 'sql' && cell.language !== 'python') {
     store.dispatch(path, { type: 'dequeue', cellIds: [cellId] });
     return Promise.resolve(cell.language === 'markdown' ? 'succeeded' : 'idle');
   }
@@ -163,6 +173,7 @@ export function runCell(path: string, cellId: string): Promise<CellStatus> {
     store.dispatch(path, { type: 'dequeue', cellIds: [cellId] });
     return Promise.resolve('succeeded');
   }
+  if (cell.language === 'python') return runPythonCell(path, cellId, cell.source);
   const queryId = newQueryId();
   return new Promise<CellStatus>((resolve) => {
     routes.set(queryId, { path, cellId, resolve });
@@ -180,7 +191,7 @@ export function runCell(path: string, cellId: string): Promise<CellStatus> {
   });
 }
 
-/** Runs the cell, then moves to the next one, adding a SQL cell at the end as Jupyter does. */
+/** Runs the cell, then moves to the next one, adding a cell of its kind at the end as Jupyter does. */
 export function runAndAdvance(path: string, cellId: string): void {
   const nb = getNotebook(path);
   if (!nb?.doc) return;
@@ -188,7 +199,7 @@ export function runAndAdvance(path: string, cellId: string): void {
   if (i < 0) return;
   const next = nb.doc.cells[i + 1];
   if (next) useNotebooks.getState().patch(path, { focusCellId: next.id });
-  else addCell(path, i + 1, 'sql');
+  else addCell(path, i + 1, nb.doc.cells[i].language === 'python' ? 'python' : 'sql');
   void runCell(path, cellId);
 }
 
@@ -197,12 +208,14 @@ export function addCell(path: string, index: number, language: CellLanguage): vo
   useNotebooks.getState().edit(path, (doc) => insertCell(doc, index, cell), cell.id);
 }
 
-/** Runs every SQL cell in order, stopping at the first that does not succeed. */
+/** Runs every SQL and Python cell in order, stopping at the first that does not succeed. */
 export async function runAll(path: string): Promise<void> {
   if (runningAll.has(path)) return;
   const nb = getNotebook(path);
   if (!nb?.doc) return;
-  const ids = nb.doc.cells.filter((c) => c.language === 'sql' && c.source.trim()).map((c) => c.id);
+  const ids = nb.doc.cells
+    .filter((c) => (c.language === 'sql' || c.language === 'python') && c.source.trim())
+    .map((c) => c.id);
   if (!ids.length) return;
   runningAll.add(path);
   try {
@@ -228,6 +241,10 @@ export async function cancelCell(path: string, cellId: string): Promise<void> {
   const rt = cellRuntimeOf(nb.runtime, cellId);
   useNotebooks.getState().dispatch(path, { type: 'cancelRequested', cellId });
   if (rt.status !== 'running' || !rt.queryId) return;
+  if (nb.doc?.cells.find((c) => c.id === cellId)?.language === 'python') {
+    await interruptKernel(path);
+    return;
+  }
   try {
     await client.call('warehouse.cancelQuery', { queryId: rt.queryId });
   } catch (err) {
@@ -235,8 +252,9 @@ export async function cancelCell(path: string, cellId: string): Promise<void> {
   }
 }
 
-/** Routes the host's query events to the cells that started them; called once at start. */
+/** Routes the host's query and kernel events to the cells that started them; called once at start. */
 export function installQueryEvents(): void {
+  installKernelEvents();
   client.on('warehouse.onQueryBatch', (p) => {
     const route = routes.get(p.queryId);
     if (!route) return;

@@ -1,6 +1,9 @@
 import type { Table } from 'apache-arrow';
 import type { EventPayload } from '../../shared/api/contract';
 import type { ErrorLocation } from '../../shared/errors';
+import { appendOutput } from '../../shared/kernels/outputs';
+import type { ExecutionStatus } from '../../shared/kernels/contract';
+import type { NotebookOutput } from '../../shared/notebook/model';
 import { appendBatch, emptyResult, type QueryResult } from './result';
 
 /**
@@ -32,11 +35,15 @@ export interface CellRuntime {
   readonly finished: QueryFinished | null;
   readonly error: CellError | null;
   readonly cancelRequested: boolean;
+  /** A Python cell's outputs as they arrive (nbformat outputs); null for SQL cells. */
+  readonly outputs: readonly NotebookOutput[] | null;
+  /** clear_output(wait=True): the outputs clear when the next one arrives. */
+  readonly clearOnNext: boolean;
 }
 
 export interface NotebookRuntime {
   readonly cells: Readonly<Record<string, CellRuntime>>;
-  /** Which cell a query id belongs to, for routing batch, progress and finish events. */
+  /** Which cell a query (or kernel execution) id belongs to, for routing its events. */
   readonly queries: Readonly<Record<string, string>>;
 }
 
@@ -48,6 +55,16 @@ export type CellAction =
   | { type: 'batch'; queryId: string; table: Table }
   | { type: 'progress'; queryId: string; percentage: number; rowsSoFar: number; elapsedMs: number }
   | { type: 'finish'; payload: QueryFinished }
+  | { type: 'startExecution'; cellId: string; executionId: string; at: number }
+  | { type: 'kernelOutput'; executionId: string; output: NotebookOutput }
+  | { type: 'kernelClearOutput'; executionId: string; wait: boolean }
+  | {
+      type: 'kernelFinish';
+      executionId: string;
+      status: ExecutionStatus;
+      error: CellError | null;
+      elapsedMs: number;
+    }
   | { type: 'cancelRequested'; cellId: string }
   | { type: 'connectionLost'; message: string }
   | { type: 'removeCell'; cellId: string }
@@ -64,6 +81,8 @@ export const idleCell: CellRuntime = {
   finished: null,
   error: null,
   cancelRequested: false,
+  outputs: null,
+  clearOnNext: false,
 };
 
 export const emptyRuntime: NotebookRuntime = { cells: {}, queries: {} };
@@ -193,6 +212,80 @@ export function cellRuntimeReducer(state: NotebookRuntime, action: CellAction): 
           },
         },
         queries: withoutQuery(state.queries, p.queryId),
+      };
+    }
+    case 'startExecution': {
+      const prev = cellRuntimeOf(state, action.cellId);
+      const queries = withoutQuery(state.queries, prev.queryId);
+      queries[action.executionId] = action.cellId;
+      return {
+        cells: {
+          ...state.cells,
+          [action.cellId]: {
+            ...idleCell,
+            status: 'running',
+            queryId: action.executionId,
+            startedAt: action.at,
+            outputs: [],
+          },
+        },
+        queries,
+      };
+    }
+    case 'kernelOutput': {
+      const found = cellOfQuery(state, action.executionId);
+      if (!found) return state;
+      const [cellId, cell] = found;
+      const base = cell.clearOnNext ? [] : (cell.outputs ?? []);
+      return withCell(state, cellId, {
+        ...cell,
+        outputs: appendOutput(base, action.output),
+        clearOnNext: false,
+      });
+    }
+    case 'kernelClearOutput': {
+      const found = cellOfQuery(state, action.executionId);
+      if (!found) return state;
+      const [cellId, cell] = found;
+      return withCell(
+        state,
+        cellId,
+        action.wait ? { ...cell, clearOnNext: true } : { ...cell, outputs: [], clearOnNext: false },
+      );
+    }
+    case 'kernelFinish': {
+      const found = cellOfQuery(state, action.executionId);
+      if (!found) return state;
+      const [cellId, cell] = found;
+      const outputs = cell.outputs ?? [];
+      const raised = outputs.find((o) => o.output_type === 'error');
+      const interrupted = raised?.ename === 'KeyboardInterrupt' && cell.cancelRequested;
+      const status: CellStatus =
+        action.status === 'ok'
+          ? 'succeeded'
+          : action.status === 'aborted' || interrupted
+            ? 'cancelled'
+            : 'failed';
+      const error: CellError | null =
+        status !== 'failed'
+          ? null
+          : (action.error ??
+            (raised
+              ? { code: 'PYTHON_ERROR', message: `${String(raised.ename)}: ${String(raised.evalue)}` }
+              : { code: 'PYTHON_ERROR', message: 'the code failed' }));
+      return {
+        cells: {
+          ...state.cells,
+          [cellId]: {
+            ...cell,
+            status,
+            error,
+            elapsedMs: action.elapsedMs,
+            cancelRequested: false,
+            clearOnNext: false,
+          },
+        },
+        queries: withoutQuery(state.queries, action.executionId),
       };
     }
     case 'cancelRequested': {

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { LakebenchErrorData } from '../../shared/errors';
+import type { KernelInfo } from '../../shared/kernels/contract';
 import type { NotebookDocument } from '../../shared/notebook/model';
 import { cellRuntimeReducer, emptyRuntime, type CellAction, type NotebookRuntime } from './cell-runtime';
 
@@ -22,6 +23,8 @@ export interface OpenNotebook {
   executionCounter: number;
   /** The cell that should take keyboard focus (after Shift+Enter, after adding a cell). */
   focusCellId: string | null;
+  /** The notebook's Python kernel as the host last reported it; null before it is asked. */
+  kernel: KernelInfo | null;
 }
 
 interface NotebooksState {
@@ -55,6 +58,7 @@ export function newOpenNotebook(path: string): OpenNotebook {
     runtime: emptyRuntime,
     executionCounter: 0,
     focusCellId: null,
+    kernel: null,
   };
 }
 
