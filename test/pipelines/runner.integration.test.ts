@@ -125,6 +125,11 @@ tasks:
     expect(byId.echo.output).toBe("84 Saint-Ouen l'Aumône 2026-02-03");
     expect(byId.echo.tries[0].rendered.command).toBe(`echo 84 'Saint-Ouen l'\\''Aumône' 2026-02-03`);
     expect(byId.count.tries[0].rendered.sql).toBe(`SELECT 2 * 21 AS answer, 'Saint-Ouen l''Aumône' AS city`);
+    // What a try ran is told while it runs, before it ended.
+    const renderedWhileRunning = events
+      .of('pipelines.onTaskChanged')
+      .find((e) => e.taskInstance.taskId === 'echo' && e.try?.state === 'running' && e.try.rendered.command);
+    expect(renderedWhileRunning?.try?.rendered.command).toBe(byId.echo.tries[0].rendered.command);
     await expect(pipelines.trigger('flow', { n: 'two' })).rejects.toMatchObject({
       code: 'PIPELINE_PARAM_INVALID',
     });
@@ -292,6 +297,10 @@ tasks:
     const b = after.taskInstances.find((t) => t.taskId === 'b');
     expect(b?.tries.map((t) => t.state)).toEqual(['failed', 'success']);
     expect(after.taskInstances.find((t) => t.taskId === 'a')?.tries).toHaveLength(1);
+    // The rerun is timed on its own: the run started again after the first attempt had ended.
+    expect(Date.parse(after.run.startedAt as string)).toBeGreaterThanOrEqual(
+      Date.parse(first.detail.run.endedAt as string),
+    );
 
     expect(pipelines.engine.markTasks(first.runId, ['c'], 'failed', false)).toEqual({ marked: ['c'] });
     expect(pipelines.getRun(first.runId).run.state).toBe('failed');

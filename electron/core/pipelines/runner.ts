@@ -801,6 +801,8 @@ export class PipelineEngine {
       writeLine(`[lakebench] ${taskId} try ${tryNumber} of ${ti.maxTries} started at ${startedAt}`);
       const { task: renderedTask, rendered, context } = await this.renderTask(a, task, tryNumber);
       this.store.updateTry(runId, taskId, tryNumber, { rendered: JSON.stringify(rendered) });
+      // The try as rendered is worth showing while it runs, not only once it ended.
+      this.emitTask(a, ti, tryNumber);
       if (settings.executionTimeoutMs !== null) {
         timeout = setTimeout(() => {
           abort.abort(
@@ -1031,9 +1033,18 @@ export class PipelineEngine {
           max_tries: ti.maxTries,
         });
       }
-      this.store.updateRun(runId, { state: 'queued', ended_at: null, cancelled: 0 });
+      // As Airflow does, a cleared run is queued afresh: its start is when it runs again, so its duration
+      // is the rerun's, while every earlier try keeps its own times.
+      this.store.updateRun(runId, { state: 'queued', started_at: null, ended_at: null, cancelled: 0 });
     });
-    a.run = { ...run, state: 'queued', endedAt: null, durationMs: null, cancelled: false };
+    a.run = {
+      ...run,
+      state: 'queued',
+      startedAt: null,
+      endedAt: null,
+      durationMs: null,
+      cancelled: false,
+    };
     a.fullScan = true;
     this.active.set(runId, a);
     this.emitRun(a.run);
