@@ -418,7 +418,7 @@ export const PipelineRunSchema = z.object({
   params: z.record(z.string(), z.unknown()),
   /** Set when the user cancelled the run. */
   cancelled: z.boolean(),
-  /** The backfill that created it, if any. */
+  /** The backfill that created it or last ran tasks in it (a refill or rerun), if any. */
   backfillId: z.string().nullable(),
   /** The tasks a partial (backfill) run is limited to; null = every task. */
   taskSubset: z.array(z.string()).nullable(),
