@@ -6,6 +6,7 @@ import {
   ReactFlow,
   ReactFlowProvider,
   useReactFlow,
+  useStoreApi,
   type Connection,
   type Edge,
   type IsValidConnection,
@@ -15,6 +16,7 @@ import {
   ClipboardPaste,
   Copy,
   Database,
+  LoaderCircle,
   FileCode,
   Maximize,
   Network,
@@ -25,16 +27,20 @@ import {
   TriangleAlert,
   Undo2,
 } from 'lucide-react';
-import { useCallback, useEffect, useRef, type DragEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type DragEvent, type ReactNode } from 'react';
 import type { TaskType } from '../../shared/pipeline/model';
 import { NODE_HEIGHT, NODE_WIDTH, type TaskFlowNode } from './graph-model';
 import { nodeTypes } from './nodes';
-import { runStateOf } from './node-status';
+import { FAR_ZOOM } from './nodes/TaskNodeBody';
+import { OverviewMap } from './OverviewMap';
+import type { LayoutPhase } from './layout';
+import { runStateOf, useRunsPerFrame } from './node-status';
 import { STATE_COLORS } from './run-views';
-import { selectRun, useRuns } from './runs-store';
+import { selectRun, type RunsState } from './runs-store';
 import {
   addTaskAt,
   autoLayout,
+  cancelLayout,
   checkConnection,
   clearRefusal,
   connect,
@@ -101,9 +107,13 @@ function Palette() {
   );
 }
 
+const selectRuns = (s: RunsState) => s.runs;
+const selectSelectedRun = (s: RunsState) => s.selectedRunId;
+
 function RunPicker() {
-  const runs = useRuns((s) => s.runs);
-  const selected = useRuns((s) => s.selectedRunId);
+  // Once per frame: a running pipeline changes the runs on every task event.
+  const runs = useRunsPerFrame(selectRuns);
+  const selected = useRunsPerFrame(selectSelectedRun);
   return (
     <label className="run-picker">
       <span className="muted">Colour by run</span>
@@ -166,6 +176,38 @@ function Toolbar() {
   );
 }
 
+const PHASES: Record<LayoutPhase | 'starting', string> = {
+  starting: 'starting',
+  ranking: 'columns',
+  ordering: 'order in each column',
+  placing: 'positions',
+};
+
+/** A large pipeline's layout running in the background: what it is doing, for how long, and a way to stop it. */
+function LayoutProgress() {
+  const layout = usePipelineEditor((s) => s.layout);
+  const [, tick] = useState(0);
+  useEffect(() => {
+    if (!layout) return;
+    const t = setInterval(() => tick((n) => n + 1), 1000);
+    return () => clearInterval(t);
+  }, [layout]);
+  if (!layout) return null;
+  const seconds = Math.floor((Date.now() - layout.startedAt) / 1000);
+  return (
+    <div className="layout-progress" role="status" data-testid={ids.layoutProgress}>
+      <LoaderCircle size={14} className="spin" />
+      <span>
+        Laying out {layout.tasks.toLocaleString('en-US')} tasks: {PHASES[layout.phase]} · {seconds} s. The
+        canvas stays usable.
+      </span>
+      <button className="btn btn-small" data-testid={ids.layoutCancel} onClick={cancelLayout}>
+        Stop
+      </button>
+    </div>
+  );
+}
+
 function RefusalBanner() {
   const refusal = usePipelineEditor((s) => s.refusal);
   if (!refusal) return null;
@@ -208,19 +250,63 @@ function minimapColor(n: TaskFlowNode): string {
   return state && state !== 'none' ? STATE_COLORS[state] : '#4b5263';
 }
 
+/** Above this many tasks the corner map is one canvas instead of React Flow's minimap (a component per node). */
+const CANVAS_OVERVIEW_TASKS = 1000;
+/** The zoom a pipeline too large to read whole opens at, at its upstream end. */
+const START_ZOOM = 0.8;
+
+/**
+ * The view a pipeline opens at: all of it when its tasks can still be read, else its upstream end at a readable
+ * zoom (a 5,000-task pipeline fitted whole is thousands of specks; the map and "zoom to fit" show it whole).
+ */
+function openingView(
+  nodes: readonly TaskFlowNode[],
+  width: number,
+  height: number,
+): { x: number; y: number; zoom: number } | null {
+  if (!nodes.length || !width || !height) return null;
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (const n of nodes) {
+    minX = Math.min(minX, n.position.x);
+    minY = Math.min(minY, n.position.y);
+    maxX = Math.max(maxX, n.position.x + NODE_WIDTH);
+    maxY = Math.max(maxY, n.position.y + NODE_HEIGHT);
+  }
+  const fit = Math.min((width * 0.85) / (maxX - minX), (height * 0.85) / (maxY - minY));
+  if (fit >= FAR_ZOOM) return null;
+  let top = Infinity;
+  const reach = minX + width / START_ZOOM;
+  for (const n of nodes) if (n.position.x < reach) top = Math.min(top, n.position.y);
+  return { x: 40 - minX * START_ZOOM, y: 40 - top * START_ZOOM, zoom: START_ZOOM };
+}
+
+const DEFAULT_EDGE_OPTIONS = { type: 'smoothstep', style: { strokeWidth: 1.5 } };
+const PRO_OPTIONS = { hideAttribution: true };
+const DELETE_KEYS = ['Delete', 'Backspace'];
+const onConnect = (c: Connection) => connect(c.source, c.target);
+
 function Canvas() {
   const nodes = usePipelineEditor((s) => s.nodes);
   const edges = usePipelineEditor((s) => s.edges);
   const fitRequest = usePipelineEditor((s) => s.fitRequest);
   const blocked = usePipelineEditor((s) => Boolean(s.blocked));
-  const { screenToFlowPosition, fitView } = useReactFlow();
+  const { screenToFlowPosition, fitView, setViewport } = useReactFlow();
+  const flow = useStoreApi();
   const refusalTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useEffect(() => {
     if (fitRequest === 0) return;
-    const t = setTimeout(() => void fitView({ padding: 0.15, maxZoom: 1.2 }), 30);
+    const t = setTimeout(() => {
+      const { width, height } = flow.getState();
+      const start = openingView(usePipelineEditor.getState().nodes, width, height);
+      if (start) void setViewport(start);
+      else void fitView({ padding: 0.15, maxZoom: 1.2 });
+    }, 30);
     return () => clearTimeout(t);
-  }, [fitRequest, fitView]);
+  }, [fitRequest, fitView, setViewport, flow]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -274,7 +360,7 @@ function Canvas() {
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onDelete={onDelete}
-        onConnect={(c) => connect(c.source, c.target)}
+        onConnect={onConnect}
         onConnectStart={() => {
           if (refusalTimer.current) clearTimeout(refusalTimer.current);
           clearRefusal();
@@ -287,24 +373,28 @@ function Canvas() {
         isValidConnection={isValidConnection}
         nodesDraggable={!blocked}
         nodesConnectable={!blocked}
-        deleteKeyCode={blocked ? null : ['Delete', 'Backspace']}
+        deleteKeyCode={blocked ? null : DELETE_KEYS}
         // The pane pans by dragging; Space as a pan key would swallow spaces typed in the task form's editors.
         panActivationKeyCode={null}
         onlyRenderVisibleElements={nodes.length > 150}
         minZoom={0.05}
         maxZoom={2}
         colorMode="dark"
-        defaultEdgeOptions={{ type: 'smoothstep', style: { strokeWidth: 1.5 } }}
-        proOptions={{ hideAttribution: true }}
+        defaultEdgeOptions={DEFAULT_EDGE_OPTIONS}
+        proOptions={PRO_OPTIONS}
       >
         <Background variant={BackgroundVariant.Dots} gap={18} size={1} color="#2f343d" />
-        <MiniMap
-          pannable
-          zoomable
-          nodeColor={minimapColor}
-          maskColor="rgba(20,22,27,0.7)"
-          style={{ background: '#1f2229' }}
-        />
+        {nodes.length > CANVAS_OVERVIEW_TASKS ? (
+          <OverviewMap nodes={nodes} />
+        ) : (
+          <MiniMap
+            pannable
+            zoomable
+            nodeColor={minimapColor}
+            maskColor="rgba(20,22,27,0.7)"
+            style={{ background: '#1f2229' }}
+          />
+        )}
         <Controls showInteractive={false} />
       </ReactFlow>
       {nodes.length === 0 && !blocked && (
@@ -314,6 +404,7 @@ function Canvas() {
         </div>
       )}
       <RefusalBanner />
+      <LayoutProgress />
     </div>
   );
 }

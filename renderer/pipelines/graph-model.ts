@@ -1,6 +1,6 @@
-import type { Edge, Node, XYPosition } from '@xyflow/react';
+import type { Edge, Node, NodeHandle, Position, XYPosition } from '@xyflow/react';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import { wouldCreateCycle, formatCycle } from '../../shared/pipeline/graph';
+import { downstreamMap, formatCycle } from '../../shared/pipeline/graph';
 import {
   ID_PATTERN,
   TASK_TYPES,
@@ -30,6 +30,32 @@ export type TaskFlowNode = SqlTaskNode | NotebookTaskNode | PythonTaskNode | She
 
 export const NODE_WIDTH = 188;
 export const NODE_HEIGHT = 54;
+/** The handles' box (.task-handle): centred on the node's left and right edges. */
+const HANDLE = 10;
+
+/**
+ * Where every node's two handles are, declared rather than measured: React Flow draws every node that has not
+ * been measured yet, even off screen, so without this a 5,000-task pipeline mounts all 5,000 nodes on open
+ * before it culls them to the few hundred in view. A drawn node is still measured, and that wins.
+ */
+const NODE_HANDLES: NodeHandle[] = [
+  {
+    type: 'target',
+    position: 'left' as Position,
+    x: -HANDLE / 2,
+    y: (NODE_HEIGHT - HANDLE) / 2,
+    width: HANDLE,
+    height: HANDLE,
+  },
+  {
+    type: 'source',
+    position: 'right' as Position,
+    x: NODE_WIDTH - HANDLE / 2,
+    y: (NODE_HEIGHT - HANDLE) / 2,
+    width: HANDLE,
+    height: HANDLE,
+  },
+];
 
 export interface EditorGraph {
   header: PipelineHeader;
@@ -111,6 +137,7 @@ export function toNodes(
       selected: old?.selected ?? false,
       width: NODE_WIDTH,
       height: NODE_HEIGHT,
+      handles: NODE_HANDLES,
     } as TaskFlowNode;
   });
 }
@@ -134,9 +161,52 @@ export function toEdges(tasks: readonly DraftTask[], previous: readonly Edge[] =
   return out;
 }
 
+/**
+ * Downstream adjacency per tasks array: an edge being drawn is checked against every handle it passes, and the
+ * tasks only change when an edit lands, so 5,000 tasks are indexed once per edit, not once per check.
+ */
+const downstreamIndex = new WeakMap<readonly DraftTask[], Map<string, string[]>>();
+
+function downstreamOf(tasks: readonly DraftTask[]): Map<string, string[]> {
+  let down = downstreamIndex.get(tasks);
+  if (!down) {
+    down = downstreamMap(tasks);
+    downstreamIndex.set(tasks, down);
+  }
+  return down;
+}
+
+/**
+ * The cycle an edge `from -> to` would close (`to` depends on `from`): a path `to -> ... -> from` that exists
+ * already, found breadth first, so the shortest one is named. Null when the edge is fine.
+ */
+export function wouldCloseCycle(tasks: readonly DraftTask[], from: string, to: string): string[] | null {
+  if (from === to) return [from, from];
+  const down = downstreamOf(tasks);
+  const parent = new Map<string, string>();
+  const queue = [to];
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i];
+    if (id === from) {
+      const path = [from];
+      for (let cur = from; cur !== to;) {
+        cur = parent.get(cur) as string;
+        path.unshift(cur);
+      }
+      return [from, ...path];
+    }
+    for (const child of down.get(id) ?? []) {
+      if (child === to || parent.has(child)) continue;
+      parent.set(child, id);
+      queue.push(child);
+    }
+  }
+  return null;
+}
+
 /** The cycle an edge `from -> to` would close, as a sentence; null when the edge is fine. */
 export function cycleReason(tasks: readonly DraftTask[], from: string, to: string): string | null {
-  const cycle = wouldCreateCycle(tasks, from, to);
+  const cycle = wouldCloseCycle(tasks, from, to);
   if (!cycle) return null;
   if (from === to) return `a task cannot depend on itself (${from})`;
   return `${to} cannot depend on ${from}: tasks ${formatCycle(cycle)} would form a cycle`;

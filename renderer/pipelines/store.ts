@@ -30,8 +30,8 @@ import {
   withDependencies,
 } from './graph-model';
 import { emptyHistory, record, redo, undo, type History } from './history';
-import { BACKGROUND_LAYOUT_TASKS, fillMissingPositions, gridPositions } from './layout';
-import { layoutSoon } from './layout-async';
+import { BACKGROUND_LAYOUT_TASKS, fillMissingPositions, gridPositions, type LayoutPhase } from './layout';
+import { cancelLayouts, layoutSoon } from './layout-async';
 
 /** What undo and redo restore. */
 export interface GraphSnapshot {
@@ -79,6 +79,8 @@ export interface PipelineEditorState {
   refusal: string | null;
   /** Asks the canvas to fit the view (incremented). */
   fitRequest: number;
+  /** A layout running in the background (large pipelines): how many tasks, dagre's phase, since when. */
+  layout: { tasks: number; phase: LayoutPhase | 'starting'; startedAt: number } | null;
 }
 
 const COMMIT_MS = 300;
@@ -110,6 +112,7 @@ const initial = {
   formTaskId: null,
   refusal: null,
   fitRequest: 0,
+  layout: null,
 };
 
 export const usePipelineEditor = create<PipelineEditorState>(() => ({ ...initial }));
@@ -180,6 +183,7 @@ export async function deletePipeline(id: string): Promise<void> {
 export async function openPipeline(id: string): Promise<void> {
   if (get().id && get().id !== id) await flush();
   if (commitTimer) clearTimeout(commitTimer);
+  if (get().layout) cancelLayout();
   set({ id, status: 'loading', loadError: null, conflict: false, formTaskId: null, refusal: null });
   try {
     const r = await client.call('pipelines.get', { id });
@@ -220,6 +224,7 @@ function loadText(
   const large = tasks.length > BACKGROUND_LAYOUT_TASKS;
   const filled = missing && large ? gridPositions(tasks, positions) : fillMissingPositions(tasks, positions);
   if (missing && large) void placeMissing(id, tasks, positions);
+  else if (s.layout) cancelLayout();
   set({
     status: 'ready',
     file,
@@ -600,9 +605,31 @@ export function selectAll(): void {
   set({ nodes: get().nodes.map((n) => (n.selected ? n : { ...n, selected: true })), formTaskId: null });
 }
 
+/** Runs a layout, showing its progress while it runs in the background; null when cancelled. */
+async function runLayout(tasks: readonly DraftTask[]): Promise<Record<string, NodePosition> | null> {
+  if (tasks.length <= BACKGROUND_LAYOUT_TASKS) return layoutSoon(tasks);
+  if (get().layout) cancelLayouts();
+  const startedAt = Date.now();
+  set({ layout: { tasks: tasks.length, phase: 'starting', startedAt } });
+  try {
+    return await layoutSoon(tasks, (phase) => {
+      if (get().layout?.startedAt === startedAt) set({ layout: { tasks: tasks.length, phase, startedAt } });
+    });
+  } finally {
+    if (get().layout?.startedAt === startedAt) set({ layout: null });
+  }
+}
+
+/** Stops the background layout; the tasks keep the places they have. */
+export function cancelLayout(): void {
+  cancelLayouts();
+  set({ layout: null });
+}
+
 export async function autoLayout(): Promise<void> {
   const s = get();
-  const positions = await layoutSoon(s.tasks);
+  const positions = await runLayout(s.tasks);
+  if (!positions) return;
   if (get().id !== s.id || get().tasks !== s.tasks) return; // edited meanwhile: the user arranges again
   applyGraph({ positions });
   set({ fitRequest: get().fitRequest + 1 });
@@ -614,9 +641,9 @@ async function placeMissing(
   tasks: DraftTask[],
   known: Record<string, NodePosition>,
 ): Promise<void> {
-  const laid = await layoutSoon(tasks);
+  const laid = await runLayout(tasks);
   const s = get();
-  if (s.id !== id) return;
+  if (!laid || s.id !== id) return;
   const positions = { ...s.positions };
   for (const t of s.tasks) if (!known[t.id] && laid[t.id]) positions[t.id] = laid[t.id];
   set({ positions, nodes: toNodes(s.tasks, positions, s.nodes), fitRequest: s.fitRequest + 1 });
@@ -705,5 +732,6 @@ export function resetEditor(): void {
   commitTimer = null;
   positionsTimer = null;
   clipboard = null;
+  cancelLayouts();
   set({ ...initial });
 }

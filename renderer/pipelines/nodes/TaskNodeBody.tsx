@@ -1,6 +1,6 @@
-import { Handle, Position } from '@xyflow/react';
+import { Handle, Position, useStore, type ReactFlowState } from '@xyflow/react';
 import { AlertTriangle, RotateCw } from 'lucide-react';
-import type { ReactNode } from 'react';
+import { memo, type CSSProperties, type ReactNode } from 'react';
 import type { TaskType } from '../../../shared/pipeline/model';
 import { taskSummary, type DraftTask } from '../graph-model';
 import { useTaskProblems, useTaskRunInstance } from '../node-status';
@@ -14,16 +14,60 @@ interface Props {
   selected: boolean;
 }
 
+/**
+ * Below this zoom a node's text is too small to read (12 px shows as 4), so nodes draw as coloured boxes:
+ * thousands of them stay cheap to draw while the whole pipeline is in view.
+ */
+export const FAR_ZOOM = 0.4;
+const isFar = (s: ReactFlowState) => s.transform[2] < FAR_ZOOM;
+
 /** What every task node shows: type and id, what it runs, its problems, and its state in the coloured run. */
-export function TaskNodeBody({ task, type, icon, selected }: Props) {
+export const TaskNodeBody = memo(function TaskNodeBody({ task, type, icon, selected }: Props) {
   const problems = useTaskProblems(task.id);
   const instance = useTaskRunInstance(task.id);
+  const far = useStore(isFar);
   const state = instance?.state;
   const problem = problems?.[0];
+  const coloured = state !== undefined && state !== 'none';
   const classes = ['task-node', `task-node-${type}`];
+  if (far) classes.push('far');
   if (selected) classes.push('selected');
   if (problem) classes.push('has-problem');
-  if (state && state !== 'none') classes.push(`state-${state}`);
+  if (coloured) classes.push(`state-${state}`);
+  const style: CSSProperties | undefined = coloured
+    ? { ['--state-color' as string]: STATE_COLORS[state] }
+    : undefined;
+  // The handles stay in both forms: edges are drawn to them.
+  const handleIn = (
+    <Handle
+      type="target"
+      position={Position.Left}
+      className="task-handle"
+      data-testid={ids.handleIn(task.id)}
+    />
+  );
+  const handleOut = (
+    <Handle
+      type="source"
+      position={Position.Right}
+      className="task-handle"
+      data-testid={ids.handleOut(task.id)}
+    />
+  );
+  if (far)
+    return (
+      <div
+        className={classes.join(' ')}
+        data-testid={ids.node(task.id)}
+        data-state={state ?? ''}
+        data-problem={problem ? 'true' : 'false'}
+        style={style}
+        title={task.id}
+      >
+        {handleIn}
+        {handleOut}
+      </div>
+    );
   const summary = taskSummary(task);
   return (
     <div
@@ -31,15 +75,10 @@ export function TaskNodeBody({ task, type, icon, selected }: Props) {
       data-testid={ids.node(task.id)}
       data-state={state ?? ''}
       data-problem={problem ? 'true' : 'false'}
-      style={state && state !== 'none' ? { ['--state-color' as string]: STATE_COLORS[state] } : undefined}
+      style={style}
       title={problem ? problems.map((p) => p.message).join('\n') : summary}
     >
-      <Handle
-        type="target"
-        position={Position.Left}
-        className="task-handle"
-        data-testid={ids.handleIn(task.id)}
-      />
+      {handleIn}
       <div className="task-node-head">
         <span className={`task-node-icon type-${type}`}>{icon}</span>
         <span className="task-node-id">{task.id}</span>
@@ -48,7 +87,7 @@ export function TaskNodeBody({ task, type, icon, selected }: Props) {
             <RotateCw size={10} /> {instance.tryNumber}
           </span>
         )}
-        {state && state !== 'none' && (
+        {coloured && (
           <span className="task-node-state" data-testid={ids.nodeState(task.id)}>
             {STATE_LABELS[state]}
           </span>
@@ -61,12 +100,7 @@ export function TaskNodeBody({ task, type, icon, selected }: Props) {
       ) : (
         <div className="task-node-summary">{summary || <span className="muted">{type}</span>}</div>
       )}
-      <Handle
-        type="source"
-        position={Position.Right}
-        className="task-handle"
-        data-testid={ids.handleOut(task.id)}
-      />
+      {handleOut}
     </div>
   );
-}
+});
