@@ -1,27 +1,19 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeMessage } from '../../shared/api/wire';
-import { serveLakebench, type ServedApp } from '../support/serve';
-import { tempDir } from '../support/temp';
 import { connectWs } from '../support/ws-client';
-import { AppPage, launchChromium, screenshot } from './pages';
+import { AppPage, screenshot, useServedApp } from './pages';
 import { RunsPage } from './runs-pages';
 
-let browser: Browser;
-let app: ServedApp;
-let workspace: string;
-let cleanup: () => Promise<void>;
-let page: Page;
-let errors: string[];
+const served = useServedApp({ name: 'runs', viewport: { width: 1400, height: 900 } });
 
 /** Calls the MLflow REST API as the official client does. */
 async function mlflow<T>(endpoint: string, body: unknown): Promise<T> {
-  const res = await fetch(`http://127.0.0.1:${app.port}/api/2.0/mlflow/${endpoint}`, {
+  const res = await fetch(`http://127.0.0.1:${served.app.port}/api/2.0/mlflow/${endpoint}`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${app.token}` },
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${served.app.token}` },
     body: JSON.stringify(body),
   });
   const text = await res.text();
@@ -68,8 +60,12 @@ async function putArtifact(
   body: Uint8Array | string,
 ): Promise<void> {
   const res = await fetch(
-    `http://127.0.0.1:${app.port}/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts/${rel}`,
-    { method: 'PUT', headers: { Authorization: `Bearer ${app.token}` }, body: new Blob([body as BlobPart]) },
+    `http://127.0.0.1:${served.app.port}/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts/${rel}`,
+    {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${served.app.token}` },
+      body: new Blob([body as BlobPart]),
+    },
   );
   if (!res.ok) throw new Error(`uploading ${rel} answered ${res.status}: ${await res.text()}`);
 }
@@ -80,28 +76,6 @@ const PNG = Buffer.from(
   'base64',
 );
 
-beforeAll(async () => {
-  const tmp = await tempDir('lakebench-runs-e2e-');
-  cleanup = tmp.cleanup;
-  workspace = path.join(tmp.dir, 'workspace');
-  app = await serveLakebench(['--workspace', workspace]);
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-  await cleanup?.();
-});
-beforeEach(async () => {
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-});
-afterEach(async () => {
-  await page.close();
-  expect(errors, 'uncaught errors in the page').toEqual([]);
-});
-
 describe('the run tracker in the browser', () => {
   it('selects two runs, compares them, sees the differing param highlighted and both runs on one chart', async () => {
     const { experiment_id: experimentId } = await mlflow<{ experiment_id: string }>('experiments/create', {
@@ -110,23 +84,23 @@ describe('the run tracker in the browser', () => {
     const runA = await logRun(experimentId, 'lr-0.1', { learning_rate: '0.1', max_depth: '6' }, 2);
     const runB = await logRun(experimentId, 'lr-0.01', { learning_rate: '0.01', max_depth: '6' }, 4);
 
-    const ui = new AppPage(page);
-    await ui.open(app.url);
-    const runs = new RunsPage(page);
+    const ui = new AppPage(served.page);
+    await ui.open(served.app.url);
+    const runs = new RunsPage(served.page);
     await runs.open();
     await runs.experiment(experimentId).click();
     await expect.poll(() => runs.rowRunIds()).toEqual(expect.arrayContaining([runA, runB]));
     expect(await runs.rowRunIds()).toHaveLength(2);
     await expect.poll(() => runs.count().textContent()).toMatch(/^2 runs/);
-    await screenshot(page, 'runs-01-table');
+    await screenshot(served.page, 'runs-01-table');
 
     await runs.toggleRun(runA);
     await runs.toggleRun(runB);
     await expect.poll(() => runs.count().textContent()).toMatch(/2 selected/);
-    await screenshot(page, 'runs-02-selected');
+    await screenshot(served.page, 'runs-02-selected');
     await runs.compare();
 
-    const view = page.locator('[data-testid="compare-view"]');
+    const view = served.page.locator('[data-testid="compare-view"]');
     expect(await view.getAttribute('data-run-count')).toBe('2');
     // The differing param is highlighted; the equal one is not.
     expect(await runs.paramRow('learning_rate').getAttribute('data-differs')).toBe('true');
@@ -136,7 +110,7 @@ describe('the run tracker in the browser', () => {
     expect(await diffCells.first().textContent()).toBe('0.01');
     expect(await runs.paramRow('max_depth').locator('[data-testid="compare-diff-cell"]').count()).toBe(0);
     // The lower final loss is marked best.
-    const best = page.locator('[data-testid="compare-metric-loss"] [data-testid="compare-best-cell"]');
+    const best = served.page.locator('[data-testid="compare-metric-loss"] [data-testid="compare-best-cell"]');
     expect(await best.count()).toBe(1);
     expect(Number(await best.textContent())).toBeCloseTo(2 / 40 + 0.05, 5);
 
@@ -146,40 +120,40 @@ describe('the run tracker in the browser', () => {
       .toEqual([runA, runB].sort());
     expect(await runs.legend(runA).textContent()).toContain('lr-0.1');
     expect(await runs.legend(runB).textContent()).toContain('lr-0.01');
-    await screenshot(page, 'runs-03-compare');
+    await screenshot(served.page, 'runs-03-compare');
 
     // "Only differences" hides the equal param.
-    await page.locator('[data-testid="compare-only-diff"]').check();
+    await served.page.locator('[data-testid="compare-only-diff"]').check();
     await expect.poll(() => runs.paramRow('max_depth').count()).toBe(0);
     expect(await runs.paramRow('learning_rate').count()).toBe(1);
 
     await runs.chart('loss').scrollIntoViewIfNeeded();
-    await screenshot(page, 'runs-04-compare-charts');
-    await page.locator('[data-testid="compare-parallel"]').scrollIntoViewIfNeeded();
-    await screenshot(page, 'runs-05-compare-plots');
+    await screenshot(served.page, 'runs-04-compare-charts');
+    await served.page.locator('[data-testid="compare-parallel"]').scrollIntoViewIfNeeded();
+    await screenshot(served.page, 'runs-05-compare-plots');
   });
 
   it('checks the filter as it is typed and shows where it is wrong', async () => {
-    const ui = new AppPage(page);
-    await ui.open(app.url);
-    const runs = new RunsPage(page);
+    const ui = new AppPage(served.page);
+    await ui.open(served.app.url);
+    const runs = new RunsPage(served.page);
     await runs.open();
     await runs.filter().click();
     // Completion offers the logged keys after an entity.
-    await page.keyboard.type('metrics.');
+    await served.page.keyboard.type('metrics.');
     await expect
-      .poll(() => page.locator('[data-testid="runs-filter-suggestion"]').allTextContents())
+      .poll(() => served.page.locator('[data-testid="runs-filter-suggestion"]').allTextContents())
       .toEqual(
         expect.arrayContaining([expect.stringContaining('loss'), expect.stringContaining('accuracy')]),
       );
-    await page.keyboard.type('lo');
-    await page.keyboard.press('Tab');
+    await served.page.keyboard.type('lo');
+    await served.page.keyboard.press('Tab');
     expect(await runs.filter().inputValue()).toBe('metrics.loss ');
     await runs.filter().fill('');
-    await page.keyboard.type('params.learning_rate < 1');
+    await served.page.keyboard.type('params.learning_rate < 1');
     await runs.filterError().waitFor();
     expect(await runs.filterError().textContent()).toMatch(/column 22/);
-    await screenshot(page, 'runs-06-filter-error');
+    await screenshot(served.page, 'runs-06-filter-error');
     await runs.filter().fill("params.learning_rate = '0.1' or params.learning_rate = '0.5'");
     await runs.filter().press('Enter');
     await expect.poll(() => runs.count().textContent()).toMatch(/^1 runs?/);
@@ -205,27 +179,27 @@ describe('the run tracker in the browser', () => {
       start_time: Date.now() - 5000,
     });
 
-    const ui = new AppPage(page);
-    await ui.open(app.url);
-    const runs = new RunsPage(page);
+    const ui = new AppPage(served.page);
+    await ui.open(served.app.url);
+    const runs = new RunsPage(served.page);
     await runs.open();
     await runs.experiment(experimentId).click();
     await expect.poll(() => runs.rowRunIds()).toHaveLength(2);
     await runs.openRun(runId);
     expect(await runs.runStatus().textContent()).toBe('FINISHED');
 
-    await page.locator('[data-testid="run-description-edit"]').click();
-    await page.locator('.run-desc-text').fill('## Baseline\n\nGradient boosting, **depth 6**.');
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await served.page.locator('[data-testid="run-description-edit"]').click();
+    await served.page.locator('.run-desc-text').fill('## Baseline\n\nGradient boosting, **depth 6**.');
+    await served.page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect
-      .poll(() => page.locator('[data-testid="run-description"] h2').textContent())
+      .poll(() => served.page.locator('[data-testid="run-description"] h2').textContent())
       .toBe('Baseline');
-    expect(await page.locator('[data-testid="run-description"] strong').textContent()).toBe('depth 6');
+    expect(await served.page.locator('[data-testid="run-description"] strong').textContent()).toBe('depth 6');
 
-    await page.getByLabel('New tag key').fill('team');
-    await page.getByLabel('New tag value').fill('forecasting');
-    await page.getByLabel('New tag value').press('Enter');
-    await page.locator('[data-testid="run-tag-team"]').waitFor();
+    await served.page.getByLabel('New tag key').fill('team');
+    await served.page.getByLabel('New tag value').fill('forecasting');
+    await served.page.getByLabel('New tag value').press('Enter');
+    await served.page.locator('[data-testid="run-tag-team"]').waitFor();
 
     await runs.artifact('eval').click();
     await runs.artifact('eval/predictions.csv').click();
@@ -243,21 +217,21 @@ describe('the run tracker in the browser', () => {
         .locator('img')
         .evaluate((img: HTMLImageElement) => img.naturalWidth),
     ).toBe(2);
-    await screenshot(page, 'runs-07-run-page');
+    await screenshot(served.page, 'runs-07-run-page');
 
     // The description went to the store as mlflow.note.content.
-    const res = await fetch(`http://127.0.0.1:${app.port}/api/2.0/mlflow/runs/get?run_id=${runId}`, {
-      headers: { Authorization: `Bearer ${app.token}` },
+    const res = await fetch(`http://127.0.0.1:${served.app.port}/api/2.0/mlflow/runs/get?run_id=${runId}`, {
+      headers: { Authorization: `Bearer ${served.app.token}` },
     });
     const { run } = (await res.json()) as { run: { data: { tags: { key: string; value: string }[] } } };
     const tags = Object.fromEntries(run.data.tags.map((t) => [t.key, t.value]));
     expect(tags['mlflow.note.content']).toContain('## Baseline');
     expect(tags.team).toBe('forecasting');
 
-    await page.locator('.runs-crumb').click();
+    await served.page.locator('.runs-crumb').click();
     await runs.openRun(dead.info.run_id);
     expect(await runs.runStatus().textContent()).toBe('RUNNING');
-    await page.locator('[data-testid="run-mark-failed"]').click();
+    await served.page.locator('[data-testid="run-mark-failed"]').click();
     await expect.poll(() => runs.runStatus().textContent()).toBe('FAILED');
   });
 
@@ -284,37 +258,41 @@ describe('the run tracker in the browser', () => {
       comment: 'better recall',
     });
 
-    const ui = new AppPage(page);
-    await ui.open(app.url);
-    const runs = new RunsPage(page);
+    const ui = new AppPage(served.page);
+    await ui.open(served.app.url);
+    const runs = new RunsPage(served.page);
     await runs.open();
     await runs.openModels();
-    await page.locator('[data-testid="model-churn"]').click();
+    await served.page.locator('[data-testid="model-churn"]').click();
     await expect.poll(() => runs.modelVersion(2).locator('.stage-badge').textContent()).toBe('Production');
     expect(await runs.modelVersion(1).locator('.stage-badge').textContent()).toBe('Archived');
-    const timeline = page.locator('[data-testid="model-timeline"] li');
+    const timeline = served.page.locator('[data-testid="model-timeline"] li');
     await expect.poll(() => timeline.count()).toBeGreaterThanOrEqual(4);
-    expect(await page.locator('[data-testid="model-timeline"]').textContent()).toContain('better recall');
+    expect(await served.page.locator('[data-testid="model-timeline"]').textContent()).toContain(
+      'better recall',
+    );
 
-    await page.locator('[data-testid="model-rollback"]').click();
-    await page.locator('.dialog input').fill('recall regression in prod');
-    await screenshot(page, 'runs-08-rollback-confirm');
-    await page.locator('[data-testid="dialog-ok"]').click();
+    await served.page.locator('[data-testid="model-rollback"]').click();
+    await served.page.locator('.dialog input').fill('recall regression in prod');
+    await screenshot(served.page, 'runs-08-rollback-confirm');
+    await served.page.locator('[data-testid="dialog-ok"]').click();
     await expect.poll(() => runs.modelVersion(1).locator('.stage-badge').textContent()).toBe('Production');
     expect(await runs.modelVersion(2).locator('.stage-badge').textContent()).toBe('Archived');
     await expect
-      .poll(() => page.locator('[data-testid="model-timeline"]').textContent())
+      .poll(() => served.page.locator('[data-testid="model-timeline"]').textContent())
       .toContain('recall regression in prod');
-    await expect.poll(() => page.locator('[data-testid="model-churn"]').textContent()).toContain('v1');
+    await expect.poll(() => served.page.locator('[data-testid="model-churn"]').textContent()).toContain('v1');
 
     // Which version was in Production a minute from now: the one rolled back to.
     const later = new Date(Date.now() + 60_000 - new Date().getTimezoneOffset() * 60_000);
-    await page.locator('[data-testid="model-version-at-input"]').fill(later.toISOString().slice(0, 19));
-    await page.getByRole('button', { name: 'Ask', exact: true }).click();
+    await served.page
+      .locator('[data-testid="model-version-at-input"]')
+      .fill(later.toISOString().slice(0, 19));
+    await served.page.getByRole('button', { name: 'Ask', exact: true }).click();
     await expect
-      .poll(() => page.locator('[data-testid="model-version-at-result"]').textContent())
+      .poll(() => served.page.locator('[data-testid="model-version-at-result"]').textContent())
       .toMatch(/^Version 1 was in Production/);
-    await screenshot(page, 'runs-09-registry');
+    await screenshot(served.page, 'runs-09-registry');
   });
 
   it('follows runs logged while the table is open', async () => {
@@ -322,9 +300,9 @@ describe('the run tracker in the browser', () => {
       name: 'e2e-live',
     });
     await logRun(experimentId, 'first', { learning_rate: '0.3' }, 1);
-    const ui = new AppPage(page);
-    await ui.open(app.url);
-    const runs = new RunsPage(page);
+    const ui = new AppPage(served.page);
+    await ui.open(served.app.url);
+    const runs = new RunsPage(served.page);
     await runs.open();
     await runs.experiment(experimentId).click();
     await expect.poll(() => runs.count().textContent()).toMatch(/^1 runs?/);
@@ -346,9 +324,9 @@ describe('the run tracker in the browser', () => {
         await logRun(experimentId, `${name}-run`, { optimizer: name.endsWith('a') ? 'adam' : 'sgd' }, 2),
       );
     }
-    const ui = new AppPage(page);
-    await ui.open(app.url);
-    const runs = new RunsPage(page);
+    const ui = new AppPage(served.page);
+    await ui.open(served.app.url);
+    const runs = new RunsPage(served.page);
     await runs.open();
     await runs.experiment(ids[0]).click();
     await runs.experiment(ids[1]).click({ modifiers: ['ControlOrMeta'] });
@@ -356,7 +334,9 @@ describe('the run tracker in the browser', () => {
     expect((await runs.rowRunIds()).sort()).toEqual([...runIds].sort());
     for (const id of runIds) await runs.toggleRun(id);
     await runs.compare();
-    const experimentRow = page.locator('[data-testid="compare-view"] tr', { hasText: 'Experiment' }).first();
+    const experimentRow = served.page
+      .locator('[data-testid="compare-view"] tr', { hasText: 'Experiment' })
+      .first();
     expect(await experimentRow.textContent()).toMatch(/e2e-cross-a.*e2e-cross-b|e2e-cross-b.*e2e-cross-a/);
     expect(await runs.paramRow('optimizer').getAttribute('data-differs')).toBe('true');
   });
@@ -381,7 +361,7 @@ describe('the run tracker in the browser', () => {
 
     // What the table asks the store for, read from the WebSocket frames the page sends.
     const searches: Record<string, unknown>[] = [];
-    page.on('websocket', (ws) =>
+    served.page.on('websocket', (ws) =>
       ws.on('framesent', ({ payload }) => {
         if (typeof payload === 'string') return;
         const message = decodeMessage(new Uint8Array(payload));
@@ -389,9 +369,9 @@ describe('the run tracker in the browser', () => {
           searches.push(message.args as Record<string, unknown>);
       }),
     );
-    const ui = new AppPage(page);
-    await ui.open(app.url);
-    const runs = new RunsPage(page);
+    const ui = new AppPage(served.page);
+    await ui.open(served.app.url);
+    const runs = new RunsPage(served.page);
     await runs.open();
     await runs.experiment(experimentId).click();
     await runs.filter().fill("attributes.run_name LIKE 'keep-%'");
@@ -405,10 +385,10 @@ describe('the run tracker in the browser', () => {
     await runs.selectAllRows();
     await expect.poll(() => runs.count().textContent()).toContain('All 1,050 matching runs selected');
     expect(searches.filter((a) => a.idsOnly)).toHaveLength(1);
-    expect(await page.locator('[data-testid="runs-compare"]').textContent()).toContain(
+    expect(await served.page.locator('[data-testid="runs-compare"]').textContent()).toContain(
       'Compare 100 of 1,050',
     );
-    await screenshot(page, 'runs-10-select-all');
+    await screenshot(served.page, 'runs-10-select-all');
 
     // Unchecking one loaded run leaves the others selected, no longer "all".
     const [first] = await runs.rowRunIds();
@@ -418,12 +398,14 @@ describe('the run tracker in the browser', () => {
     await expect.poll(() => runs.count().textContent()).toContain('All 1,050 matching runs selected');
 
     await runs.compare();
-    expect(await page.locator('[data-testid="compare-view"]').getAttribute('data-run-count')).toBe('100');
+    expect(await served.page.locator('[data-testid="compare-view"]').getAttribute('data-run-count')).toBe(
+      '100',
+    );
     expect(await runs.compareCapped().textContent()).toMatch(/first 100 of the 1,050 selected runs/);
-    await screenshot(page, 'runs-11-compare-capped');
+    await screenshot(served.page, 'runs-11-compare-capped');
 
     // The header checkbox again clears the whole selection.
-    await page.locator('.runs-crumb').click();
+    await served.page.locator('.runs-crumb').click();
     await runs.selectAllRows();
     await expect.poll(() => runs.count().textContent()).toBe('1,050 runs');
   });
@@ -441,7 +423,9 @@ describe('the run tracker in the browser', () => {
       `      echo '::lakebench-output::{"score": 0.75}'`,
       '',
     ].join('\n');
-    const { client, close } = await connectWs(`ws://127.0.0.1:${app.port}/api/ws?token=${app.token}`);
+    const { client, close } = await connectWs(
+      `ws://127.0.0.1:${served.app.port}/api/ws?token=${served.app.token}`,
+    );
     let pipelineRun: string;
     let tryRun: string;
     let experimentId: string | undefined;
@@ -463,11 +447,11 @@ describe('the run tracker in the browser', () => {
     } finally {
       close();
     }
-    const text = await readFile(path.join(workspace, 'pipelines', 'e2e_provenance.yaml'));
+    const text = await readFile(path.join(served.workspace, 'pipelines', 'e2e_provenance.yaml'));
     const version = `sha256:${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
-    const ui = new AppPage(page);
-    await ui.open(app.url);
-    const runs = new RunsPage(page);
+    const ui = new AppPage(served.page);
+    await ui.open(served.app.url);
+    const runs = new RunsPage(served.page);
     await runs.open();
     if (!experimentId) throw new Error('the pipeline run made no experiment pipeline:e2e_provenance');
     await runs.experiment(experimentId).click();
@@ -479,18 +463,18 @@ describe('the run tracker in the browser', () => {
     const source = (await runs.source().textContent()) ?? '';
     expect(source).toContain(pipelineRun.slice('e2e_provenance__'.length));
     expect(source).toMatch(new RegExp(`\\(version ${version}\\)$`));
-    await screenshot(page, 'runs-12-run-provenance');
+    await screenshot(served.page, 'runs-12-run-provenance');
 
     await runs.sourceLink().click();
-    await page.locator('[data-testid="pipeline-view"]').waitFor();
-    expect(await page.locator('[data-testid="pipeline-tab-grid"]').getAttribute('aria-selected')).toBe(
+    await served.page.locator('[data-testid="pipeline-view"]').waitFor();
+    expect(await served.page.locator('[data-testid="pipeline-tab-grid"]').getAttribute('aria-selected')).toBe(
       'true',
     );
-    const details = page.locator('[data-testid="try-details"]');
+    const details = served.page.locator('[data-testid="try-details"]');
     await details.waitFor();
     expect(await details.locator('.try-title').textContent()).toBe('flaky');
     expect(await details.locator('.try-run').textContent()).toBe(pipelineRun);
     await expect.poll(() => details.locator('[data-testid="try-state"]').textContent()).toMatch(/success/i);
-    await screenshot(page, 'runs-13-provenance-opens-pipeline');
+    await screenshot(served.page, 'runs-13-provenance-opens-pipeline');
   });
 });
