@@ -17,7 +17,7 @@ import { RunStore } from '../../electron/core/pipelines/store';
 import { layoutTasks } from '../../renderer/pipelines/layout';
 import { parsePipelineYaml } from '../../shared/pipeline/parse';
 import { pipelineTestIds as ids } from '../../renderer/pipelines/testids';
-import { launchChromium } from '../e2e/pages';
+import { launchChromium, screenshot } from '../e2e/pages';
 import { serveLakebench } from '../support/serve';
 import { tempDir } from '../support/temp';
 import { connectWs } from '../support/ws-client';
@@ -61,13 +61,18 @@ function seedRuns(dbFile: string, pipelineId: string, tasks: number, runs: numbe
     const insertRun = store.db.prepare(
       `INSERT INTO runs (run_id, pipeline_id, run_type, state, logical_date, interval_start, interval_end,
          queued_at, started_at, ended_at, params, definition)
-       VALUES (?, ?, 'scheduled', ?, ?, ?, ?, ?, ?, ?, '{}', '{}')`,
+       VALUES (?, ?, 'scheduled', ?, ?, ?, ?, ?, ?, ?, '{}', ?)`,
     );
     const insertTi = store.db.prepare(
       `INSERT INTO task_instances (run_id, task_id, task_type, state, try_number, max_tries, queued_at,
          started_at, ended_at)
        VALUES (?, ?, 'sql', ?, 1, 1, ?, ?, ?)`,
     );
+    // The pipeline as the run saw it (the try details read it).
+    const definition = JSON.stringify({
+      id: pipelineId,
+      tasks: Array.from({ length: tasks }, (_, i) => ({ id: `t${i}`, type: 'sql', sql: `SELECT ${i}` })),
+    });
     store.db.transaction(() => {
       for (let r = 0; r < runs; r++) {
         const day = new Date(Date.UTC(2025, 0, 1 + r));
@@ -85,6 +90,7 @@ function seedRuns(dbFile: string, pipelineId: string, tasks: number, runs: numbe
           iso,
           new Date(start).toISOString(),
           new Date(end).toISOString(),
+          definition,
         );
         for (let i = 0; i < tasks; i++) {
           const state = r % 5 === 3 ? STATES[(i + r) % STATES.length] : 'success';
@@ -255,7 +261,8 @@ async function selectNode(page: Page, k: number): Promise<{ task: string; ms: nu
     const inside = [...document.querySelectorAll('.react-flow__node')]
       .map((n) => ({ id: n.getAttribute('data-id'), b: n.getBoundingClientRect() }))
       .filter((n) => {
-        if (n.b.left < r.left + 20 || n.b.right > r.right - 20 || n.b.top < r.top + 20 || n.b.bottom > r.bottom - 20) return false;
+        // Left of where the task form opens, so the form does not cover the next one.
+        if (n.b.left < r.left + 20 || n.b.right > r.right - 420 || n.b.top < r.top + 20 || n.b.bottom > r.bottom - 20) return false;
         const hit = document.elementFromPoint(n.b.left + n.b.width / 2, n.b.top + n.b.height / 2);
         return Boolean(hit && hit.closest('.react-flow__node')?.getAttribute('data-id') === n.id);
       });
@@ -265,7 +272,10 @@ async function selectNode(page: Page, k: number): Promise<{ task: string; ms: nu
     window.addEventListener('pointerdown', () => { window.__click.t0 = performance.now(); }, { capture: true, once: true });
     return n ? { id: n.id, x: n.b.left + n.b.width / 2, y: n.b.top + n.b.height / 2 } : null;
   })()`)) as { id: string; x: number; y: number } | null;
-  if (!target) throw new Error('no node on the canvas to click');
+  if (!target) {
+    await screenshot(page, 'bench-pipelines-no-node-to-click');
+    throw new Error('no node on the canvas to click (see test-results/screenshots)');
+  }
   await page.mouse.click(target.x, target.y);
   const t = (await page.evaluate(`new Promise((resolve) => {
     const check = () => {
@@ -393,7 +403,7 @@ export async function main(): Promise<void> {
         `  open with saved positions: first node median ${ms(first)}, settled median ${ms(settled)} over ${REPEATS} (${warm.map((w) => w.settled.toFixed(0)).join(', ')})`,
       );
       const nodesDrawn = await page.locator('.react-flow__node').count();
-      out(`  nodes in the DOM after fit: ${nodesDrawn}`);
+      out(`  nodes in the DOM as opened: ${nodesDrawn}`);
 
       await page.locator(sel(ids.fit)).click();
       await page.waitForTimeout(800);
@@ -403,10 +413,10 @@ export async function main(): Promise<void> {
       out(`  zoom in (12 wheel steps, ${ms(zoomIn.wall)}): ${frameStats(zoomIn.gaps)}`);
       const zoomOut = await zoom(page, 200);
       out(`  zoom out (12 wheel steps, ${ms(zoomOut.wall)}): ${frameStats(zoomOut.gaps)}`);
-      // Near enough to read the nodes, then click three of them.
-      const box = await page.locator('.react-flow__pane').boundingBox();
-      if (box) await page.mouse.move(box.x + box.width / 4, box.y + box.height / 2);
-      for (let i = 0; i < 6; i++) await page.mouse.wheel(0, -200);
+      // The whole pipeline again, nearer (zoomed about the centre), then click three tasks.
+      await page.locator(sel(ids.fit)).click();
+      await page.waitForTimeout(800);
+      for (let i = 0; i < 8; i++) await page.locator('.react-flow__controls-zoomin').click();
       await page.waitForTimeout(500);
       const selects: number[] = [];
       for (let k = 0; k < 3; k++) selects.push((await selectNode(page, k + 1)).ms);
@@ -458,6 +468,7 @@ export async function main(): Promise<void> {
         gridScroll,
       });
     }
+    if (SIZES.length < 2) return;
     const [a, b] = SIZES.map((n) => results.get(n) as Figures);
     const ratio = (x: number, y: number) =>
       Number.isFinite(x / y) && y > 0 ? `${(x / y).toFixed(1)}x` : 'n/a';
