@@ -338,7 +338,7 @@ async def commands(bridge):
     while True:
         line = await reader.readline()
         if not line:
-            return
+            return "eof"
         try:
             command = json.loads(line)
         except ValueError:
@@ -353,7 +353,7 @@ async def commands(bridge):
         elif op == "restart":
             await bridge.restart()
         elif op == "shutdown":
-            return
+            return "shutdown"
         else:
             print(f"lakebench bridge: unknown op {op!r}", file=sys.stderr)
 
@@ -383,8 +383,11 @@ async def main(args):
             )
             return 1
         watcher = asyncio.ensure_future(bridge.watch())
-        await commands(bridge)
+        how = await commands(bridge)
         watcher.cancel()
+        if how == "eof":
+            # Lakebench went away without asking: no one waits for a clean shutdown, so do not linger.
+            kill_group(bridge.kernel_pid())
         return 0
     except Exception as err:
         emit(ev="fatal", code="INTERNAL", message=f"the kernel bridge failed: {err!r}")

@@ -86,6 +86,7 @@ interface PendingExecution {
 }
 
 const STDERR_TAIL_LINES = 40;
+const DEFAULT_STARTUP_MS = 60_000;
 const live = new Set<PythonKernel>();
 let exitHookInstalled = false;
 
@@ -149,9 +150,17 @@ export class PythonKernel {
     installExitHook();
     if (this.child.pid !== undefined) options.onSpawn?.(this.child.pid);
     let started = false;
+    // The bridge gives the kernel its own start-up limit; this one catches a bridge that hangs itself.
+    const startupMs = options.startupTimeoutMs ?? DEFAULT_STARTUP_MS;
+    const guard = setTimeout(() => {
+      this.fatal = { ev: 'fatal', message: `no answer within ${Math.round(startupMs / 1000) + 15} s` };
+      this.kill();
+    }, startupMs + 15_000);
+    guard.unref();
     const ready = (err: Error | null) => {
       if (started) return;
       started = true;
+      clearTimeout(guard);
       onReady(err);
     };
 
