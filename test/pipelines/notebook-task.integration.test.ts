@@ -217,13 +217,17 @@ tasks:
 
     const pids: number[] = [];
     for (const tryInfo of t.tries) {
-      // The try keeps its executed notebook in its own folder (the try's record names it on success only).
-      const saved = await executedNotebook(
-        path.relative(
-          ws.engineDir,
-          path.join(runDir('broken', runId), 'nb', `try-${tryInfo.tryNumber}`, 'broken.ipynb'),
-        ),
+      // Each failed try keeps its executed notebook in its own folder, and its record names it.
+      expect(tryInfo.executedNotebook).toBe(
+        path
+          .relative(
+            ws.engineDir,
+            path.join(runDir('broken', runId), 'nb', `try-${tryInfo.tryNumber}`, 'broken.ipynb'),
+          )
+          .split(path.sep)
+          .join('/'),
       );
+      const saved = await executedNotebook(tryInfo.executedNotebook);
       const [first, , failing, after] = saved.cells;
       pids.push(Number(/kernel (\d+)/.exec(text(first))?.[1]));
       const err = failing.outputs?.find((o) => o.output_type === 'error') as {
@@ -288,9 +292,7 @@ tasks:
     for (const pid of cancelledPids) {
       await expect.poll(() => isProcessAlive(pid), { timeout: 15_000 }).toBe(false);
     }
-    const saved = await executedNotebook(
-      path.relative(ws.engineDir, path.join(runDir('slow', runId), 'cancelled', 'try-1', 'slow.ipynb')),
-    );
+    const saved = await executedNotebook(pipelines.getRun(runId).taskInstances[0].tries[0].executedNotebook);
     expect(text(saved.cells[0])).toBe(`pids ${cancelledPids.join(' ')}\n`);
     expect(saved.cells[0].outputs?.at(-1)).toMatchObject({ output_type: 'error', ename: 'TaskCancelled' });
     expect(saved.cells[1].execution_count).toBeNull();
@@ -310,9 +312,7 @@ tasks:
     const timed = pipelines.getRun(second.runId).taskInstances[0];
     expect(timed.tries[0].error?.code).toBe('TASK_TIMEOUT');
     for (const pid of pids) await expect.poll(() => isProcessAlive(pid), { timeout: 15_000 }).toBe(false);
-    const savedTimed = await executedNotebook(
-      path.relative(ws.engineDir, path.join(runDir('timeout', second.runId), 'timed', 'try-1', 'slow.ipynb')),
-    );
+    const savedTimed = await executedNotebook(timed.tries[0].executedNotebook);
     expect(savedTimed.cells[0].outputs?.at(-1)).toMatchObject({ output_type: 'error', ename: 'TaskTimeout' });
   });
 

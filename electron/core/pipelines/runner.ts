@@ -857,9 +857,7 @@ export class PipelineEngine {
       ti.state = 'success';
       ti.endedAt = endedAt;
       ti.output = result.output;
-      const executedNotebook = result.executedNotebook
-        ? path.relative(this.engineDir, result.executedNotebook).split(path.sep).join('/')
-        : null;
+      const executedNotebook = result.executedNotebook ? this.engineRelative(result.executedNotebook) : null;
       this.store.transaction(() => {
         this.store.updateTry(runId, taskId, tryNumber, {
           state: 'success',
@@ -885,7 +883,16 @@ export class PipelineEngine {
       const endedAt = iso(Date.now());
       const stop = ti.stopReason;
       const data = toErrorData(abort.signal.aborted && abort.signal.reason ? abort.signal.reason : err);
-      const exitCode = (err as { exitCode?: unknown }).exitCode;
+      const { exitCode, executedNotebook } = err as { exitCode?: unknown; executedNotebook?: unknown };
+      // How the try ended, whatever happens to the task next; a failed notebook keeps its executed copy.
+      const failedTry = {
+        state: 'failed' as const,
+        ended_at: endedAt,
+        error: JSON.stringify(data),
+        exit_code: typeof exitCode === 'number' ? exitCode : null,
+        executed_notebook:
+          typeof executedNotebook === 'string' ? this.engineRelative(executedNotebook) : null,
+      };
       writeLine(`[lakebench] ${taskId} try ${tryNumber} failed: ${data.message}`);
       if (trackerTryId && this.options.tracking)
         void this.options.tracking.endTry(trackerTryId, 'failed', {}).catch(() => undefined);
@@ -895,22 +902,12 @@ export class PipelineEngine {
         ti.state = 'scheduled';
         ti.maxTries += 1;
         this.store.transaction(() => {
-          this.store.updateTry(runId, taskId, tryNumber, {
-            state: 'failed',
-            ended_at: endedAt,
-            error: JSON.stringify(data),
-            exit_code: typeof exitCode === 'number' ? exitCode : null,
-          });
+          this.store.updateTry(runId, taskId, tryNumber, failedTry);
           this.store.updateTaskInstance(runId, taskId, { state: 'scheduled', max_tries: ti.maxTries });
         });
       } else if (stop) {
         // Cancel, clear and mark set the task's state themselves; the try only records how it ended.
-        this.store.updateTry(runId, taskId, tryNumber, {
-          state: 'failed',
-          ended_at: endedAt,
-          error: JSON.stringify(data),
-          exit_code: typeof exitCode === 'number' ? exitCode : null,
-        });
+        this.store.updateTry(runId, taskId, tryNumber, failedTry);
         this.emitTask(a, ti, tryNumber);
       } else {
         const retry = tryNumber < ti.maxTries;
@@ -919,12 +916,7 @@ export class PipelineEngine {
         ti.nextTryAt = retry ? Date.now() + retryDelayMs(settings, tryNumber) : null;
         if (retry) writeLine(`[lakebench] up for retry at ${iso(ti.nextTryAt as number)}`);
         this.store.transaction(() => {
-          this.store.updateTry(runId, taskId, tryNumber, {
-            state: 'failed',
-            ended_at: endedAt,
-            error: JSON.stringify(data),
-            exit_code: typeof exitCode === 'number' ? exitCode : null,
-          });
+          this.store.updateTry(runId, taskId, tryNumber, failedTry);
           this.store.updateTaskInstance(runId, taskId, {
             state: ti.state,
             ended_at: endedAt,
@@ -1131,6 +1123,11 @@ export class PipelineEngine {
       },
       try: tryRecord,
     });
+  }
+
+  /** A path under the engine folder as stored: relative, with forward slashes. */
+  private engineRelative(file: string): string {
+    return path.relative(this.engineDir, file).split(path.sep).join('/');
   }
 
   logBytes(file: string): number {
