@@ -167,7 +167,10 @@ export const NotebookTaskSchema = z
     type: z.literal('notebook'),
     /** A workspace-relative .ipynb file. */
     notebook: z.string(),
-    /** Values for the notebook's parameters (`{{ params.x }}` in its SQL cells). */
+    /**
+     * Values for the notebook's parameters: `{{ params.x }}` in its SQL cells, and assigned in a cell injected
+     * after the one tagged `parameters` for its Python cells (as papermill does).
+     */
     parameters: z.record(z.string(), Scalar).optional(),
   })
   .strict();
