@@ -5,6 +5,7 @@ ipykernel of that same Python through jupyter_client's KernelManager and relays 
 object per line (the npm ZeroMQ binding downloads a binary at install time, so Node does not speak ZeroMQ):
 
   stdin   {"op": "execute", "id": "...", "code": "..."}   run code; outputs and the end carry the same id
+                                                      ("silent": true: no history, no execution count)
           {"op": "interrupt"}                              SIGINT to the kernel's process group
           {"op": "restart"}                                a fresh kernel; running executions end "aborted"
           {"op": "shutdown"}                               stop the kernel and exit (so does the end of stdin)
@@ -271,11 +272,13 @@ class Bridge:
             emit(ev="done", id=execution.id, status=status, execution_count=None)
         self.pending.clear()
 
-    async def execute(self, request_id, code):
+    async def execute(self, request_id, code, silent=False):
         if self.state != "ready":
             emit(ev="done", id=request_id, status="died" if self.state == "dead" else "aborted", execution_count=None)
             return
-        msg_id = self.kc.execute(code, silent=False, store_history=True, allow_stdin=False, stop_on_error=True)
+        msg_id = self.kc.execute(
+            code, silent=silent, store_history=not silent, allow_stdin=False, stop_on_error=not silent
+        )
         self.pending[msg_id] = Execution(request_id)
 
     async def restart(self):
@@ -346,7 +349,7 @@ async def commands(bridge):
             continue
         op = command.get("op")
         if op == "execute":
-            await bridge.execute(str(command.get("id")), str(command.get("code", "")))
+            await bridge.execute(str(command.get("id")), str(command.get("code", "")), bool(command.get("silent")))
         elif op == "interrupt":
             if bridge.state == "ready":
                 await bridge.km.interrupt_kernel()

@@ -1,9 +1,11 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPayload } from '../../shared/api/contract';
 import type { LakebenchClient } from '../../shared/api/client';
 import { LakebenchCore } from '../../electron/core/app';
 import { isProcessAlive } from '../../electron/core/pipelines/process';
+import { fileVersion } from '../../electron/core/tracker/env';
 import { startServer, type RunningServer } from '../../electron/server';
 import { nextEvent } from '../support/contract-cases';
 import { tempDir } from '../support/temp';
@@ -16,14 +18,16 @@ let server: RunningServer;
 let client: LakebenchClient;
 let closeClient: () => void;
 let cleanup: () => Promise<void>;
+let wsDir: string;
 const previousPython = process.env.LAKEBENCH_PYTHON;
 
 beforeAll(async () => {
   process.env.LAKEBENCH_PYTHON = '/usr/bin/python3';
   const tmp = await tempDir('lakebench-kernels-api-');
   cleanup = tmp.cleanup;
+  wsDir = path.join(tmp.dir, 'ws');
   core = await LakebenchCore.open({
-    workspacePath: path.join(tmp.dir, 'ws'),
+    workspacePath: wsDir,
     version: '0.1.0',
     validateResults: true,
   });
@@ -74,6 +78,11 @@ const stdout = (outputs: Record<string, unknown>[]) =>
 describe('the kernels API', () => {
   it('starts a kernel per notebook on first use, streams outputs as events and logs runs to the tracker', async () => {
     const nb = 'notebooks/first.ipynb';
+    await mkdir(path.join(wsDir, 'notebooks'), { recursive: true });
+    await writeFile(
+      path.join(wsDir, nb),
+      JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [] }),
+    );
     expect(await client.call('kernels.getInfo', { notebook: nb })).toMatchObject({ state: 'none' });
     const states: string[] = [];
     const offStatus = client.on('kernels.onStatus', (p) => p.notebook === nb && states.push(p.state));
@@ -106,6 +115,10 @@ describe('the kernels API', () => {
     expect(found.runs.map((x) => x.info.runName)).toEqual(['from-a-cell']);
     expect(found.runs[0].metrics.accuracy.value).toBe(0.93);
     expect(found.runs[0].tags['lakebench.source.notebook']).toBe(nb);
+    // ...and names the cell and the notebook's version as saved when the cell ran.
+    expect(found.runs[0].tags['lakebench.source.cell']).toBe('cell-1');
+    expect(found.runs[0].tags['lakebench.source.version']).toBe(fileVersion(path.join(wsDir, nb)));
+    expect(found.runs[0].tags['lakebench.source.version']).toMatch(/^sha256:[0-9a-f]{16}$/);
 
     const info = await client.call('kernels.getInfo', { notebook: nb });
     expect(info).toMatchObject({ state: 'idle', python: '/usr/bin/python3' });

@@ -44,6 +44,8 @@ export interface ExecuteOptions {
   onOutput?: (output: NotebookOutput) => void;
   /** The code called `clear_output()`; `wait` clears only when the next output arrives. */
   onClearOutput?: (wait: boolean) => void;
+  /** Run without a history entry or an execution count (Jupyter's `silent`), e.g. to set up the run context. */
+  silent?: boolean;
 }
 
 export interface KernelOptions {
@@ -386,7 +388,7 @@ export class PythonKernel {
     const id = `x${++this.nextId}`;
     return new Promise((resolve) => {
       this.pending.set(id, { outputs: [], clearOnNext: false, options, resolve });
-      this.send({ op: 'execute', id, code });
+      this.send({ op: 'execute', id, code, ...(options.silent ? { silent: true } : {}) });
       this.idleOrBusy();
     });
   }

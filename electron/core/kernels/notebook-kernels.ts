@@ -3,7 +3,7 @@ import type { RequestParsedArgs, RequestResult } from '../../../shared/api/contr
 import { LakebenchError, toErrorData } from '../../../shared/errors';
 import type { ExecutionStatus, KernelInfo, KernelStatus } from '../../../shared/kernels/contract';
 import { pythonExecutable } from '../pipelines/executors';
-import { trackingEnvironment } from '../tracker/env';
+import { fileVersion, trackingEnvironment } from '../tracker/env';
 import type { Workspace } from '../workspace';
 import { PythonKernel, type KernelState } from './index';
 
@@ -137,6 +137,8 @@ export class NotebookKernels {
     void this.kernelFor(s).then(
       async (kernel) => {
         try {
+          // Runs logged by this cell name it and the notebook's version as saved now.
+          await kernel.execute(this.sourcePrelude(notebook, cellId), { silent: true });
           const r = await kernel.execute(args.code, {
             onOutput: (output) =>
               this.events.emit('kernels.onOutput', { notebook, cellId, executionId, output }),
@@ -164,6 +166,14 @@ export class NotebookKernels {
       },
     );
     return { executionId };
+  }
+
+  /** Python that sets what produced the runs the next cell logs (read by `import lakebench`). */
+  private sourcePrelude(notebook: string, cellId: string): string {
+    const vars: Record<string, string> = { LAKEBENCH_SOURCE_CELL: cellId };
+    const version = fileVersion(this.workspace.resolve(notebook));
+    if (version) vars.LAKEBENCH_SOURCE_VERSION = version;
+    return `__import__('os').environ.update(${JSON.stringify(vars)})`;
   }
 
   interrupt(notebook: string): { interrupted: boolean } {

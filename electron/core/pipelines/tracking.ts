@@ -1,23 +1,9 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TAG } from '../../../shared/tracker/model';
 import type { Tracker } from '../tracker';
+import { fileVersion } from '../tracker/env';
 import { trackingEnvFromServerJson } from './index';
 import type { RunTracking } from './runner';
-
-/**
- * The version of a producing file as the run tracker records it: `sha256:` and the first 16 hex digits of the
- * SHA-256 of its bytes, as the Python module records a script's (resources/python/lakebench). Null when the file
- * cannot be read.
- */
-export function fileVersion(file: string): string | null {
-  try {
-    return `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16)}`;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Records pipeline runs in the run tracker: a pipeline run is a parent run in the experiment `pipeline:<id>`,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { resourcesDir } from '../sample';
@@ -44,4 +45,17 @@ export function trackingEnvironment(
     if (s.version) env.LAKEBENCH_SOURCE_VERSION = s.version;
   }
   return env;
+}
+
+/**
+ * The version of a producing file as the run tracker records it: `sha256:` and the first 16 hex digits of the
+ * SHA-256 of its bytes, as the Python module records a script's (resources/python/lakebench). Null when the file
+ * cannot be read.
+ */
+export function fileVersion(file: string): string | null {
+  try {
+    return `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16)}`;
+  } catch {
+    return null;
+  }
 }
