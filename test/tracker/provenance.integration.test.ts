@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestArgs, RequestName, RequestResult } from '../../shared/api/contract';
@@ -86,6 +87,8 @@ describe('provenance of pipeline runs', () => {
       pipelineRun: runId,
       version: sha(first),
     });
+    // Recorded as the user who runs Lakebench, as MLflow's client records a run's user.
+    expect(parent.info.userId).toBe(os.userInfo().username);
 
     const flaky = detail.taskInstances.find((t) => t.taskId === 'flaky');
     expect(flaky?.tries.map((t) => t.state)).toEqual(['failed', 'success']);
@@ -103,6 +106,7 @@ describe('provenance of pipeline runs', () => {
         version: sha(first),
       });
       expect(run.tags[TAG.sourceTry]).toBe(String(i + 1));
+      expect(run.info.userId).toBe(os.userInfo().username);
     }
     expect(tries.runs.map((r) => r.info.status)).toEqual(['FAILED', 'FINISHED']);
     expect(tries.runs[1].metrics.score.value).toBe(0.75);

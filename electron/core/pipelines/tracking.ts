@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { TAG } from '../../../shared/tracker/model';
 import type { Tracker } from '../tracker';
-import { fileVersion } from '../tracker/env';
+import { fileVersion, localUser } from '../tracker/env';
 import { trackingEnvFromServerJson } from './index';
 import type { RunTracking } from './runner';
 
@@ -42,6 +42,7 @@ export function trackerTracking(tracker: Tracker, engineDir: string): RunTrackin
         runName: `${pipeline.id} ${run.logicalDate.slice(0, 19)}`,
         startTime: Date.parse(run.startedAt ?? run.queuedAt),
         tags: {
+          [TAG.user]: localUser(),
           [TAG.sourceKind]: 'pipeline',
           [TAG.sourceName]: file,
           [TAG.sourcePipeline]: pipeline.id,
@@ -72,6 +73,7 @@ export function trackerTracking(tracker: Tracker, engineDir: string): RunTrackin
         experimentId: parent.info.experimentId,
         runName: `${taskId} try ${tryNumber}`,
         tags: {
+          [TAG.user]: localUser(),
           [TAG.parentRunId]: parentRunId,
           [TAG.sourceKind]: 'pipeline',
           [TAG.sourceName]: parent.tags[TAG.sourceName] ?? `pipelines/${run.pipelineId}.yaml`,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { resourcesDir } from '../sample';
 
@@ -57,5 +58,14 @@ export function fileVersion(file: string): string | null {
     return `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16)}`;
   } catch {
     return null;
+  }
+}
+
+/** Who runs Lakebench, for `mlflow.user` of the runs it records itself (as MLflow's client takes it). */
+export function localUser(): string {
+  try {
+    return os.userInfo().username || 'unknown';
+  } catch {
+    return process.env.USER ?? 'unknown';
   }
 }
