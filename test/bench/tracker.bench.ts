@@ -96,12 +96,18 @@ async function logFromProcesses(
       });
       child.on('exit', (code) => reject(new Error(`client ${i} exited ${code} before it was ready`)));
     });
+    // 'close', not 'exit': the report may still be in the pipe when the process has exited.
     const report = new Promise<ClientReport>((resolve, reject) =>
-      child.on('exit', (code) =>
-        code === 0
-          ? resolve(JSON.parse(out.slice('ready\n'.length)) as ClientReport)
-          : reject(new Error(`client ${i} exited ${code}`)),
-      ),
+      child.on('close', (code) => {
+        try {
+          if (code !== 0) throw new Error(`exited ${code}`);
+          resolve(JSON.parse(out.slice('ready\n'.length)) as ClientReport);
+        } catch (err) {
+          reject(
+            new Error(`client ${i}: ${err instanceof Error ? err.message : String(err)}; it printed ${out}`),
+          );
+        }
+      }),
     );
     report.catch(() => undefined); // a client that fails before it is ready is reported by `ready`
     return { child, ready, report };
