@@ -180,6 +180,7 @@ export class LakebenchCore {
       'workspace.listFiles': async () => this.require().workspace.listFiles(),
       'notebooks.create': async ({ name }) => this.require().notebooks.create(name),
       'notebooks.open': async ({ path: file }) => this.require().notebooks.open(file),
+      'notebooks.stat': async ({ path: file }) => this.require().notebooks.stat(file),
       'notebooks.save': async ({ path: file, notebook, baseMtimeMs, force }) =>
         this.require().notebooks.save(file, notebook, baseMtimeMs, force),
       'notebooks.rename': async ({ from, to }) => this.require().notebooks.rename(from, to),

@@ -252,9 +252,34 @@ export async function cancelCell(path: string, cellId: string): Promise<void> {
   }
 }
 
+/**
+ * An open notebook whose file another program changed: shown as it is on disk when it has no unsaved edits,
+ * else the user is asked (the conflict banner), never overwritten. Our own saves are told apart by the
+ * modification time the save returned.
+ */
+export async function checkNotebooksOnDisk(paths: readonly string[]): Promise<void> {
+  for (const path of paths) {
+    const nb = getNotebook(path);
+    if (!nb || nb.status !== 'ready' || nb.saving || nb.conflict || nb.mtimeMs === null) continue;
+    let mtimeMs: number;
+    try {
+      ({ mtimeMs } = await client.call('notebooks.stat', { path }));
+    } catch {
+      continue; // Removed or renamed: the explorer shows it; the tab keeps what the user has.
+    }
+    const now = getNotebook(path);
+    if (!now || now.saving || now.conflict || now.mtimeMs === null || mtimeMs <= now.mtimeMs + 1) continue;
+    if (isDirty(now)) useNotebooks.getState().patch(path, { conflict: true });
+    else await reloadFromDisk(path);
+  }
+}
+
 /** Routes the host's query and kernel events to the cells that started them; called once at start. */
 export function installQueryEvents(): void {
   installKernelEvents();
+  client.on('workspace.onFilesChanged', (p) => {
+    void checkNotebooksOnDisk(p.paths.filter((f) => useNotebooks.getState().open[f]));
+  });
   client.on('warehouse.onQueryBatch', (p) => {
     const route = routes.get(p.queryId);
     if (!route) return;

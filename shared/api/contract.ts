@@ -118,6 +118,11 @@ export const coreRequests = {
     z.object({ path: z.string(), notebook: NotebookDocumentSchema, mtimeMs: z.number() }),
     'Reads and validates a .ipynb file; a broken file is reported and left untouched.',
   ),
+  'notebooks.stat': request(
+    z.object({ path: WorkspacePath }),
+    z.object({ path: z.string(), mtimeMs: z.number() }),
+    "A notebook file's modification time, to tell a change by another program from the app's own save.",
+  ),
   'notebooks.save': request(
     z.object({
       path: WorkspacePath,

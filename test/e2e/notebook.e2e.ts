@@ -83,4 +83,40 @@ describe('notebooks in the browser', () => {
     await page.waitForTimeout(2500); // longer than autosave: nothing may be written
     expect(await readFile(file, 'utf8')).toBe(content);
   });
+
+  it('follows a notebook another program changed, and asks before touching unsaved edits', async () => {
+    const { page, app } = served;
+    const ui = new AppPage(page);
+    await ui.open(app.url);
+    const nb = await ui.createNotebook('watched');
+    await nb.typeInCell(0, 'SELECT 1 AS one');
+    await nb.save();
+    const file = path.join(served.workspace, 'notebooks', 'watched.ipynb');
+    await expect.poll(async () => (await readFile(file, 'utf8')).includes('SELECT 1 AS one')).toBe(true);
+    const saveState = page.locator('.save-state');
+    await expect.poll(() => saveState.textContent()).toBe('Saved');
+    const writeSource = async (source: string) => {
+      const doc = JSON.parse(await readFile(file, 'utf8'));
+      doc.cells[0].source = source;
+      await writeFile(file, JSON.stringify(doc, null, 1));
+    };
+
+    // Nothing unsaved: the notebook shows the file as it now is, without a question.
+    await writeSource('SELECT 2 AS two');
+    await expect.poll(() => nb.cellText(0), { timeout: 10_000 }).toContain('SELECT 2 AS two');
+    expect(await saveState.textContent()).toBe('Saved');
+    expect(await page.locator('[data-testid="notebook-conflict"]').count()).toBe(0);
+
+    // Unsaved edits: the user is asked, and the file keeps what the other program wrote.
+    await nb.typeInCell(0, 'SELECT 3 AS mine');
+    await writeSource('SELECT 4 AS theirs');
+    await page.locator('[data-testid="notebook-conflict"]').waitFor({ timeout: 10_000 });
+    expect(await nb.cellText(0)).toContain('SELECT 3 AS mine');
+    await screenshot(page, '08-changed-on-disk');
+    await page.waitForTimeout(2500); // longer than autosave: nothing may be written
+    expect(JSON.parse(await readFile(file, 'utf8')).cells[0].source).toBe('SELECT 4 AS theirs');
+    await page.locator('[data-testid="conflict-reload"]').click();
+    await expect.poll(() => nb.cellText(0)).toContain('SELECT 4 AS theirs');
+    await expect.poll(() => saveState.textContent()).toBe('Saved');
+  });
 });

@@ -83,6 +83,8 @@ export const contractCases: Record<string, (client: LakebenchClient) => Promise<
     const saved = await client.call('notebooks.save', { path, notebook: doc, baseMtimeMs: opened.mtimeMs });
     const again = await client.call('notebooks.open', { path });
     expect(again.mtimeMs).toBe(saved.mtimeMs);
+    expect(await client.call('notebooks.stat', { path })).toEqual({ path, mtimeMs: saved.mtimeMs });
+    await expectError(client.call('notebooks.stat', { path: 'notebooks/none.ipynb' }), 'NOT_FOUND');
     expect(again.notebook.cells.map((c) => [c.language, c.source])).toEqual([
       ['markdown', '# Title'],
       ['sql', 'SELECT 42 AS answer'],

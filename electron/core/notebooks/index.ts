@@ -56,6 +56,14 @@ export class Notebooks {
     return { path: this.workspace.relative(full), notebook, mtimeMs };
   }
 
+  async stat(relative: string): Promise<{ path: string; mtimeMs: number }> {
+    const full = this.resolveNotebook(relative);
+    const info = await stat(full).catch(() => {
+      throw new LakebenchError('NOT_FOUND', `${relative} does not exist`, { file: relative });
+    });
+    return { path: this.workspace.relative(full), mtimeMs: info.mtimeMs };
+  }
+
   async save(
     relative: string,
     notebook: NotebookDocument,
