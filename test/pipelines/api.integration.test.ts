@@ -1,35 +1,16 @@
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestArgs, RequestName, RequestResult } from '../../shared/api/contract';
-import { LakebenchCore } from '../../electron/core/app';
+import { describe, expect, it } from 'vitest';
+import type { RequestResult } from '../../shared/api/contract';
 import { resourcesDir } from '../../electron/core/sample';
-import { tempDir } from '../support/temp';
+import { useCore } from '../support/core';
 
-let core: LakebenchCore;
-let dir: string;
-let cleanup: () => Promise<void>;
-
-async function call<K extends RequestName>(method: K, args: RequestArgs<K>): Promise<RequestResult<K>> {
-  const reply = await core.host.dispatch(method, args, { clientId: 'test' });
-  if (!reply.ok) throw Object.assign(new Error(reply.error.message), reply.error);
-  return reply.value as RequestResult<K>;
-}
-
-beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir('lakebench-api-'));
-  await cp(path.join(resourcesDir(), 'sample-workspace'), dir, { recursive: true });
-  core = await LakebenchCore.open({
-    workspacePath: dir,
-    version: 'test',
-    validateResults: true,
-    sampleRows: 20_000,
-  });
-}, 120_000);
-afterAll(async () => {
-  await core.close();
-  await cleanup();
+const t = useCore('api', {
+  version: 'test',
+  sampleRows: 20_000,
+  prepare: (ws) => cp(path.join(resourcesDir(), 'sample-workspace'), ws, { recursive: true }),
 });
+const { call } = t;
 
 describe('pipelines API on the sample workspace', () => {
   it('lists the sample pipeline with its schedule in words and its next run', async () => {
@@ -56,7 +37,7 @@ describe('pipelines API on the sample workspace', () => {
     expect((await call('pipelines.get', { id: 'daily_trips' })).positions).toEqual({
       train: { x: 10, y: 20 },
     });
-    expect(await readFile(path.join(dir, 'pipelines', 'daily_trips.yaml'), 'utf8')).toBe(got.yaml);
+    expect(await readFile(path.join(t.workspace, 'pipelines', 'daily_trips.yaml'), 'utf8')).toBe(got.yaml);
 
     const bad = await call('pipelines.validate', {
       yaml: 'id: x\ntasks:\n  - { id: a, type: sql }\n',
@@ -89,7 +70,7 @@ describe('pipelines API on the sample workspace', () => {
 
   it('runs the sample pipeline end to end, tracked as a parent run with nested tries', async () => {
     const finished = new Promise<string>((resolve) => {
-      const stop = core.bus.subscribe((name, payload) => {
+      const stop = t.core.bus.subscribe((name, payload) => {
         const run = payload as { runId: string; state: string };
         if (name === 'pipelines.onRunChanged' && (run.state === 'success' || run.state === 'failed')) {
           stop();
@@ -114,11 +95,11 @@ describe('pipelines API on the sample workspace', () => {
     expect((train?.output as { r2: number }).r2).toBeGreaterThan(0.3);
     expect(detail.run.trackerRunId).toMatch(/^[0-9a-f]{32}$/);
     const trackerTry = train?.tries[0].trackerRunId as string;
-    const nested = core.tracker.store.getRun(trackerTry);
+    const nested = t.core.tracker.store.getRun(trackerTry);
     expect(nested.info.parentRunId).toBe(detail.run.trackerRunId);
     expect(nested.info.status).toBe('FINISHED');
     expect(nested.metrics.r2.value).toBe((train?.output as { r2: number }).r2);
-    expect(core.tracker.store.getRun(detail.run.trackerRunId as string).params.logical_date).toBe(
+    expect(t.core.tracker.store.getRun(detail.run.trackerRunId as string).params.logical_date).toBe(
       detail.run.logicalDate,
     );
 
@@ -156,13 +137,13 @@ describe('pipelines API on the sample workspace', () => {
 
   it('tells the editor when a pipeline file changes on disk', async () => {
     const heard = new Promise<string[]>((resolve) => {
-      const stop = core.bus.subscribe((name, payload) => {
+      const stop = t.core.bus.subscribe((name, payload) => {
         if (name !== 'pipelines.onDefinitionsChanged') return;
         stop();
         resolve((payload as { ids: string[] }).ids);
       });
     });
-    await writeFile(path.join(dir, 'pipelines', 'outside.yaml'), 'id: outside\ntasks: []\n');
+    await writeFile(path.join(t.workspace, 'pipelines', 'outside.yaml'), 'id: outside\ntasks: []\n');
     expect(await heard).toEqual(['outside']);
   });
 
@@ -171,7 +152,7 @@ describe('pipelines API on the sample workspace', () => {
       code: 'INVALID_REQUEST',
     });
     await expect(call('pipelines.getRun', { runId: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await writeFile(path.join(dir, 'pipelines', 'broken.yaml'), 'id: broken\ntasks: [\n');
+    await writeFile(path.join(t.workspace, 'pipelines', 'broken.yaml'), 'id: broken\ntasks: [\n');
     await expect(call('pipelines.trigger', { id: 'broken' })).rejects.toMatchObject({
       code: 'PIPELINE_INVALID',
     });
@@ -199,7 +180,7 @@ tasks:
 `;
     await call('pipelines.create', { id: 'grow', yaml: v1 });
     const { runId: existing } = await call('pipelines.trigger', { id: 'grow', logicalDate: '2026-04-02' });
-    expect(await core.pipelines.waitForRun(existing)).toBe('success');
+    expect(await t.core.pipelines.waitForRun(existing)).toBe('success');
 
     // c is added; the run of 04-02 never had it.
     const got = await call('pipelines.get', { id: 'grow' });
@@ -223,7 +204,7 @@ tasks:
     const started = await call('pipelines.backfill', { ...range, taskIds: ['c'], maxActiveRuns: 1 });
     expect(started.runIds).toHaveLength(3);
     expect(started.runIds).toContain(existing);
-    for (const id of started.runIds) expect(await core.pipelines.waitForRun(id)).toBe('success');
+    for (const id of started.runIds) expect(await t.core.pipelines.waitForRun(id)).toBe('success');
     // The existing run ran c with the outputs of a and b as they were; a and b did not run again.
     expect(await states(existing)).toEqual({ a: ['success', 1], b: ['success', 1], c: ['success', 1] });
     const created = started.runIds.filter((id) => id !== existing);
@@ -255,7 +236,7 @@ tasks:
       rerunExisting: true,
     });
     expect(rerun.runIds).toEqual([created[0]]);
-    expect(await core.pipelines.waitForRun(created[0])).toBe('success');
+    expect(await t.core.pipelines.waitForRun(created[0])).toBe('success');
     expect(await states(created[0])).toEqual({
       a: ['success', 1],
       b: ['success', 1],
@@ -275,7 +256,7 @@ tasks:
 `,
     });
     const { runId } = await call('pipelines.trigger', { id: 'chatty' });
-    expect(await core.pipelines.waitForRun(runId)).toBe('success');
+    expect(await t.core.pipelines.waitForRun(runId)).toBe('success');
     const all = await call('pipelines.searchLog', { runId, taskId: 'talk', query: 'CHECKPOINT', context: 2 });
     expect(all.total).toBe(6);
     expect(all.truncated).toBe(false);

@@ -1,45 +1,15 @@
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestArgs, RequestName, RequestResult } from '../../shared/api/contract';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { HISTORY_POINT_BUDGET, MAX_HISTORY_RUNS } from '../../shared/tracker/contract';
 import { metricNumber, TAG } from '../../shared/tracker/model';
-import { LakebenchCore } from '../../electron/core/app';
 import { GROUPED_SCAN_LIMIT } from '../../electron/core/tracker/queries';
-import { tempDir } from '../support/temp';
+import { useCore } from '../support/core';
 
-let core: LakebenchCore;
-let cleanup: () => Promise<void>;
-
-beforeAll(async () => {
-  const tmp = await tempDir('lakebench-tracker-reads-');
-  cleanup = tmp.cleanup;
-  core = await LakebenchCore.open({
-    workspacePath: path.join(tmp.dir, 'ws'),
-    version: '0.1.0',
-    validateResults: true,
-  });
-});
-afterAll(async () => {
-  await core.close();
-  await cleanup();
-});
-
-/** Calls the API as the renderer does, through the validating host; results are checked against the contract. */
-async function call<K extends RequestName>(method: K, args: RequestArgs<K>): Promise<RequestResult<K>> {
-  const reply = await core.host.dispatch(method, args, { clientId: 'test' });
-  if (!reply.ok) throw Object.assign(new Error(reply.error.message), reply.error);
-  return reply.value as RequestResult<K>;
-}
-
-async function fails(method: RequestName, args: unknown): Promise<{ code: string; message: string }> {
-  const reply = await core.host.dispatch(method, args, { clientId: 'test' });
-  if (reply.ok) throw new Error(`${method} should have failed`);
-  return reply.error;
-}
+const t = useCore('tracker-reads');
+const { call, fails } = t;
 
 /** A run with many params, metrics and tags, as a sweep logs them. */
 function wideRun(experimentId: string, name: string, i: number, start: number): string {
-  const store = core.tracker.store;
+  const store = t.core.tracker.store;
   const run = store.createRun({
     experimentId,
     runName: name,
@@ -185,7 +155,7 @@ const LONG = GROUPED_SCAN_LIMIT + 10_000;
 describe('tracker.getMetricHistories in batches', () => {
   it('answers hundreds of runs x metrics in one request, each series as the one-run reader draws it', async () => {
     const exp = (await call('tracker.createExperiment', { name: 'histories-many' })).experimentId;
-    const store = core.tracker.store;
+    const store = t.core.tracker.store;
     const runIds: string[] = [];
     const start = 1_700_000_000_000;
     for (let i = 0; i < 300; i++) {
@@ -238,7 +208,7 @@ describe('tracker.getMetricHistories in batches', () => {
 
   it('reduces long histories keeping peaks, NaN and infinities, and every series to stay in the budget', async () => {
     const exp = (await call('tracker.createExperiment', { name: 'histories-long' })).experimentId;
-    const store = core.tracker.store;
+    const store = t.core.tracker.store;
     const start = 1_700_000_000_000;
     const log = (runId: string, n: number, at: (step: number) => number) => {
       for (let k = 0; k < n; k += 1000)

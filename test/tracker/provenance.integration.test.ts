@@ -2,38 +2,18 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestArgs, RequestName, RequestResult } from '../../shared/api/contract';
+import { describe, expect, it } from 'vitest';
 import { TAG } from '../../shared/tracker/model';
-import { LakebenchCore } from '../../electron/core/app';
-import { tempDir } from '../support/temp';
+import { useCore } from '../support/core';
 
-let core: LakebenchCore;
-let workspace: string;
-let cleanup: () => Promise<void>;
-
-beforeAll(async () => {
-  const tmp = await tempDir('lakebench-provenance-');
-  cleanup = tmp.cleanup;
-  workspace = path.join(tmp.dir, 'ws');
-  core = await LakebenchCore.open({ workspacePath: workspace, version: '0.1.0', validateResults: true });
-});
-afterAll(async () => {
-  await core.close();
-  await cleanup();
-});
-
-async function call<K extends RequestName>(method: K, args: RequestArgs<K>): Promise<RequestResult<K>> {
-  const reply = await core.host.dispatch(method, args, { clientId: 'test' });
-  if (!reply.ok) throw Object.assign(new Error(reply.error.message), reply.error);
-  return reply.value as RequestResult<K>;
-}
+const t = useCore('provenance');
+const { call } = t;
 
 /** Triggers a pipeline and waits for its run to end. */
 async function runPipeline(id: string, logicalDate: string): Promise<string> {
   let runId = '';
   const ended = new Promise<string>((resolve) => {
-    const stop = core.bus.subscribe((name, payload) => {
+    const stop = t.core.bus.subscribe((name, payload) => {
       const run = payload as { runId: string; state: string };
       if (
         name === 'pipelines.onRunChanged' &&
@@ -71,7 +51,7 @@ tasks:
 describe('provenance of pipeline runs', () => {
   it('tags the run and each try with the pipeline, its run, the task, the try and the file version', async () => {
     await call('pipelines.create', { id: 'provenance', yaml: YAML });
-    const file = path.join(workspace, 'pipelines', 'provenance.yaml');
+    const file = path.join(t.workspace, 'pipelines', 'provenance.yaml');
     const first = await readFile(file, 'utf8');
     const runId = await runPipeline('provenance', '2026-03-01');
     const detail = await call('pipelines.getRun', { runId });

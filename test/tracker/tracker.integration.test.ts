@@ -1,42 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestArgs, RequestName, RequestResult } from '../../shared/api/contract';
+import { describe, expect, it } from 'vitest';
 import { LakebenchCore } from '../../electron/core/app';
 import { SAMPLE_EXPERIMENT, SAMPLE_MODEL } from '../../electron/core/tracker/sample';
 import { SCHEMA_VERSION, migrate } from '../../electron/core/tracker/schema';
+import { useCore } from '../support/core';
 import { tempDir } from '../support/temp';
 
-let core: LakebenchCore;
-let dir: string;
-let cleanup: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir('lakebench-tracker-core-'));
-  core = await LakebenchCore.open({
-    workspacePath: path.join(dir, 'ws'),
-    version: '0.1.0',
-    validateResults: true,
-  });
-});
-afterAll(async () => {
-  await core.close();
-  await cleanup();
-});
-
-/** Calls the API as the renderer does, through the validating host; results are checked against the contract. */
-async function call<K extends RequestName>(method: K, args: RequestArgs<K>): Promise<RequestResult<K>> {
-  const reply = await core.host.dispatch(method, args, { clientId: 'test' });
-  if (!reply.ok) throw Object.assign(new Error(reply.error.message), reply.error);
-  return reply.value as RequestResult<K>;
-}
-
-async function fails(method: RequestName, args: unknown): Promise<{ code: string; message: string }> {
-  const reply = await core.host.dispatch(method, args, { clientId: 'test' });
-  if (reply.ok) throw new Error(`${method} should have failed`);
-  return reply.error;
-}
+const t = useCore('tracker-core');
+const { call, fails } = t;
 
 function logRun(
   experimentId: string,
@@ -45,7 +18,7 @@ function logRun(
   curve: number[],
   start = Date.now(),
 ) {
-  const store = core.tracker.store;
+  const store = t.core.tracker.store;
   const run = store.createRun({ experimentId, runName: name, startTime: start });
   store.logBatch(run.info.runId, {
     params: Object.entries(params).map(([key, value]) => ({ key, value })),
@@ -125,7 +98,7 @@ describe('tracker requests', () => {
 
   it('compiles every kind of condition to the runs it names', async () => {
     const exp = (await call('tracker.createExperiment', { name: 'conditions' })).experimentId;
-    const store = core.tracker.store;
+    const store = t.core.tracker.store;
     const ids: Record<string, string> = {};
     for (const [name, team, loss, owner] of [
       ['p', 'ml-core', 0.1, 'ana'],
@@ -214,7 +187,7 @@ describe('tracker requests', () => {
     const start = 1_700_000_000_000;
     const runId = logRun(exp, 'long', {}, [], start);
     for (let k = 0; k < curve.length; k += 1000)
-      core.tracker.store.logBatch(runId, {
+      t.core.tracker.store.logBatch(runId, {
         metrics: curve
           .slice(k, k + 1000)
           .map((value, i) => ({ key: 'loss', value, timestamp: start + (k + i) * 10, step: k + i })),
@@ -244,7 +217,7 @@ describe('tracker requests', () => {
     expect(relative.x[0]).toBe(0);
     // Points logged without steps (all at step 0) are reduced over time instead.
     const flat = logRun(exp, 'flat', {}, [], start);
-    core.tracker.store.logBatch(flat, {
+    t.core.tracker.store.logBatch(flat, {
       metrics: Array.from({ length: 1000 }, (_, i) => ({
         key: 'loss',
         value: i === 777 ? -5 : 1,
@@ -277,7 +250,7 @@ describe('tracker requests', () => {
   it('lists and previews artifacts by kind, and refuses paths outside the run', async () => {
     const exp = (await call('tracker.createExperiment', { name: 'artifacts' })).experimentId;
     const runId = logRun(exp, 'arts', {}, [1]);
-    const runDir = core.tracker.runArtifactDir(runId);
+    const runDir = t.core.tracker.runArtifactDir(runId);
     await mkdir(path.join(runDir, 'plots'), { recursive: true });
     await writeFile(path.join(runDir, 'notes.txt'), 'héllo wörld');
     await writeFile(path.join(runDir, 'metrics.json'), '{"rmse": 0.4}');
@@ -435,7 +408,7 @@ describe('tracker requests', () => {
   it('pushes tracker.onRunsChanged when runs are logged to', async () => {
     const exp = (await call('tracker.createExperiment', { name: 'events' })).experimentId;
     const seen: { experimentId: string; runIds: string[] }[] = [];
-    const off = core.host.subscribe((name, payload) => {
+    const off = t.core.host.subscribe((name, payload) => {
       if (name === 'tracker.onRunsChanged') seen.push(payload as { experimentId: string; runIds: string[] });
     });
     const runId = logRun(exp, 'live', {}, [1, 2, 3]);
@@ -447,7 +420,7 @@ describe('tracker requests', () => {
 
 describe('the tracker database', () => {
   it('upgrades a version 1 database, moving every metric point to the new layout', async () => {
-    const file = path.join(dir, 'v1.db');
+    const file = path.join(t.dir, 'v1.db');
     const old = new Database(file);
     migrate(old, 1, 1);
     old
@@ -462,7 +435,7 @@ describe('the tracker database', () => {
     put.run('a'.repeat(32), 'loss', 10, 200, null, 1);
     old.close();
     const { TrackerStore } = await import('../../electron/core/tracker/store');
-    const store = TrackerStore.open(file, path.join(dir, 'v1-artifacts'));
+    const store = TrackerStore.open(file, path.join(t.dir, 'v1-artifacts'));
     try {
       expect(store.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       const page = store.metricHistory('a'.repeat(32), 'loss', 100, null);
@@ -473,8 +446,8 @@ describe('the tracker database', () => {
   });
 
   it('records its schema version and keeps data across reopening', async () => {
-    const file = path.join(dir, 'ws', '.lakebench', 'tracker.db');
-    const runs = core.tracker.store.searchRuns({
+    const file = path.join(t.dir, 'ws', '.lakebench', 'tracker.db');
+    const runs = t.core.tracker.store.searchRuns({
       experimentIds: [],
       filter: '',
       orderBy: [],
@@ -482,12 +455,12 @@ describe('the tracker database', () => {
       pageToken: null,
       runViewType: 'ALL',
     }).totalCount;
-    const other = path.join(dir, 'other');
-    await core.openWorkspace(other);
-    expect(core.tracker.store.file).toBe(path.join(other, '.lakebench', 'tracker.db'));
-    await core.openWorkspace(path.join(dir, 'ws'));
+    const other = path.join(t.dir, 'other');
+    await t.core.openWorkspace(other);
+    expect(t.core.tracker.store.file).toBe(path.join(other, '.lakebench', 'tracker.db'));
+    await t.core.openWorkspace(path.join(t.dir, 'ws'));
     expect(
-      core.tracker.store.searchRuns({
+      t.core.tracker.store.searchRuns({
         experimentIds: [],
         filter: '',
         orderBy: [],
