@@ -62,7 +62,7 @@ async function checkWritable(dir: string): Promise<void> {
 /** An open workspace folder: its layout, settings and files. */
 export class Workspace {
   private watcher: FSWatcher | undefined;
-  private readonly folderWatchers = new Map<string, FSWatcher>();
+  private readonly folderWatchers = new Map<string, { watcher: FSWatcher; identity: string }>();
 
   private constructor(
     readonly root: string,
@@ -220,18 +220,26 @@ export class Workspace {
         onChange(paths);
       }, 150);
     };
-    const watchFolder = (name: string) => {
-      this.folderWatchers.get(name)?.close();
-      this.folderWatchers.delete(name);
+    const watchFolder = (name: string, appeared: boolean) => {
       if (HIDDEN.has(name)) return;
       try {
         const full = path.join(this.root, name);
-        if (!lstatSync(full, { throwIfNoEntry: false })?.isDirectory()) return;
+        const info = lstatSync(full, { throwIfNoEntry: false });
+        // Inode and birth time: the same folder, not a new one that reused the inode.
+        const identity = `${info?.ino}:${info?.birthtimeMs}`;
+        const known = this.folderWatchers.get(name);
+        if (known && info?.isDirectory() && identity === known.identity) return;
+        known?.watcher.close();
+        this.folderWatchers.delete(name);
+        if (!info?.isDirectory()) return;
         const watcher = watch(full, { recursive: true }, (_event, file) =>
           report(file ? path.join(name, file) : name),
         );
         watcher.on('error', () => undefined);
-        this.folderWatchers.set(name, watcher);
+        this.folderWatchers.set(name, { watcher, identity });
+        // A folder that appeared while watching: what it already holds is new too.
+        if (appeared)
+          for (const file of readdirSync(full, { recursive: true })) report(path.join(name, String(file)));
       } catch {
         // Gone again, unreadable, or recursive watching is missing here; the top level still helps.
       }
@@ -239,17 +247,17 @@ export class Workspace {
     this.watcher = watch(this.root, (_event, file) => {
       report(file);
       // A top-level folder made, removed or replaced: watch what is there now.
-      if (file) watchFolder(file);
+      if (file) watchFolder(file, true);
     });
     this.watcher.on('error', () => undefined);
     for (const entry of readdirSync(this.root, { withFileTypes: true }))
-      if (entry.isDirectory()) watchFolder(entry.name);
+      if (entry.isDirectory()) watchFolder(entry.name, false);
   }
 
   close(): void {
     this.watcher?.close();
     this.watcher = undefined;
-    for (const watcher of this.folderWatchers.values()) watcher.close();
+    for (const { watcher } of this.folderWatchers.values()) watcher.close();
     this.folderWatchers.clear();
   }
 }
