@@ -68,6 +68,36 @@ describe('workspace', () => {
     await expect(Workspace.open(path.join(dir, 'file'))).rejects.toThrow(/is a file, not a folder/);
   });
 
+  it('reports changed files, in folders made while watching too, and never engine state', async () => {
+    const ws = await Workspace.open(dir);
+    await ws.ensureLayout();
+    const seen = new Set<string>();
+    ws.watch((paths) => paths.forEach((p) => seen.add(p)));
+    const until = async (what: string) => {
+      for (let i = 0; i < 200 && !seen.has(what); i++) await new Promise((r) => setTimeout(r, 25));
+      expect([...seen]).toContain(what);
+    };
+    try {
+      await mkdir(path.join(dir, 'notebooks', 'deep'), { recursive: true });
+      await writeFile(path.join(dir, 'notebooks', 'deep', 'a.ipynb'), '{}');
+      await until('notebooks/deep/a.ipynb');
+      // A top-level folder made while watching: what it holds at once and what is written later.
+      await mkdir(path.join(dir, 'reports', 'q1'), { recursive: true });
+      await writeFile(path.join(dir, 'reports', 'q1', 'first.csv'), 'a\n');
+      await until('reports/q1/first.csv');
+      await writeFile(path.join(dir, 'reports', 'q1', 'later.csv'), 'b\n');
+      await until('reports/q1/later.csv');
+      // Engine state is the app's own business: never reported.
+      await writeFile(path.join(dir, '.lakebench', 'noise.db-wal'), 'x');
+      await writeFile(path.join(dir, 'lakebench.yaml.tmp'), 'x');
+      await writeFile(path.join(dir, 'landing', 'marker.csv'), 'c\n');
+      await until('landing/marker.csv');
+      expect([...seen].filter((p) => p.startsWith('.lakebench') || p.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      ws.close();
+    }
+  });
+
   it('lists files without engine state and refuses paths outside the folder', async () => {
     const ws = await Workspace.open(dir);
     await ws.ensureLayout();
