@@ -134,6 +134,8 @@ function RunPicker() {
   );
 }
 
+const FIT_ALL = { padding: 0.15 };
+
 function Toolbar() {
   const canUndo = usePipelineEditor((s) => s.history.past.length > 0);
   const canRedo = usePipelineEditor((s) => s.history.future.length > 0);
@@ -166,7 +168,7 @@ function Toolbar() {
         data-testid={ids.fit}
         title="Zoom to fit"
         aria-label="Zoom to fit"
-        onClick={() => void fitView({ padding: 0.15, duration: 200 })}
+        onClick={() => void fitView({ ...FIT_ALL, duration: 200 })}
       >
         <Maximize size={14} />
       </button>
@@ -303,7 +305,7 @@ function Canvas() {
       const { width, height } = flow.getState();
       const start = openingView(usePipelineEditor.getState().nodes, width, height);
       if (start) void setViewport(start);
-      else void fitView({ padding: 0.15, maxZoom: 1.2 });
+      else void fitView({ ...FIT_ALL, maxZoom: 1.2 });
     }, 30);
     return () => clearTimeout(t);
   }, [fitRequest, fitView, setViewport, flow]);
@@ -395,7 +397,7 @@ function Canvas() {
             style={{ background: '#1f2229' }}
           />
         )}
-        <Controls showInteractive={false} />
+        <Controls showInteractive={false} fitViewOptions={FIT_ALL} />
       </ReactFlow>
       {nodes.length === 0 && !blocked && (
         <div className="canvas-empty muted">

@@ -18,7 +18,11 @@ const selectTransform = (s: ReactFlowState) => s.transform;
 const selectWidth = (s: ReactFlowState) => s.width;
 const selectHeight = (s: ReactFlowState) => s.height;
 
-/** How the pipeline's bounds map into the overview: flow x = (px - ox) / scale + minX. */
+/**
+ * How the pipeline's bounds map into the overview: flow x = (px - PAD) / sx + minX, and y alike. The axes are
+ * scaled apart so the map fills its box: a 5,000-task pipeline is often hundreds of times wider than tall, and
+ * at one scale it would be a line a pixel high.
+ */
 function frameOf(nodes: readonly TaskFlowNode[]) {
   let minX = Infinity;
   let minY = Infinity;
@@ -31,10 +35,9 @@ function frameOf(nodes: readonly TaskFlowNode[]) {
     maxY = Math.max(maxY, n.position.y + NODE_HEIGHT);
   }
   if (!nodes.length) [minX, minY, maxX, maxY] = [0, 0, 1, 1];
-  const scale = Math.min((W - 2 * PAD) / (maxX - minX), (H - 2 * PAD) / (maxY - minY));
-  const ox = (W - (maxX - minX) * scale) / 2;
-  const oy = (H - (maxY - minY) * scale) / 2;
-  return { minX, minY, scale, ox, oy };
+  const sx = (W - 2 * PAD) / (maxX - minX);
+  const sy = (H - 2 * PAD) / (maxY - minY);
+  return { minX, minY, sx, sy };
 }
 
 /**
@@ -64,14 +67,14 @@ export function OverviewMap({ nodes }: { nodes: readonly TaskFlowNode[] }) {
     ctx.clearRect(0, 0, W, H);
     const run = colouredRun({ ...useRuns.getState(), runs, selectedRunId }, tab);
     const states = run ? instancesOf(run) : null;
-    const w = Math.max(1, NODE_WIDTH * frame.scale);
-    const h = Math.max(1, NODE_HEIGHT * frame.scale);
+    const w = Math.max(1, NODE_WIDTH * frame.sx);
+    const h = Math.max(1, NODE_HEIGHT * frame.sy);
     for (const n of nodes) {
       const state = states?.get(n.id)?.state;
       ctx.fillStyle = state && state !== 'none' ? STATE_COLORS[state] : NO_STATE;
       ctx.fillRect(
-        frame.ox + (n.position.x - frame.minX) * frame.scale,
-        frame.oy + (n.position.y - frame.minY) * frame.scale,
+        PAD + (n.position.x - frame.minX) * frame.sx,
+        PAD + (n.position.y - frame.minY) * frame.sy,
         w,
         h,
       );
@@ -79,16 +82,16 @@ export function OverviewMap({ nodes }: { nodes: readonly TaskFlowNode[] }) {
   }, [nodes, frame, runs, selectedRunId, tab]);
 
   const view = {
-    left: frame.ox + (-tx / zoom - frame.minX) * frame.scale,
-    top: frame.oy + (-ty / zoom - frame.minY) * frame.scale,
-    width: (width / zoom) * frame.scale,
-    height: (height / zoom) * frame.scale,
+    left: PAD + (-tx / zoom - frame.minX) * frame.sx,
+    top: PAD + (-ty / zoom - frame.minY) * frame.sy,
+    width: Math.max(2, (width / zoom) * frame.sx),
+    height: Math.max(2, (height / zoom) * frame.sy),
   };
 
   const moveTo = (e: PointerEvent<HTMLDivElement>) => {
     const r = e.currentTarget.getBoundingClientRect();
-    const x = (e.clientX - r.left - frame.ox) / frame.scale + frame.minX;
-    const y = (e.clientY - r.top - frame.oy) / frame.scale + frame.minY;
+    const x = (e.clientX - r.left - PAD) / frame.sx + frame.minX;
+    const y = (e.clientY - r.top - PAD) / frame.sy + frame.minY;
     void setCenter(x, y, { zoom });
   };
 

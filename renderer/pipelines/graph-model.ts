@@ -34,10 +34,12 @@ export const NODE_HEIGHT = 54;
 const HANDLE = 10;
 
 /**
- * Where every node's two handles are, declared rather than measured: React Flow draws every node that has not
- * been measured yet, even off screen, so without this a 5,000-task pipeline mounts all 5,000 nodes on open
- * before it culls them to the few hundred in view. A drawn node is still measured, and that wins.
+ * Every node's size and handles, declared rather than measured (a node's size is fixed by .task-node): React
+ * Flow draws every node that has not been measured yet, even off screen, so without this a 5,000-task pipeline
+ * mounts all 5,000 nodes on open before it culls them to the few in view, and its fitView waits until every
+ * node has been measured, which off-screen nodes never are. A drawn node is still measured, and that wins.
  */
+const NODE_SIZE = { width: NODE_WIDTH, height: NODE_HEIGHT };
 const NODE_HANDLES: NodeHandle[] = [
   {
     type: 'target',
@@ -138,6 +140,7 @@ export function toNodes(
       width: NODE_WIDTH,
       height: NODE_HEIGHT,
       handles: NODE_HANDLES,
+      measured: old?.measured ?? NODE_SIZE,
     } as TaskFlowNode;
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Pipeline benchmarks: the runner's own cost per task on a 1,000-task no-op DAG (wall time minus the time the
- * tasks themselves took, divided by the tasks; target under 5 ms), and validation and dagre layout of a
- * 5,000-task DAG. Prints figures; never pass/fail.
+ * tasks themselves took, divided by the tasks; target under 5 ms), and validation (parse, schema, cycle check),
+ * the editor's edge check and the dagre layout of 5,000-task DAGs: dagre as configured before, dagre without its
+ * crossing-reduction sweeps, and the editor's layout (`layoutTasks`). Prints figures; never pass/fail.
  */
 import dagre from '@dagrejs/dagre';
 import { writeFile } from 'node:fs/promises';
@@ -9,6 +10,10 @@ import path from 'node:path';
 import { Pipelines } from '../../electron/core/pipelines';
 import { Warehouse } from '../../electron/core/warehouse';
 import { Workspace } from '../../electron/core/workspace';
+import { cycleReason } from '../../renderer/pipelines/graph-model';
+import { layoutTasks } from '../../renderer/pipelines/layout';
+import { findCycle } from '../../shared/pipeline/graph';
+import type { Task } from '../../shared/pipeline/model';
 import { parsePipelineYaml } from '../../shared/pipeline/parse';
 import { writePipelineYaml } from '../../shared/pipeline/write';
 import { tempDir } from '../support/temp';
@@ -27,6 +32,19 @@ function dagYaml(id: string, n: number, task: (i: number) => string, width = 1):
             (d) => `t${d}`,
           );
     lines.push(`  - { id: t${i}, ${task(i)}${deps.length ? `, depends_on: [${deps.join(', ')}]` : ''} }`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Ranks of ten tasks, each on one of the rank before, every seventh also on one four ranks back. */
+function ranksYaml(n: number): string {
+  const lines = ['id: ranks', 'tasks:'];
+  for (let i = 0; i < n; i++) {
+    const deps =
+      i === 0 ? [] : i < 10 ? ['t0'] : [`t${i - 10}`, ...(i % 7 === 0 && i >= 37 ? [`t${i - 37}`] : [])];
+    lines.push(
+      `  - { id: t${i}, type: shell, command: "true"${deps.length ? `, depends_on: [${deps.join(', ')}]` : ''} }`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -108,17 +126,51 @@ export async function main(): Promise<void> {
     writePipelineYaml(big, changed);
     out(`  canonical write of one edit    ${(performance.now() - t).toFixed(0)} ms`);
     t = performance.now();
-    const g = new dagre.graphlib.Graph();
-    // dagre's default ranker (network simplex) recurses once per node and overflows the stack at this size;
-    // longest-path ranks the same DAG without recursion that deep.
-    g.setGraph({ rankdir: 'LR', nodesep: 20, ranksep: 60, ranker: 'longest-path' });
-    g.setDefaultEdgeLabel(() => ({}));
-    for (const task of parsed.pipeline.tasks) g.setNode(task.id, { width: 180, height: 40 });
-    for (const task of parsed.pipeline.tasks) for (const d of task.depends_on ?? []) g.setEdge(d, task.id);
-    dagre.layout(g);
+    const cycle = findCycle(parsed.pipeline.tasks);
     out(
-      `  dagre layout                   ${(performance.now() - t).toFixed(0)} ms (${g.nodeCount()} nodes, ${g.edgeCount()} edges)`,
+      `  cycle check alone              ${(performance.now() - t).toFixed(0)} ms (${cycle ? 'a cycle' : 'none'})`,
     );
+    const tasks = parsed.pipeline.tasks;
+    t = performance.now();
+    cycleReason(tasks, 't4999', 't3');
+    out(`  editor edge check, first       ${(performance.now() - t).toFixed(1)} ms (indexes the tasks)`);
+    t = performance.now();
+    for (let i = 0; i < 100; i++) cycleReason(tasks, `t${4999 - i}`, `t${i}`);
+    out(`  editor edge check, next ones   ${((performance.now() - t) / 100).toFixed(2)} ms each`);
+
+    // Two shapes: the layers above (50 columns of 100), and ranks of ten with an edge four ranks back on
+    // every seventh task (500 columns; dagre turns each longer edge into a chain of dummy nodes).
+    const ranks = parsePipelineYaml(ranksYaml(5000)).pipeline as { tasks: Task[] };
+    for (const [name, shape] of [
+      ['layers', tasks],
+      ['ranks', ranks.tasks],
+    ] as const) {
+      out(`  layout of ${name} (${shape.length} tasks):`);
+      for (const [variant, orderSweeps] of [
+        ['dagre, longest-path ranks (before)', true],
+        ['dagre, no crossing sweeps', false],
+      ] as const) {
+        if (name === 'ranks' && orderSweeps && !process.env.BENCH_SLOW_LAYOUT) {
+          out(`    ${variant.padEnd(38)} skipped: over a minute (BENCH_SLOW_LAYOUT=1 runs it)`);
+          continue;
+        }
+        t = performance.now();
+        const g = new dagre.graphlib.Graph();
+        // dagre's default ranker (network simplex) recurses once per node and overflows the stack at this size.
+        g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 64, ranker: 'longest-path' });
+        g.setDefaultEdgeLabel(() => ({}));
+        for (const task of shape) g.setNode(task.id, { width: 188, height: 54 });
+        for (const task of shape) for (const d of task.depends_on ?? []) g.setEdge(d, task.id);
+        dagre.layout(g, { disableOptimalOrderHeuristic: !orderSweeps });
+        out(`    ${variant.padEnd(38)} ${(performance.now() - t).toFixed(0)} ms (${g.edgeCount()} edges)`);
+      }
+      t = performance.now();
+      const phases: string[] = [];
+      layoutTasks(shape, (phase) => phases.push(`${phase} ${(performance.now() - t).toFixed(0)}`));
+      out(
+        `    ${'editor layout (columns given)'.padEnd(38)} ${(performance.now() - t).toFixed(0)} ms (phases at ms: ${phases.join(', ')})`,
+      );
+    }
   } finally {
     await pipelines.close();
     ws.close();
