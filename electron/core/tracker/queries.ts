@@ -9,9 +9,8 @@ import {
   type MetricSeries,
   type MetricXAxis,
   type Run,
-  type RunStatus,
 } from '../../../shared/tracker/model';
-import type { TrackerStore } from './store';
+import { runInfoFromRow, type RunRow, type TrackerStore } from './store';
 
 /**
  * Read queries over many runs at once: runs by id, runs with only some keys, metric histories of runs x keys.
@@ -31,18 +30,6 @@ function prepared(db: Database.Database, sql: string): Database.Statement {
 }
 
 const IN_IDS = 'SELECT value FROM json_each(?)';
-
-interface RunRow {
-  run_uuid: string;
-  experiment_id: number;
-  name: string;
-  user_id: string;
-  status: string;
-  start_time: number;
-  end_time: number | null;
-  lifecycle_stage: string;
-  artifact_uri: string;
-}
 
 function unique(ids: readonly string[]): string[] {
   return [...new Set(ids)];
@@ -71,26 +58,7 @@ export function loadSelectedRuns(store: TrackerStore, ids: readonly string[], se
   const byId = new Map<string, Run>();
   const infoTags = new Map<string, Record<string, string>>();
   for (const r of prepared(db, `SELECT * FROM runs WHERE run_uuid IN (${IN_IDS})`).all(json) as RunRow[]) {
-    byId.set(r.run_uuid, {
-      info: {
-        runId: r.run_uuid,
-        experimentId: String(r.experiment_id),
-        runName: r.name,
-        userId: r.user_id,
-        status: r.status as RunStatus,
-        startTime: r.start_time,
-        endTime: r.end_time,
-        artifactUri: r.artifact_uri,
-        lifecycleStage: r.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
-        parentRunId: null,
-        description: '',
-        source: runSourceFromTags({}),
-      },
-      params: {},
-      metrics: {},
-      tags: {},
-      inputs: [],
-    });
+    byId.set(r.run_uuid, { info: runInfoFromRow(r), params: {}, metrics: {}, tags: {}, inputs: [] });
     infoTags.set(r.run_uuid, {});
   }
   const keyed = <T>(table: string, cols: string, keys: readonly string[]): T[] =>

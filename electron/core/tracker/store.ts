@@ -16,6 +16,7 @@ import {
   type RunStatus,
   type RunViewType,
   RUN_STATUSES,
+  runSourceFromTags,
 } from '../../../shared/tracker/model';
 import { compileFilter, compileOrderBy } from './search-sql';
 import { migrate } from './schema';
@@ -69,7 +70,8 @@ export interface TrackerChangeListener {
   models(names: string[]): void;
 }
 
-interface RunRow {
+/** A row of the runs table. */
+export interface RunRow {
   run_uuid: string;
   experiment_id: number;
   name: string;
@@ -813,51 +815,14 @@ export class TrackerStore {
       const tags = run.tags;
       run.info.parentRunId = tags[TAG.parentRunId] ?? null;
       run.info.description = tags[TAG.note] ?? '';
-      const kind = tags[TAG.sourceKind];
-      run.info.source = {
-        kind:
-          kind === 'notebook' || kind === 'pipeline' || kind === 'script'
-            ? kind
-            : tags[TAG.sourceName]
-              ? 'script'
-              : 'unknown',
-        name: tags[TAG.sourceName] ?? null,
-        notebook: tags[TAG.sourceNotebook] ?? null,
-        cell: tags[TAG.sourceCell] ?? null,
-        pipeline: tags[TAG.sourcePipeline] ?? null,
-        task: tags[TAG.sourceTask] ?? null,
-        pipelineRun: tags[TAG.sourcePipelineRun] ?? null,
-        version: tags[TAG.sourceVersion] ?? tags[TAG.gitCommit] ?? null,
-      };
+      run.info.source = runSourceFromTags(tags);
       out.push(run);
     }
     return out;
   }
 
   private toInfo(r: RunRow): RunInfo {
-    return {
-      runId: r.run_uuid,
-      experimentId: String(r.experiment_id),
-      runName: r.name,
-      userId: r.user_id,
-      status: r.status as RunStatus,
-      startTime: r.start_time,
-      endTime: r.end_time,
-      artifactUri: r.artifact_uri,
-      lifecycleStage: r.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
-      parentRunId: null,
-      description: '',
-      source: {
-        kind: 'unknown',
-        name: null,
-        notebook: null,
-        cell: null,
-        pipeline: null,
-        task: null,
-        pipelineRun: null,
-        version: null,
-      },
-    };
+    return runInfoFromRow(r);
   }
 
   /** Run ids matching a search, in order, with the total; the page is cut in SQL. */
@@ -1207,4 +1172,22 @@ export class TrackerStore {
       .get(runId, key ?? null, key ?? null);
     return r?.n ?? 0;
   }
+}
+
+/** A run's info from its row; parent, description and source come from its tags, filled in by the caller. */
+export function runInfoFromRow(r: RunRow): RunInfo {
+  return {
+    runId: r.run_uuid,
+    experimentId: String(r.experiment_id),
+    runName: r.name,
+    userId: r.user_id,
+    status: r.status as RunStatus,
+    startTime: r.start_time,
+    endTime: r.end_time,
+    artifactUri: r.artifact_uri,
+    lifecycleStage: r.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
+    parentRunId: null,
+    description: '',
+    source: runSourceFromTags({}),
+  };
 }
