@@ -22,9 +22,11 @@ export function installPipelineEvents(): void {
     refreshListSoon();
     const open = usePipelineEditor.getState().id;
     if (open && ids.includes(open)) {
-      void checkDisk();
-      // The Grid's rows follow the pipeline's tasks.
-      if (useRuns.getState().pipelineId === open) void loadRuns(open);
+      void checkDisk().then((changed) => {
+        // The Grid's rows follow the pipeline's tasks; a saved layout changes none (and reloading every run's
+        // squares costs seconds at thousands of tasks).
+        if (changed && useRuns.getState().pipelineId === open) void loadRuns(open);
+      });
     }
   });
   // The list shows each pipeline's last run state.

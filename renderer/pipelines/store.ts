@@ -333,33 +333,39 @@ export async function save(options: { force?: boolean } = {}): Promise<void> {
   }
 }
 
-/** A pipeline file changed on disk: reload it when nothing is pending here, ask the user otherwise. */
-export async function checkDisk(): Promise<void> {
+/**
+ * A pipeline file changed on disk: reload it when nothing is pending here, ask the user otherwise. Resolves to
+ * whether its text may have changed (false when only its layout file did, as when the editor saved positions), so
+ * callers reload what follows the tasks (the Grid's rows) only then.
+ */
+export async function checkDisk(): Promise<boolean> {
   const s = get();
-  if (!s.id || s.status !== 'ready') return;
+  if (!s.id || s.status !== 'ready') return false;
   if (s.saving) {
     recheckDisk = true;
-    return;
+    return true;
   }
   const id = s.id;
   let r;
   try {
     r = await client.call('pipelines.get', { id });
   } catch {
-    return; // deleted: the list shows it gone
+    return false; // deleted: the list shows it gone
   }
   const now = get();
-  if (now.id !== id || now.saving) return;
+  if (now.id !== id) return false;
+  if (now.saving) return true;
   if (r.mtimeMs === now.mtimeMs || r.yaml === now.yaml) {
     if (r.mtimeMs !== now.mtimeMs) set({ mtimeMs: r.mtimeMs, savedYaml: r.yaml });
-    return;
+    return false;
   }
   if (isDirty(now)) {
     set({ conflict: true });
-    return;
+    return true;
   }
   loadText(r.yaml, r.file, r.mtimeMs, { ...now.positions, ...r.positions });
   notify('Reloaded from disk', `${r.file} changed on disk and was reloaded.`);
+  return true;
 }
 
 export async function reloadFromDisk(): Promise<void> {

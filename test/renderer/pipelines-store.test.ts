@@ -185,6 +185,17 @@ describe('the editor store over the canonical writer', () => {
     expect(editor.getState().conflict).toBe(false);
   });
 
+  it('tells a saved layout (the file unchanged) from a changed file when the disk changes', async () => {
+    // Only the layout file changed: the text and its modification time are as opened.
+    host.state.positions = { extract: { x: 1, y: 2 } };
+    expect(await store.checkDisk()).toBe(false);
+    // The YAML changed: reloaded, and the caller reloads what follows the tasks.
+    host.state.yaml = COMMENTED.replace('echo 42', 'echo 43');
+    host.state.mtimeMs = 2;
+    expect(await store.checkDisk()).toBe(true);
+    expect(editor.getState().yaml).toContain('echo 43');
+  });
+
   it('undoes a form field edited keystroke by keystroke as one step', () => {
     for (const v of ['e', 'ec', 'ech', 'echo'])
       store.updateTask('extract', (t) => ({ ...t, command: v }) as typeof t, 'command');
