@@ -120,18 +120,30 @@ let fillTimer: ReturnType<typeof setTimeout> | null = null;
  * A run that was just created sends no event for tasks that have no state yet; one listing a moment later shows
  * them (as "no state", not as tasks the run does not have). One listing serves a whole backfill's new runs.
  */
-function fillNewRunsSoon(pipelineId: string): void {
+const newRuns = new Set<string>();
+
+/**
+ * A run that appeared by events has only the tasks those events named: its other tasks are read once, for
+ * that run alone (a pipeline of 5,000 tasks with 25 runs would otherwise list every run's squares again).
+ */
+function fillNewRunsSoon(pipelineId: string, runId: string): void {
+  newRuns.add(runId);
   if (fillTimer) return;
   fillTimer = setTimeout(() => {
     fillTimer = null;
-    client
-      .call('pipelines.listRuns', { id: pipelineId, limit: 50 })
-      .then((r) => {
-        if (get().pipelineId !== pipelineId) return;
-        const runs = addMissingTasks(get().runs, r.runs);
-        if (runs) set({ runs });
-      })
-      .catch(() => undefined); // Events keep the squares that change; the next load lists the rest.
+    const ids = [...newRuns];
+    newRuns.clear();
+    for (const id of ids) {
+      client
+        .call('pipelines.getRun', { runId: id })
+        .then((r) => {
+          if (get().pipelineId !== pipelineId) return;
+          const tasks = r.taskInstances.map(({ tries: _tries, ...summary }) => summary);
+          const runs = addMissingTasks(get().runs, [{ ...r.run, tasks }]);
+          if (runs) set({ runs });
+        })
+        .catch(() => undefined); // Events keep the squares that change; the next load lists the rest.
+    }
   }, 300);
 }
 
@@ -144,7 +156,7 @@ export function installRunEvents(): void {
   client.on('pipelines.onRunChanged', (run) => {
     const s = get();
     if (run.pipelineId !== s.pipelineId) return;
-    if (!s.runs.some((r) => r.runId === run.runId)) fillNewRunsSoon(run.pipelineId);
+    if (!s.runs.some((r) => r.runId === run.runId)) fillNewRunsSoon(run.pipelineId, run.runId);
     const runs = applyRunChange(s.runs, run);
     const patch: Partial<RunsState> = { runs };
     if (!s.selectedRunId) patch.selectedRunId = run.runId;
