@@ -1,45 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { addMissingTasks, formatInZone, matchRanges } from '../../renderer/pipelines/run-views';
-import type { PipelineRunSummary, TaskInstanceSummary } from '../../shared/pipeline/model';
+import type { TaskInstanceSummary } from '../../shared/pipeline/model';
+import { runSummary, taskSummary } from './pipeline-fixtures';
 
-function ti(runId: string, taskId: string, state: TaskInstanceSummary['state']): TaskInstanceSummary {
-  return {
-    runId,
-    taskId,
-    taskType: 'shell',
-    state,
-    tryNumber: 0,
-    maxTries: 1,
-    nextTryAt: null,
-    queuedAt: null,
-    startedAt: null,
-    endedAt: null,
-    durationMs: null,
-    output: null,
-  };
-}
-
-function run(runId: string, tasks: TaskInstanceSummary[]): PipelineRunSummary {
-  return {
-    runId,
-    pipelineId: 'p',
+const ti = (runId: string, taskId: string, state: TaskInstanceSummary['state']) =>
+  taskSummary(runId, taskId, { state, tryNumber: 0 });
+const run = (runId: string, tasks: TaskInstanceSummary[]) =>
+  runSummary(runId, tasks, {
     runType: 'backfill',
     state: 'queued',
     logicalDate: '2026-03-01T00:00:00.000Z',
     dataIntervalStart: '2026-03-01T00:00:00.000Z',
     dataIntervalEnd: '2026-03-02T00:00:00.000Z',
     queuedAt: '2026-03-01T00:00:00.000Z',
-    startedAt: null,
-    endedAt: null,
-    durationMs: null,
-    params: {},
-    cancelled: false,
-    backfillId: null,
-    taskSubset: null,
-    trackerRunId: null,
-    tasks,
-  } as PipelineRunSummary;
-}
+  });
 
 describe('dates of a backfill plan', () => {
   it("shows a moment in the pipeline's timezone", () => {

@@ -9,6 +9,7 @@ import {
 import { changedTasks, instancesOf, TaskStatusFeed } from '../../renderer/pipelines/node-status';
 import type { PipelineRunSummary, TaskInstanceSummary } from '../../shared/pipeline/model';
 import { NODE_HEIGHT, NODE_WIDTH } from '../../renderer/pipelines/graph-model';
+import { runSummary, taskSummary } from './pipeline-fixtures';
 
 vi.mock('../../renderer/api', () => ({
   client: { call: async () => ({}), on: () => () => undefined },
@@ -86,44 +87,9 @@ describe('cycle check on a large graph', () => {
   });
 });
 
-function ti(runId: string, taskId: string, state: TaskInstanceSummary['state']): TaskInstanceSummary {
-  return {
-    runId,
-    taskId,
-    taskType: 'shell',
-    state,
-    tryNumber: 1,
-    maxTries: 1,
-    nextTryAt: null,
-    queuedAt: null,
-    startedAt: null,
-    endedAt: null,
-    durationMs: null,
-    output: null,
-  };
-}
-
-function run(runId: string, tasks: TaskInstanceSummary[]): PipelineRunSummary {
-  return {
-    runId,
-    pipelineId: 'p',
-    runType: 'manual',
-    state: 'running',
-    logicalDate: '2026-01-01T00:00:00.000Z',
-    dataIntervalStart: '2026-01-01T00:00:00.000Z',
-    dataIntervalEnd: '2026-01-01T00:00:00.000Z',
-    queuedAt: '2026-01-01T00:00:00.000Z',
-    startedAt: null,
-    endedAt: null,
-    durationMs: null,
-    params: {},
-    cancelled: false,
-    backfillId: null,
-    taskSubset: null,
-    trackerRunId: null,
-    tasks,
-  };
-}
+const ti = (runId: string, taskId: string, state: TaskInstanceSummary['state']) =>
+  taskSummary(runId, taskId, { state });
+const run = (runId: string, tasks: TaskInstanceSummary[]) => runSummary(runId, tasks);
 
 /** A run of `n` tasks and a copy with one task's instance replaced, as a task event does. */
 function runAndEvent(n: number, changed: number) {

@@ -8,13 +8,8 @@ import {
   gridModel,
   visibleRows,
 } from '../../renderer/pipelines/run-views';
-import type {
-  PipelineRun,
-  PipelineRunSummary,
-  TaskInstance,
-  TaskInstanceSummary,
-  TaskTry,
-} from '../../shared/pipeline/model';
+import type { PipelineRun, PipelineRunSummary, TaskInstance, TaskTry } from '../../shared/pipeline/model';
+import { taskSummary } from './pipeline-fixtures';
 
 const T0 = Date.parse('2026-01-02T00:00:00Z');
 const iso = (ms: number) => new Date(T0 + ms).toISOString();
@@ -41,23 +36,7 @@ function run(id: string, day: string, over: Partial<PipelineRun> = {}): Pipeline
   };
 }
 
-function ti(runId: string, taskId: string, over: Partial<TaskInstanceSummary> = {}): TaskInstanceSummary {
-  return {
-    runId,
-    taskId,
-    taskType: 'shell',
-    state: 'success',
-    tryNumber: 1,
-    maxTries: 1,
-    nextTryAt: null,
-    queuedAt: null,
-    startedAt: null,
-    endedAt: null,
-    durationMs: null,
-    output: null,
-    ...over,
-  };
-}
+const ti = taskSummary;
 
 function tr(n: number, state: TaskTry['state'], q: number, s: number | null, e: number | null): TaskTry {
   return {
