@@ -68,6 +68,13 @@ export class LakebenchError extends Error implements LakebenchErrorData {
   }
 }
 
+/** The message of anything thrown: an Error's message, else its text. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (err && typeof err === 'object' && 'message' in err && typeof err.message === 'string') return err.message;
+  return String(err);
+}
+
 /** Turns anything thrown into the data of a LakebenchError, so it can cross a process boundary. */
 export function toErrorData(err: unknown): LakebenchErrorData {
   if (err instanceof LakebenchError) return err.toJSON();
@@ -81,8 +88,7 @@ export function toErrorData(err: unknown): LakebenchErrorData {
       };
     }
   }
-  const message = err instanceof Error ? err.message : String(err);
-  return { code: 'INTERNAL', message };
+  return { code: 'INTERNAL', message: errorMessage(err) };
 }
 
 /** Formats a location the way compilers do: `file:line:col`, `cell 3`, `task load`. */
