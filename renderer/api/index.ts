@@ -25,11 +25,48 @@ function defaultSocketUrl(): string {
   return `${scheme}://${window.location.host}/api/ws?token=${encodeURIComponent(token ?? '')}`;
 }
 
-const transport = window.lakebench
-  ? createIpcTransport(window.lakebench)
-  : createWsTransport({ url: defaultSocketUrl() });
+interface Link {
+  client: LakebenchClient;
+  connection: ConnectionReporter;
+}
 
-/** The renderer's one client: desktop IPC or the browser-mode WebSocket, chosen once at start. */
-export const client: LakebenchClient = createClient(transport);
-export const connection: ConnectionReporter = transport;
+/** Always connected: what a client given by `setApiClient` (tests, in-memory) reports. */
+const alwaysConnected: ConnectionReporter = {
+  getStatus: () => ({ mode: 'desktop', state: 'connected' }),
+  onStatus: () => () => {},
+};
+
+let link: Link | null = null;
+
+/** Desktop IPC or the browser-mode WebSocket, chosen once, when the renderer first talks to the host. */
+function current(): Link {
+  if (!link) {
+    const transport = window.lakebench
+      ? createIpcTransport(window.lakebench)
+      : createWsTransport({ url: defaultSocketUrl() });
+    link = { client: createClient(transport), connection: transport };
+  }
+  return link;
+}
+
+/**
+ * Points the renderer at another client, e.g. the in-memory one of shared/api/memory-client.ts in tests. Call it
+ * before the code under test subscribes to events: listeners stay with the client they were added to.
+ */
+export function setApiClient(
+  client: LakebenchClient,
+  connection: ConnectionReporter = alwaysConnected,
+): void {
+  link = { client, connection };
+}
+
+/** The renderer's one client, whatever carries it. */
+export const client: LakebenchClient = {
+  call: (method, args) => current().client.call(method, args),
+  on: (event, handler) => current().client.on(event, handler),
+};
+export const connection: ConnectionReporter = {
+  getStatus: () => current().connection.getStatus(),
+  onStatus: (listener) => current().connection.onStatus(listener),
+};
 export type { LakebenchClient };

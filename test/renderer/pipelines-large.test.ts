@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cycleReason, type DraftTask } from '../../renderer/pipelines/graph-model';
 import {
   LARGE_LAYOUT_TASKS,
@@ -10,11 +10,11 @@ import { changedTasks, instancesOf, TaskStatusFeed } from '../../renderer/pipeli
 import type { PipelineRunSummary, TaskInstanceSummary } from '../../shared/pipeline/model';
 import { NODE_HEIGHT, NODE_WIDTH } from '../../renderer/pipelines/graph-model';
 import { runSummary, taskSummary } from './pipeline-fixtures';
+import { setApiClient } from '../../renderer/api';
+import { createMemoryClient } from '../../shared/api/memory-client';
 
-vi.mock('../../renderer/api', () => ({
-  client: { call: async () => ({}), on: () => () => undefined },
-  connection: {},
-}));
+// No request of the host is expected here; one would fail, naming itself.
+setApiClient(createMemoryClient({}).client);
 
 const task = (id: string, deps: string[] = []): DraftTask => ({
   id,

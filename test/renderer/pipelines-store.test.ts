@@ -1,8 +1,10 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { setApiClient } from '../../renderer/api';
+import { createMemoryClient } from '../../shared/api/memory-client';
 import { LakebenchError } from '../../shared/errors';
 
 /** The host's side of the calls the editor makes, recorded. */
-const host = vi.hoisted(() => {
+const host = (() => {
   const state = {
     yaml: '',
     mtimeMs: 1,
@@ -11,46 +13,37 @@ const host = vi.hoisted(() => {
     positionSaves: 0,
     refuseNextSave: false,
   };
-  const client = {
-    async call(method: string, args: Record<string, unknown>) {
-      switch (method) {
-        case 'pipelines.get':
-          return {
-            id: args.id,
-            file: `pipelines/${args.id}.yaml`,
-            yaml: state.yaml,
-            pipeline: null,
-            problems: [],
-            sources: {},
-            positions: state.positions,
-            mtimeMs: state.mtimeMs,
-          };
-        case 'pipelines.save': {
-          const a = args as { yaml: string; baseMtimeMs: number | null; force: boolean };
-          state.saves.push({ yaml: a.yaml, baseMtimeMs: a.baseMtimeMs, force: a.force });
-          if (state.refuseNextSave && !a.force) {
-            state.refuseNextSave = false;
-            throw new LakebenchError('PIPELINE_CHANGED_ON_DISK', 'changed on disk');
-          }
-          state.yaml = a.yaml;
-          state.mtimeMs += 1;
-          return { file: 'f', mtimeMs: state.mtimeMs, problems: [] };
-        }
-        case 'pipelines.savePositions':
-          state.positionSaves++;
-          state.positions = args.positions as typeof state.positions;
-          return {};
-        case 'pipelines.list':
-          return [];
-        default:
-          throw new Error(`unexpected call ${method}`);
+  const api = createMemoryClient({
+    'pipelines.get': async (args) => ({
+      id: args.id,
+      file: `pipelines/${args.id}.yaml`,
+      yaml: state.yaml,
+      pipeline: null,
+      problems: [],
+      sources: {},
+      positions: state.positions,
+      mtimeMs: state.mtimeMs,
+    }),
+    'pipelines.save': async (a) => {
+      state.saves.push({ yaml: a.yaml, baseMtimeMs: a.baseMtimeMs, force: a.force });
+      if (state.refuseNextSave && !a.force) {
+        state.refuseNextSave = false;
+        throw new LakebenchError('PIPELINE_CHANGED_ON_DISK', 'changed on disk');
       }
+      state.yaml = a.yaml;
+      state.mtimeMs += 1;
+      return { file: 'f', mtimeMs: state.mtimeMs, problems: [] };
     },
-    on: () => () => {},
-  };
-  return { state, client };
-});
-vi.mock('../../renderer/api', () => ({ client: host.client, connection: {} }));
+    'pipelines.savePositions': async (args) => {
+      state.positionSaves++;
+      state.positions = args.positions;
+      return {};
+    },
+    'pipelines.list': async () => [],
+  });
+  return { state, client: api.client };
+})();
+setApiClient(host.client);
 
 const store = await import('../../renderer/pipelines/store');
 const { usePipelineEditor: editor } = store;

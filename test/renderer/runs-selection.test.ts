@@ -1,15 +1,22 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { setApiClient } from '../../renderer/api';
+import { createMemoryClient } from '../../shared/api/memory-client';
 import { TAG, runSourceFromTags, type Run } from '../../shared/tracker/model';
 
 /** A tracker whose answers the test gives, one pending call at a time. */
 const calls: { method: string; args: Record<string, unknown>; resolve(v: unknown): void }[] = [];
-vi.mock('../../renderer/api', () => ({
-  client: {
-    call: (method: string, args: Record<string, unknown>) =>
-      new Promise((resolve) => calls.push({ method, args, resolve })),
-    on: () => () => undefined,
-  },
-}));
+/** Holds a call until the test answers it; the host has validated its arguments against the contract. */
+function pending<T>(method: string, args: object): Promise<T> {
+  return new Promise<T>((resolve) =>
+    calls.push({ method, args: args as Record<string, unknown>, resolve: (v) => resolve(v as T) }),
+  );
+}
+setApiClient(
+  createMemoryClient({
+    'tracker.searchRuns': (args) => pending('tracker.searchRuns', args),
+    'tracker.listRunKeys': (args) => pending('tracker.listRunKeys', args),
+  }).client,
+);
 
 const { useRuns, COMPARE_MAX_RUNS, compareView, selectForColumns } =
   await import('../../renderer/runs/store');

@@ -1,15 +1,19 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryClient } from '../../shared/api/memory-client';
 import type { Run } from '../../shared/tracker/model';
+import { setApiClient } from '../../renderer/api';
 
 /** A tracker that pages over `all` as the store does, answering when the test says so. */
 const calls: { method: string; args: Record<string, unknown>; resolve(v: unknown): void }[] = [];
-vi.mock('../../renderer/api', () => ({
-  client: {
-    call: (method: string, args: Record<string, unknown>) =>
-      new Promise((resolve) => calls.push({ method, args, resolve })),
-    on: () => () => undefined,
-  },
-}));
+/** Holds a call until the test answers it; the host has validated its arguments against the contract. */
+function pending<T>(method: string, args: object): Promise<T> {
+  return new Promise<T>((resolve) =>
+    calls.push({ method, args: args as Record<string, unknown>, resolve: (v) => resolve(v as T) }),
+  );
+}
+setApiClient(
+  createMemoryClient({ 'tracker.searchRuns': (args) => pending('tracker.searchRuns', args) }).client,
+);
 
 const { useRuns, loadedRuns, runAt, PAGE_SIZE } = await import('../../renderer/runs/store');
 
