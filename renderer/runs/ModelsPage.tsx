@@ -7,15 +7,25 @@ import {
   type ModelVersion,
   type RegisteredModel,
 } from '../../shared/tracker/model';
-import { client } from '../api';
+import { errorMessage } from '../../shared/errors';
 import { askText } from '../common/Dialog';
 import { ErrorBoundary } from '../common/ErrorBoundary';
 import { reportError } from '../state/toasts';
+import {
+  deleteModelAlias,
+  fetchModel,
+  listModels,
+  modelVersionAt,
+  moveModelVersion,
+  rollbackProduction,
+  saveModelDescription,
+  setModelAlias,
+  watchModels,
+  type ModelDetail,
+} from './actions';
 import { formatTime, shortId } from './format';
 import { useRuns } from './store';
 import { runsTestIds } from './testids';
-
-type ModelDetail = { model: RegisteredModel; versions: ModelVersion[]; history: ModelEvent[] };
 
 function StageBadge({ stage }: { stage: ModelStage }) {
   return <span className={`stage-badge stage-${stage.toLowerCase()}`}>{stage}</span>;
@@ -89,14 +99,7 @@ function Transition({ v, onDone, onCancel }: { v: ModelVersion; onDone(): void; 
       okLabel="Move"
       onCancel={onCancel}
       onOk={(comment) => {
-        client
-          .call('tracker.transitionModelVersion', {
-            name: v.name,
-            version: v.version,
-            stage,
-            archiveExisting: archive && (stage === 'Staging' || stage === 'Production'),
-            comment,
-          })
+        moveModelVersion(v, stage, archive && (stage === 'Staging' || stage === 'Production'), comment)
           .then(onDone)
           .catch((err: unknown) => reportError(`Could not move version ${v.version}`, err));
       }}
@@ -161,14 +164,14 @@ function VersionAt({ name }: { name: string }) {
     const t = new Date(when).getTime();
     if (!Number.isFinite(t)) return setAnswer('Enter a date and time.');
     try {
-      const r = await client.call('tracker.modelVersionAt', { name, stage, time: t });
+      const r = await modelVersionAt(name, stage, t);
       setAnswer(
         r.version
           ? `Version ${r.version.version} was in ${stage} (since ${formatTime(r.since)}).`
           : `No version was in ${stage} at ${formatTime(t)}.`,
       );
     } catch (err) {
-      setAnswer(err instanceof Error ? err.message : String(err));
+      setAnswer(errorMessage(err));
     }
   };
   return (
@@ -210,14 +213,13 @@ function ModelDetailView({ name, onChanged }: { name: string; onChanged(): void 
   const [moving, setMoving] = useState<ModelVersion | null>(null);
   const [rollback, setRollback] = useState(false);
   const load = useCallback(() => {
-    client
-      .call('tracker.getRegisteredModel', { name })
+    fetchModel(name)
       .then((d) => (setDetail(d), setError(null)))
-      .catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
+      .catch((err: unknown) => setError(errorMessage(err)));
   }, [name]);
   useEffect(() => {
     load();
-    return client.on('tracker.onModelsChanged', (e) => e.names.includes(name) && load());
+    return watchModels(load, name);
   }, [load, name]);
   if (error) return <div className="runs-search-error">{error}</div>;
   if (!detail) return <div className="runs-empty muted">Loading…</div>;
@@ -236,7 +238,7 @@ function ModelDetailView({ name, onChanged }: { name: string; onChanged(): void 
     });
     if (d === null) return;
     try {
-      await client.call('tracker.updateRegisteredModel', { name, description: d });
+      await saveModelDescription(name, d);
       changed();
     } catch (err) {
       reportError('Could not save the description', err);
@@ -256,7 +258,7 @@ function ModelDetailView({ name, onChanged }: { name: string; onChanged(): void 
     });
     if (!alias) return;
     try {
-      await client.call('tracker.setModelAlias', { name, alias, version: v.version });
+      await setModelAlias(name, alias, v.version);
       changed();
     } catch (err) {
       reportError(`Could not set @${alias}`, err);
@@ -264,7 +266,7 @@ function ModelDetailView({ name, onChanged }: { name: string; onChanged(): void 
   };
   const deleteAlias = async (alias: string) => {
     try {
-      await client.call('tracker.deleteModelAlias', { name, alias });
+      await deleteModelAlias(name, alias);
       changed();
     } catch (err) {
       reportError(`Could not remove @${alias}`, err);
@@ -400,8 +402,7 @@ function ModelDetailView({ name, onChanged }: { name: string; onChanged(): void 
           onCancel={() => setRollback(false)}
           onOk={(comment) => {
             setRollback(false);
-            client
-              .call('tracker.rollbackProduction', { name, comment })
+            rollbackProduction(name, comment)
               .then(changed)
               .catch((err: unknown) => reportError(`Could not roll back ${name}`, err));
           }}
@@ -420,12 +421,11 @@ export function ModelsPage({ name }: { name: string | null }) {
   useEffect(() => {
     let live = true;
     const load = () =>
-      client
-        .call('tracker.listRegisteredModels', { nameContains: q })
+      listModels(q)
         .then((m) => live && (setModels(m), setError(null)))
-        .catch((err: unknown) => live && setError(err instanceof Error ? err.message : String(err)));
+        .catch((err: unknown) => live && setError(errorMessage(err)));
     void load();
-    const off = client.on('tracker.onModelsChanged', () => void load());
+    const off = watchModels(() => void load());
     return () => {
       live = false;
       off();

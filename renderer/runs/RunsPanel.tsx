@@ -11,14 +11,13 @@ import {
 } from 'lucide-react';
 import { useEffect } from 'react';
 import type { Experiment } from '../../shared/tracker/model';
-import { client } from '../api';
 import { askText } from '../common/Dialog';
-import { reportError } from '../state/toasts';
 import './runs.css';
+import { createExperiment, renameExperiment, setExperimentDeleted } from './actions';
 import { installRunsEvents, useRuns } from './store';
 import { runsTestIds } from './testids';
 
-async function createExperiment(): Promise<void> {
+async function askAndCreateExperiment(): Promise<void> {
   const name = await askText({
     title: 'New experiment',
     label: 'Name',
@@ -27,17 +26,10 @@ async function createExperiment(): Promise<void> {
     inputTestId: runsTestIds.experimentNameInput,
     validate: (v) => (v.length > 500 ? 'At most 500 characters' : null),
   });
-  if (!name) return;
-  try {
-    const exp = await client.call('tracker.createExperiment', { name, tags: {} });
-    await useRuns.getState().loadExperiments();
-    useRuns.getState().selectExperiment(exp.experimentId, false);
-  } catch (err) {
-    reportError(`Could not create the experiment ${name}`, err);
-  }
+  if (name) await createExperiment(name);
 }
 
-async function renameExperiment(exp: Experiment): Promise<void> {
+async function askAndRenameExperiment(exp: Experiment): Promise<void> {
   const name = await askText({
     title: 'Rename experiment',
     label: 'Name',
@@ -46,25 +38,7 @@ async function renameExperiment(exp: Experiment): Promise<void> {
     inputTestId: runsTestIds.experimentNameInput,
     validate: (v) => (v.length > 500 ? 'At most 500 characters' : null),
   });
-  if (!name || name === exp.name) return;
-  try {
-    await client.call('tracker.renameExperiment', { experimentId: exp.experimentId, name });
-    await useRuns.getState().loadExperiments();
-  } catch (err) {
-    reportError(`Could not rename ${exp.name}`, err);
-  }
-}
-
-async function setDeleted(exp: Experiment, deleted: boolean): Promise<void> {
-  try {
-    await client.call(deleted ? 'tracker.deleteExperiment' : 'tracker.restoreExperiment', {
-      experimentId: exp.experimentId,
-    });
-    await useRuns.getState().loadExperiments();
-    void useRuns.getState().search();
-  } catch (err) {
-    reportError(`Could not ${deleted ? 'delete' : 'restore'} ${exp.name}`, err);
-  }
+  if (name && name !== exp.name) await renameExperiment(exp, name);
 }
 
 function ExperimentRow({ exp }: { exp: Experiment }) {
@@ -105,7 +79,7 @@ function ExperimentRow({ exp }: { exp: Experiment }) {
             title="Restore"
             onClick={(e) => {
               e.stopPropagation();
-              void setDeleted(exp, false);
+              void setExperimentDeleted(exp, false);
             }}
           >
             <ArchiveRestore size={13} />
@@ -117,7 +91,7 @@ function ExperimentRow({ exp }: { exp: Experiment }) {
               title="Rename"
               onClick={(e) => {
                 e.stopPropagation();
-                void renameExperiment(exp);
+                void askAndRenameExperiment(exp);
               }}
             >
               <Pencil size={13} />
@@ -127,7 +101,7 @@ function ExperimentRow({ exp }: { exp: Experiment }) {
               title="Delete (restorable)"
               onClick={(e) => {
                 e.stopPropagation();
-                void setDeleted(exp, true);
+                void setExperimentDeleted(exp, true);
               }}
             >
               <Trash2 size={13} />
@@ -161,7 +135,7 @@ export function RunsPanel() {
           className="icon-btn"
           title="New experiment"
           data-testid={runsTestIds.newExperiment}
-          onClick={() => void createExperiment()}
+          onClick={() => void askAndCreateExperiment()}
         >
           <Plus size={15} />
         </button>

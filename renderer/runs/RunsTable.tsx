@@ -13,9 +13,8 @@ import '@glideapps/glide-data-grid/dist/index.css';
 import { Columns3, GitCompare, RefreshCw, Trash2 } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { metricNumber, TAG, type Run } from '../../shared/tracker/model';
-import { client } from '../api';
 import { gridTheme } from '../notebooks/ResultGrid';
-import { reportError } from '../state/toasts';
+import { deleteSelectedRuns } from './actions';
 import { FilterBox } from './FilterBox';
 import { formatDuration, formatNumber, formatTime, keyRef, runDuration, STATUS_COLORS } from './format';
 import { COMPARE_MAX_RUNS, compareView, loadedRuns, runAt, useRuns } from './store';
@@ -323,19 +322,6 @@ export function RunsTable() {
     if (run) useRuns.getState().setView({ kind: 'run', runId: run.info.runId });
   }, []);
 
-  const deleteSelected = async () => {
-    const ids = useRuns.getState().selected;
-    try {
-      // A request deletes at most 10,000 runs; "select all" can hold more.
-      for (let i = 0; i < ids.length; i += 10_000)
-        await client.call('tracker.deleteRun', { runIds: ids.slice(i, i + 10_000) });
-      useRuns.getState().setSelected([]);
-      void useRuns.getState().search();
-    } catch (err) {
-      reportError(`Could not delete ${ids.length} runs`, err);
-    }
-  };
-
   const visible = loadedRuns().slice(0, 500);
   const wrap = useRef<HTMLDivElement>(null);
   const [boxHeight, setBoxHeight] = useState(400);
@@ -402,7 +388,7 @@ export function RunsTable() {
               <button
                 className="btn btn-small btn-danger"
                 title={`Delete the ${selected.length.toLocaleString()} selected runs (restorable)`}
-                onClick={() => void deleteSelected()}
+                onClick={() => void deleteSelectedRuns()}
               >
                 <Trash2 size={13} />
               </button>
