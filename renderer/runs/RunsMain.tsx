@@ -1,7 +1,7 @@
 import { ChevronRight } from 'lucide-react';
 import { useEffect } from 'react';
 import { ErrorBoundary } from '../common/ErrorBoundary';
-import { ComparePage } from './ComparePage';
+import { ComparePage } from './compare';
 import { ModelsPage } from './ModelsPage';
 import { RunPage } from './RunPage';
 import './runs.css';
