@@ -3,7 +3,7 @@ import { useEffect } from 'react';
 import { ErrorBoundary } from '../common/ErrorBoundary';
 import { ComparePage } from './compare';
 import { ModelsPage } from './ModelsPage';
-import { RunPage } from './RunPage';
+import { RunPage } from './tracked-run';
 import './runs.css';
 import { RunsTable } from './RunsTable';
 import { installRunsEvents, useRuns } from './store';

@@ -31,17 +31,21 @@ export async function fetchRuns(runIds: readonly string[]): Promise<Run[]> {
   return runs;
 }
 
-/** One run with everything logged, and the runs whose parent it is (the first 200). */
-export async function fetchRunWithChildren(runId: string): Promise<{ run: Run; children: Run[] }> {
-  const run = await client.call('tracker.getRun', { runId });
+/** One run with everything logged. */
+export function fetchRun(runId: string): Promise<Run> {
+  return client.call('tracker.getRun', { runId });
+}
+
+/** The runs whose parent the run is (the first 200). */
+export async function fetchChildRuns(parent: Run): Promise<Run[]> {
   const page = await client.call('tracker.searchRuns', {
-    experimentIds: [run.info.experimentId],
-    filter: `tags.\`mlflow.parentRunId\` = '${runId}'`,
+    experimentIds: [parent.info.experimentId],
+    filter: `tags.\`mlflow.parentRunId\` = '${parent.info.runId}'`,
     orderBy: [],
     maxResults: 200,
     pageToken: null,
   });
-  return { run, children: page.runs };
+  return page.runs;
 }
 
 /** Calls `reload` whenever one of the runs changes; returns the unsubscribe. */
