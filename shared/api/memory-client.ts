@@ -5,6 +5,7 @@ import {
   createClient,
   EventBus,
   type ApiHost,
+  type CallContext,
   type ClientTransport,
   type HostOptions,
   type LakebenchClient,
@@ -29,23 +30,36 @@ export interface MemoryClientOptions extends HostOptions {
   cloneResults?: boolean;
 }
 
+/** A request that reached a handler: its arguments as the host parsed them (defaults filled in). */
+export interface MemoryCall {
+  method: RequestName;
+  args: unknown;
+}
+
 export interface MemoryApi {
   /** The client to give the code under test: the same interface the renderer uses. */
   client: LakebenchClient;
   /** The host side, for a test that dispatches directly. */
   host: ApiHost;
+  /** Every valid request so far, in order, answered or not; a test may empty it. */
+  calls: MemoryCall[];
   /**
    * Pushes a server event to the client, checked against the contract first: a payload the real host could not
    * send fails the test at the emit, not later in a listener.
    */
   emit<E extends EventName>(name: E, payload: EventPayload<E>, to?: string): void;
+  /** Sets or replaces handlers from now on (e.g. per test); `null` for a name takes its handler away. */
+  handle(handlers: { [K in RequestName]?: RequestHandlers[K] | null }): void;
 }
 
 /** A request the test gave no handler for fails loudly, naming it, rather than answering undefined. */
-function unhandled(method: RequestName) {
-  return () =>
-    Promise.reject(new LakebenchError('UNKNOWN_METHOD', `${method} has no handler in this in-memory API`));
+function unhandled(method: RequestName): Promise<never> {
+  return Promise.reject(
+    new LakebenchError('UNKNOWN_METHOD', `${method} has no handler in this in-memory API`),
+  );
 }
+
+type AnyHandler = (args: unknown, ctx: CallContext) => Promise<unknown>;
 
 export function createMemoryClient(
   handlers: Partial<RequestHandlers>,
@@ -53,9 +67,19 @@ export function createMemoryClient(
 ): MemoryApi {
   const clientId = options.clientId ?? 'memory';
   const cloneResults = options.cloneResults ?? true;
+  const current = new Map<RequestName, AnyHandler>(Object.entries(handlers) as [RequestName, AnyHandler][]);
+  const calls: MemoryCall[] = [];
+  // The host looks a handler up at each call, so `handle` changes the answers from the next call on.
   const full = Object.fromEntries(
-    requestNames.map((name) => [name, handlers[name] ?? unhandled(name)]),
-  ) as RequestHandlers;
+    requestNames.map((name) => [
+      name,
+      (args: unknown, ctx: CallContext) => {
+        calls.push({ method: name, args });
+        const handler = current.get(name);
+        return handler ? handler(args, ctx) : unhandled(name);
+      },
+    ]),
+  ) as unknown as RequestHandlers;
   const bus = new EventBus();
   const host = createApiHost(full, bus, { validateResults: options.validateResults });
 
@@ -74,6 +98,13 @@ export function createMemoryClient(
   return {
     client: createClient(transport),
     host,
+    calls,
+    handle(more) {
+      for (const [name, handler] of Object.entries(more) as [RequestName, AnyHandler | null][]) {
+        if (handler) current.set(name, handler);
+        else current.delete(name);
+      }
+    },
     emit(name, payload, to) {
       const problem = checkEvent(name, payload);
       if (problem)

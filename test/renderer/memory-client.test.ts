@@ -78,4 +78,28 @@ describe('the in-memory API client the renderer tests use', () => {
     api.emit('tracker.onRunsChanged', { experimentId: '1', runIds: ['d'] });
     expect(heard).toEqual([['a'], ['b']]);
   });
+
+  it('records each valid request and answers with the handlers given later', async () => {
+    const api = createMemoryClient({});
+    await expect(api.client.call('tracker.listRunKeys', { experimentIds: ['1'] })).rejects.toMatchObject({
+      code: 'UNKNOWN_METHOD',
+    });
+    api.handle({
+      'tracker.listRunKeys': async () => ({ params: [], metrics: ['m'], tags: [], datasets: [] }),
+    });
+    expect((await api.client.call('tracker.listRunKeys', {})).metrics).toEqual(['m']);
+    api.handle({ 'tracker.listRunKeys': null });
+    await expect(api.client.call('tracker.listRunKeys', {})).rejects.toMatchObject({
+      code: 'UNKNOWN_METHOD',
+    });
+    // A refused request never reaches a handler, so it is not recorded.
+    await expect(api.client.call('tracker.getRun', { runId: 'x' })).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+    });
+    expect(api.calls).toEqual([
+      { method: 'tracker.listRunKeys', args: { experimentIds: ['1'] } },
+      { method: 'tracker.listRunKeys', args: { experimentIds: [] } },
+      { method: 'tracker.listRunKeys', args: { experimentIds: [] } },
+    ]);
+  });
 });
