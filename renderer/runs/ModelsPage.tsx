@@ -423,6 +423,7 @@ export function ModelsPage({ name }: { name: string | null }) {
     const load = () =>
       listModels(q)
         .then((m) => live && (setModels(m), setError(null)))
+        // The answer, error or not, of a view no longer shown (unmounted or asked again) is not wanted.
         .catch((err: unknown) => live && setError(errorMessage(err)));
     void load();
     const off = watchModels(() => void load());

@@ -74,6 +74,7 @@ export function MetricCharts({ runs, legend }: { runs: Run[]; legend: RunLegend[
       xAxis,
     })
       .then((s) => live && (setSeries(s), setError(null)))
+      // The answer, error or not, of a view no longer shown (unmounted or asked again) is not wanted.
       .catch((err: unknown) => live && setError(errorMessage(err)));
     return () => {
       live = false;

@@ -39,6 +39,7 @@ export function ParamGroups({
       maxPoints: 1000,
     })
       .then((g) => live && (setGroups(g), setError(null)))
+      // The answer, error or not, of a view no longer shown (unmounted or asked again) is not wanted.
       .catch((err: unknown) => live && setError(errorMessage(err)));
     return () => {
       live = false;

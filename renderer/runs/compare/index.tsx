@@ -35,6 +35,7 @@ export function ComparePage({ runIds, selectedCount }: { runIds: string[]; selec
     const load = () =>
       fetchRuns(runIds)
         .then((r) => live && (setRuns(r), setError(null)))
+        // The answer, error or not, of a view no longer shown (unmounted or asked again) is not wanted.
         .catch((err: unknown) => live && setError(errorMessage(err)));
     void load();
     const off = watchRuns(runIds, () => void load());
