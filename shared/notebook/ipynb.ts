@@ -219,20 +219,14 @@ export function parseIpynb(text: string, file: string): NotebookDocument {
 }
 
 /**
- * The language code cells default to when a cell does not say: Python when no cell needs another (a Jupyter
- * notebook stays free of Lakebench's keys), else the one most cells use.
+ * The language code cells default to: the one language all code cells share, SQL when they mix languages (as
+ * Lakebench always wrote), and Python when there are none (Jupyter's default kernel).
  */
 function defaultLanguageOf(doc: NotebookDocument): CellLanguage {
-  const counts = new Map<CellLanguage, number>();
-  for (const c of doc.cells) {
-    if (c.language === 'markdown' || c.readOnly) continue;
-    counts.set(c.language, (counts.get(c.language) ?? 0) + 1);
-  }
-  if (counts.size === 0) return 'python';
-  let best: CellLanguage = 'python';
-  let bestCount = counts.get('python') ?? 0;
-  for (const [lang, n] of counts) if (n > bestCount) [best, bestCount] = [lang, n];
-  return best;
+  const languages = new Set<CellLanguage>();
+  for (const c of doc.cells) if (c.language !== 'markdown' && !c.readOnly) languages.add(c.language);
+  if (languages.size === 0) return 'python';
+  return languages.size === 1 ? [...languages][0] : 'sql';
 }
 
 /** Writes nbformat 4.5 JSON the way Jupyter does (one-space indent, sorted keys, trailing newline). */
@@ -259,8 +253,11 @@ export function serializeIpynb(doc: NotebookDocument): string {
       cell_type: 'code',
       execution_count: cell.executionCount,
       id: cell.id,
+      // A Python cell of a Python notebook needs no Lakebench key, so a Jupyter notebook stays Jupyter's.
       metadata:
-        cell.language === defaultLanguage ? meta : { ...meta, lakebench: { language: cell.language } },
+        cell.language === 'python' && defaultLanguage === 'python'
+          ? meta
+          : { ...meta, lakebench: { language: cell.language } },
       outputs: repairOutputs(
         cell.outputs,
         doc.nbformatMinor > KNOWN_NBFORMAT_MINOR,

@@ -176,13 +176,17 @@ export function repairOutputs(
 }
 
 /** Attachments of a Markdown or raw cell: name -> MIME bundle. Invalid entries are removed. */
-export function repairAttachments(value: unknown, where: string, notices: string[]): Json | undefined {
+export function repairAttachments(
+  value: unknown,
+  where: string,
+  notices: string[],
+): Record<string, Json> | undefined {
   if (value === undefined) return undefined;
   if (!isObject(value)) {
     notices.push(`${where}: "attachments" was not an object and was removed.`);
     return undefined;
   }
-  const out: Json = {};
+  const out: Record<string, Json> = {};
   for (const [name, bundle] of Object.entries(value)) {
     const data = repairMimeBundle(bundle);
     if (data) out[name] = data;

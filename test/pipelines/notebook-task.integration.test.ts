@@ -7,7 +7,6 @@ import { Pipelines } from '../../electron/core/pipelines';
 import { isProcessAlive } from '../../electron/core/pipelines/process';
 import { Warehouse } from '../../electron/core/warehouse';
 import { Workspace } from '../../electron/core/workspace';
-import { parseIpynb } from '../../shared/notebook/ipynb';
 import { RecordingSink } from '../support/events';
 import { tempDir } from '../support/temp';
 
@@ -170,12 +169,7 @@ tasks:
     // The injected cell follows the parameters cell and assigns the task's parameters.
     const injected = saved.cells[2];
     expect(injected.metadata.tags).toEqual(['injected-parameters']);
-    // Read as Lakebench reads it: the cell's language is its own or the notebook's default.
-    const parsed = parseIpynb(
-      await readFile(path.join(ws.engineDir, t.tries[0].executedNotebook as string), 'utf8'),
-      'executed.ipynb',
-    );
-    expect(parsed.cells[2].language).toBe('python');
+    expect(injected.metadata.lakebench?.language).toBe('python');
     expect(injected.source.join('')).toBe(
       `# Parameters\nn = 21\ncity = "Saint-Ouen l'Aumône"\nout = ${JSON.stringify(csv)}`,
     );

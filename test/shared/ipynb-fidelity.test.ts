@@ -40,7 +40,7 @@ describe('ipynb fidelity', () => {
     doc.cells = [newCell('sql', 'SELECT 1'), newCell('sql', 'SELECT 2'), newCell('python', 'print(1)')];
     const out = JSON.parse(serializeIpynb(doc));
     expect(out.metadata.lakebench).toEqual({ default_language: 'sql' });
-    expect(out.cells[0].metadata).toEqual({});
+    expect(out.cells[0].metadata).toEqual({ lakebench: { language: 'sql' } });
     expect(out.cells[2].metadata).toEqual({ lakebench: { language: 'python' } });
     const again = parseIpynb(JSON.stringify(out), 'a.ipynb');
     expect(again.cells.map((c) => c.language)).toEqual(['sql', 'sql', 'python']);
