@@ -17,6 +17,9 @@
  *   run-all, save-notebook, add-sql-cell, add-markdown-cell   notebook toolbar (add-* append at the end)
  *   notebook-error          the message shown instead of a notebook that could not be opened
  *   notebook-conflict       the "changed on disk" prompt (buttons conflict-reload, conflict-overwrite)
+ *   notebook-notices        what was repaired or upgraded when the notebook was opened
+ *   cell-readonly-<index>   the language badge of a read-only cell (another kernel's code, a newer cell type)
+ *   cell-output-<index>     the saved outputs of a read-only cell
  *   cell-<index>            a cell
  *   cell-editor-<index>     the cell's Monaco editor; click it, then type with the keyboard
  *   cell-run-<index>        run button; cell-cancel-<index> cancel button (only while queued/running)
@@ -46,6 +49,9 @@ export const testIds = {
   addMarkdownCell: 'add-markdown-cell',
   notebookError: 'notebook-error',
   notebookConflict: 'notebook-conflict',
+  notebookNotices: 'notebook-notices',
+  cellReadOnly: (i: number) => `cell-readonly-${i}`,
+  cellOutput: (i: number) => `cell-output-${i}`,
   conflictReload: 'conflict-reload',
   conflictOverwrite: 'conflict-overwrite',
   cell: (i: number) => `cell-${i}`,

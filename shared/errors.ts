@@ -71,7 +71,8 @@ export class LakebenchError extends Error implements LakebenchErrorData {
 /** The message of anything thrown: an Error's message, else its text. */
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
-  if (err && typeof err === 'object' && 'message' in err && typeof err.message === 'string') return err.message;
+  if (err && typeof err === 'object' && 'message' in err && typeof err.message === 'string')
+    return err.message;
   return String(err);
 }
 

@@ -11,6 +11,7 @@ import { CellOutput } from './CellOutput';
 import { PythonOutput } from './PythonOutput';
 import { moveCell, removeCell, setLanguage, setSource } from './doc-edits';
 import { MarkdownView } from './MarkdownView';
+import { OutputArea } from './OutputArea';
 import { useNotebooks } from './store';
 
 // Monaco is the largest part of the app: it loads in its own chunk, after the frame has painted.
@@ -50,10 +51,12 @@ export const Cell = memo(function Cell({ path, index, cell, isLast }: Props) {
   );
   const [selected, setSelected] = useState(false);
 
-  const isSql = cell.language === 'sql';
-  const isPython = cell.language === 'python';
-  const isMarkdown = cell.language === 'markdown';
-  const kernelMissing = !isSql && !isMarkdown && !isPython;
+  // A read-only cell (another kernel's code, a newer nbformat's cell type) is shown, never edited or run.
+  const readOnly = cell.readOnly;
+  const isSql = !readOnly && cell.language === 'sql';
+  const isPython = !readOnly && cell.language === 'python';
+  const isMarkdown = !readOnly && cell.language === 'markdown';
+  const kernelMissing = !readOnly && !isSql && !isMarkdown && !isPython;
   const active = isActive(rt.status);
 
   const marker = useMemo<ErrorMarker | null>(() => {
@@ -115,25 +118,32 @@ export const Cell = memo(function Cell({ path, index, cell, isLast }: Props) {
       </div>
       <div className="cell-main">
         <div className="cell-toolbar">
-          <select
-            className="cell-language"
-            value={cell.language}
-            aria-label="Cell type"
-            onChange={(e) => changeLanguage(e.target.value as CellLanguage)}
-            disabled={active}
-          >
-            <option value="sql">SQL</option>
-            <option value="python">Python</option>
-            <option value="markdown">Markdown</option>
-            {kernelMissing && <option value={cell.language}>{LANGUAGE_NAMES[cell.language]}</option>}
-          </select>
+          {readOnly ? (
+            <span className="cell-language cell-language-fixed" data-testid={testIds.cellReadOnly(index)}>
+              {cell.displayLanguage ?? String(cell.original?.cell_type ?? 'cell')}
+            </span>
+          ) : (
+            <select
+              className="cell-language"
+              value={cell.language}
+              aria-label="Cell type"
+              onChange={(e) => changeLanguage(e.target.value as CellLanguage)}
+              disabled={active}
+            >
+              <option value="sql">SQL</option>
+              <option value="python">Python</option>
+              <option value="markdown">Markdown</option>
+              {kernelMissing && <option value={cell.language}>{LANGUAGE_NAMES[cell.language]}</option>}
+            </select>
+          )}
+          {readOnly && <span className="cell-note">Read-only: {readOnly}.</span>}
           {kernelMissing && (
             <span className="cell-note">
               The {LANGUAGE_NAMES[cell.language]} kernel is not available yet; this cell is read-only.
             </span>
           )}
           <span className="spacer" />
-          {!kernelMissing && (
+          {!kernelMissing && !readOnly && (
             <button
               className="icon-btn run-btn"
               title={
@@ -192,7 +202,12 @@ export const Cell = memo(function Cell({ path, index, cell, isLast }: Props) {
             <Trash2 size={14} />
           </button>
         </div>
-        {showEditor ? (
+        {readOnly ? (
+          <>
+            <pre className="cell-readonly-source">{cell.source || ' '}</pre>
+            <OutputArea outputs={cell.outputs} testId={testIds.cellOutput(index)} />
+          </>
+        ) : showEditor ? (
           <Suspense fallback={<pre className="cell-editor-loading">{cell.source || ' '}</pre>}>
             <CellEditor
               testId={testIds.cellEditor(index)}
@@ -212,6 +227,7 @@ export const Cell = memo(function Cell({ path, index, cell, isLast }: Props) {
           <ErrorBoundary what="This markdown" resetKey={cell.source}>
             <MarkdownView
               source={cell.source}
+              attachments={cell.attachments}
               onEdit={() => {
                 setEditingMarkdown(true);
                 patch(path, { focusCellId: cell.id });

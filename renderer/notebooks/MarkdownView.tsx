@@ -1,9 +1,17 @@
 import { useMemo } from 'react';
-import { renderMarkdown } from './markdown';
+import { renderMarkdown, type Attachments } from './markdown';
 
-/** A rendered markdown cell; double-click to edit. */
-export function MarkdownView({ source, onEdit }: { source: string; onEdit(): void }) {
-  const html = useMemo(() => renderMarkdown(source), [source]);
+/** A rendered markdown cell (its `attachment:` images from the cell); double-click to edit. */
+export function MarkdownView({
+  source,
+  attachments,
+  onEdit,
+}: {
+  source: string;
+  attachments?: Attachments;
+  onEdit(): void;
+}) {
+  const html = useMemo(() => renderMarkdown(source, attachments), [source, attachments]);
   if (!source.trim()) {
     return (
       <div className="markdown-empty" onDoubleClick={onEdit}>

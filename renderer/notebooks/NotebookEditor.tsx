@@ -46,6 +46,23 @@ function AddCellBar({ path, index }: { path: string; index: number }) {
   );
 }
 
+/** What was repaired or upgraded when the file was read; the file itself is untouched until it is saved. */
+function NoticesBanner({ notices }: { notices: string[] }) {
+  return (
+    <div className="notices-banner" role="status" data-testid={testIds.notebookNotices}>
+      <FileWarning size={14} />
+      <div>
+        <strong>Lakebench adjusted this notebook as it opened it</strong> (saved only when you save):
+        <ul>
+          {notices.map((n, i) => (
+            <li key={i}>{n}</li>
+          ))}
+        </ul>
+      </div>
+    </div>
+  );
+}
+
 /** An open notebook: its toolbar, cells, and what to do when it cannot be opened or saved. */
 export function NotebookEditor({ path }: { path: string }) {
   const nb = useNotebooks((s) => s.open[path]);
@@ -78,7 +95,7 @@ export function NotebookEditor({ path }: { path: string }) {
     );
   }
   const cells = nb.doc.cells;
-  const hasPython = cells.some((c) => c.language === 'python');
+  const hasPython = cells.some((c) => c.language === 'python' && !c.readOnly);
   return (
     <div className="notebook">
       <div className="notebook-toolbar">
@@ -128,6 +145,7 @@ export function NotebookEditor({ path }: { path: string }) {
         <span className="notebook-path muted">{path}</span>
         <SaveState nb={nb} />
       </div>
+      {nb.doc?.notices?.length ? <NoticesBanner notices={nb.doc.notices} /> : null}
       {nb.conflict && (
         <div className="conflict-banner" role="alert" data-testid={testIds.notebookConflict}>
           <span>

@@ -4,6 +4,7 @@ import type { NotebookOutput } from '../../shared/notebook/model';
 import { ErrorBoundary } from '../common/ErrorBoundary';
 import { parseAnsi, segmentColor } from './ansi';
 import './kernel.css';
+import { renderLatex } from './markdown';
 import { MarkdownView } from './MarkdownView';
 import { htmlOutputDocument, imageDataUrl, pickMime, svgDataUrl } from './mime';
 
@@ -67,6 +68,12 @@ function HtmlOutput({ html }: { html: string }) {
   );
 }
 
+/** A `text/latex` output, typeset. */
+function LatexView({ latex }: { latex: string }) {
+  const html = useMemo(() => renderLatex(latex), [latex]);
+  return <div className="output-latex markdown-body" dangerouslySetInnerHTML={{ __html: html }} />;
+}
+
 function RichOutput({ data }: { data: Record<string, unknown> }) {
   const mime = pickMime(data);
   const value = mime ? data[mime] : undefined;
@@ -81,6 +88,8 @@ function RichOutput({ data }: { data: Record<string, unknown> }) {
       return <img className="output-image" src={imageDataUrl(mime, value)} alt={`${mime} output`} />;
     case 'text/markdown':
       return <MarkdownView source={outputText(value)} onEdit={() => undefined} />;
+    case 'text/latex':
+      return <LatexView latex={outputText(value)} />;
     case 'application/json':
       return <pre className="output-text">{JSON.stringify(value, null, 2)}</pre>;
     case 'text/plain':
@@ -120,7 +129,11 @@ function OutputView({ output }: { output: NotebookOutput }) {
     case 'display_data':
       return <RichOutput data={(output.data ?? {}) as Record<string, unknown>} />;
     default:
-      return null;
+      return (
+        <div className="output-text muted">
+          [{String(output.output_type)} output: a newer nbformat&apos;s output type, kept in the file]
+        </div>
+      );
   }
 }
 

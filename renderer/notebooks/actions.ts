@@ -163,7 +163,7 @@ export function runCell(path: string, cellId: string): Promise<CellStatus> {
   const nb = store.open[path];
   const cell = nb?.doc?.cells.find((c) => c.id === cellId);
   if (!nb || !cell) return Promise.resolve('failed');
-  if (cell.language !== 'sql' && cell.language !== 'python') {
+  if (cell.readOnly || (cell.language !== 'sql' && cell.language !== 'python')) {
     store.dispatch(path, { type: 'dequeue', cellIds: [cellId] });
     return Promise.resolve(cell.language === 'markdown' ? 'succeeded' : 'idle');
   }
@@ -214,7 +214,7 @@ export async function runAll(path: string): Promise<void> {
   const nb = getNotebook(path);
   if (!nb?.doc) return;
   const ids = nb.doc.cells
-    .filter((c) => (c.language === 'sql' || c.language === 'python') && c.source.trim())
+    .filter((c) => !c.readOnly && (c.language === 'sql' || c.language === 'python') && c.source.trim())
     .map((c) => c.id);
   if (!ids.length) return;
   runningAll.add(path);

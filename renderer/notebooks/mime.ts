@@ -9,6 +9,7 @@ export const MIME_ORDER = [
   'image/jpeg',
   'image/gif',
   'text/markdown',
+  'text/latex',
   'application/json',
   'text/plain',
 ] as const;
@@ -26,9 +27,13 @@ export function imageDataUrl(mime: string, value: unknown): string {
   return `data:${mime};base64,${raw.replace(/\s+/g, '')}`;
 }
 
-/** An SVG output as a data: URL for an <img>, where its scripts cannot run. */
+/**
+ * An SVG output as a data: URL for an <img>, where its scripts cannot run. An image needs the SVG namespace,
+ * which Jupyter's outputs (matplotlib's, say) may leave out: it is added where the root element lacks it.
+ */
 export function svgDataUrl(value: unknown): string {
-  const raw = Array.isArray(value) ? value.join('') : String(value ?? '');
+  let raw = Array.isArray(value) ? value.join('') : String(value ?? '');
+  raw = raw.replace(/<svg\b(?![^>]*\sxmlns=)/i, '<svg xmlns="http://www.w3.org/2000/svg"');
   return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(raw)}`;
 }
 

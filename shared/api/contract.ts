@@ -56,12 +56,17 @@ export const NotebookCellSchema = z.object({
   metadata: z.record(z.string(), z.unknown()),
   outputs: z.array(z.record(z.string(), z.unknown())),
   executionCount: z.number().int().nullable(),
+  attachments: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  readOnly: z.string().optional(),
+  displayLanguage: z.string().optional(),
+  original: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const NotebookDocumentSchema = z.object({
   metadata: z.record(z.string(), z.unknown()),
   nbformatMinor: z.number().int(),
   cells: z.array(NotebookCellSchema),
+  notices: z.array(z.string()).optional(),
 });
 
 export const ColumnInfoSchema = z.object({ name: z.string(), type: z.string() });

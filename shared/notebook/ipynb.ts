@@ -1,11 +1,16 @@
 import { parse as parseJsonWithErrors, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { LakebenchError } from '../errors';
-import type { CellLanguage, NotebookCell, NotebookDocument, NotebookOutput } from './model';
+import { LakebenchError, errorMessage } from '../errors';
+import type { CellLanguage, NotebookCell, NotebookDocument } from './model';
 import { CELL_LANGUAGES, newCellId } from './model';
+import { upgradeV3 } from './nbformat3';
+import { repairAttachments, repairCellMetadata, repairNotebookMetadata, repairOutputs } from './repair';
 
 /**
- * nbformat 4 reading and writing. A cell's language lives in `metadata.lakebench.language`; markdown cells are
- * nbformat markdown cells. Everything Lakebench does not understand is kept, so Jupyter's own data survives.
+ * nbformat 4 reading and writing. A code cell's language lives in `metadata.lakebench.language` when it is not
+ * the notebook's default (`metadata.lakebench.default_language`, Python when absent, as Jupyter's default
+ * kernel is), so a Jupyter notebook that Lakebench opens and saves stays free of Lakebench's keys. Markdown
+ * cells are nbformat markdown cells. Everything Lakebench does not understand is kept, so Jupyter's own data
+ * survives.
  */
 
 const CELL_ID = /^[a-zA-Z0-9-_]{1,64}$/;
@@ -46,7 +51,7 @@ function parseJson(text: string, file: string): unknown {
         .toLowerCase();
       fail(file, `is not valid JSON at line ${line}, column ${column}: ${what}`, line, column);
     }
-    fail(file, `is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    fail(file, `is not valid JSON: ${errorMessage(err)}`);
   }
 }
 
@@ -68,14 +73,21 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
-function languageOf(cell: Record<string, unknown>, notebookDefault: CellLanguage): CellLanguage {
-  if (cell.cell_type === 'markdown') return 'markdown';
-  const meta = isObject(cell.metadata) ? cell.metadata : {};
-  const lb = isObject(meta.lakebench) ? meta.lakebench : {};
-  const lang = lb.language;
-  if (typeof lang === 'string' && (CELL_LANGUAGES as readonly string[]).includes(lang))
-    return lang as CellLanguage;
-  return notebookDefault;
+/** The newest nbformat 4 minor version whose schema Lakebench knows (4.5: cell ids). */
+export const KNOWN_NBFORMAT_MINOR = 5;
+
+/** Languages whose code cells Lakebench runs; code of any other kernel language is shown read-only. */
+function isCellLanguage(v: unknown): v is CellLanguage {
+  return typeof v === 'string' && (CELL_LANGUAGES as readonly string[]).includes(v);
+}
+
+/** The language a notebook's kernel runs, lower-cased: `kernelspec.language`, else `language_info.name`. */
+function kernelLanguage(metadata: Record<string, unknown>): string | null {
+  const ks = isObject(metadata.kernelspec) ? metadata.kernelspec.language : undefined;
+  if (typeof ks === 'string' && ks) return ks.toLowerCase();
+  const li = isObject(metadata.language_info) ? metadata.language_info.name : undefined;
+  if (typeof li === 'string' && li) return li.toLowerCase();
+  return null;
 }
 
 function stripLakebench(meta: unknown): Record<string, unknown> {
@@ -84,56 +96,154 @@ function stripLakebench(meta: unknown): Record<string, unknown> {
   return rest;
 }
 
+function upgradeToV4(raw: Record<string, unknown>, file: string, notices: string[]): Record<string, unknown> {
+  if (raw.nbformat === 4) return raw;
+  if (raw.nbformat === 3) {
+    try {
+      const upgraded = upgradeV3(raw);
+      notices.push(
+        'This notebook was written in nbformat 3 and was upgraded to nbformat 4 as Jupyter does; the file is unchanged until you save it.',
+      );
+      return upgraded;
+    } catch (err) {
+      fail(file, errorMessage(err));
+    }
+  }
+  fail(
+    file,
+    `only nbformat 4 (and 3, upgraded on open) is supported (found ${JSON.stringify(raw.nbformat)})`,
+  );
+}
+
+/**
+ * Reads an `.ipynb`. Jupyter's rules: a notebook without a kernelspec is Python; code of another kernel
+ * language (Julia, R) is kept read-only with its outputs; cell types and outputs of a newer 4.x minor version
+ * are kept read-only and written back unchanged; v3 is upgraded. What had to be repaired is listed in
+ * `notices`.
+ */
 export function parseIpynb(text: string, file: string): NotebookDocument {
-  const raw = parseJson(text, file);
-  if (!isObject(raw)) fail(file, 'the top level must be a JSON object');
-  if (raw.nbformat !== 4) fail(file, `only nbformat 4 is supported (found ${JSON.stringify(raw.nbformat)})`);
+  const notices: string[] = [];
+  const parsed = parseJson(text, file);
+  if (!isObject(parsed)) fail(file, 'the top level must be a JSON object');
+  const raw = upgradeToV4(parsed, file, notices);
   if (!Array.isArray(raw.cells)) fail(file, '"cells" must be a list');
-  const metadata = isObject(raw.metadata) ? raw.metadata : {};
+  const minor =
+    typeof raw.nbformat_minor === 'number' && Number.isInteger(raw.nbformat_minor) ? raw.nbformat_minor : 0;
+  const newerMinor = minor > KNOWN_NBFORMAT_MINOR;
+  const metadata = repairNotebookMetadata(isObject(raw.metadata) ? raw.metadata : {}, notices);
   const lbMeta = isObject(metadata.lakebench) ? metadata.lakebench : {};
-  const kernelLang = isObject(metadata.kernelspec) ? metadata.kernelspec.language : undefined;
-  const defaultLanguage: CellLanguage =
-    typeof lbMeta.default_language === 'string' &&
-    (CELL_LANGUAGES as readonly string[]).includes(lbMeta.default_language)
-      ? (lbMeta.default_language as CellLanguage)
-      : kernelLang === 'python'
-        ? 'python'
-        : 'sql';
+  const kernel = kernelLanguage(metadata);
+  const foreignKernel = kernel !== null && kernel !== 'python' ? kernel : null;
+  const defaultLanguage: CellLanguage = isCellLanguage(lbMeta.default_language)
+    ? lbMeta.default_language
+    : 'python';
   const seen = new Set<string>();
+  let repairedIds = 0;
   const cells: NotebookCell[] = raw.cells.map((c: unknown, i: number) => {
     const where = `cell ${i + 1}`;
     if (!isObject(c)) fail(file, `${where} must be a JSON object`);
-    if (c.cell_type !== 'code' && c.cell_type !== 'markdown' && c.cell_type !== 'raw') {
+    const known = c.cell_type === 'code' || c.cell_type === 'markdown' || c.cell_type === 'raw';
+    if (!known && !(newerMinor && typeof c.cell_type === 'string')) {
       fail(file, `${where}: unknown cell_type ${JSON.stringify(c.cell_type)}`);
     }
     const source = multiline(c.source ?? '', file, where);
-    let id = typeof c.id === 'string' && CELL_ID.test(c.id) ? c.id : newCellId();
-    if (seen.has(id)) id = newCellId();
+    let id = typeof c.id === 'string' && CELL_ID.test(c.id) ? c.id : null;
+    if (id !== null && seen.has(id)) id = null;
+    // Before nbformat 4.5 cells had no ids: giving them one is the upgrade Jupyter makes, not a repair.
+    if (id === null) {
+      id = newCellId();
+      if (minor >= 5 || c.id !== undefined) repairedIds++;
+    }
     seen.add(id);
-    const outputs = Array.isArray(c.outputs) ? (c.outputs.filter(isObject) as NotebookOutput[]) : [];
-    const language = c.cell_type === 'raw' ? 'markdown' : languageOf(c, defaultLanguage);
-    const cellMeta = stripLakebench(c.metadata);
-    if (c.cell_type === 'raw') cellMeta['lakebench_raw'] = true;
-    return {
-      id,
-      language,
-      source,
-      metadata: cellMeta,
-      outputs,
-      executionCount: typeof c.execution_count === 'number' ? c.execution_count : null,
-    };
+    const cellLb = isObject(c.metadata) && isObject(c.metadata.lakebench) ? c.metadata.lakebench : {};
+    if (!known) {
+      return {
+        id,
+        language: 'markdown',
+        source,
+        metadata: {},
+        outputs: [],
+        executionCount: null,
+        readOnly: `a "${String(c.cell_type)}" cell of nbformat 4.${minor}, which Lakebench shows but cannot edit`,
+        original: c,
+      };
+    }
+    const cellType = c.cell_type as string;
+    const cellMeta = repairCellMetadata(stripLakebench(c.metadata), cellType, where, notices);
+    if (cellType !== 'code') {
+      if (cellType === 'raw') cellMeta['lakebench_raw'] = true;
+      const attachments = repairAttachments(c.attachments, where, notices);
+      return {
+        id,
+        language: 'markdown',
+        source,
+        metadata: cellMeta,
+        outputs: [],
+        executionCount: null,
+        ...(attachments ? { attachments } : {}),
+      };
+    }
+    const outputs = repairOutputs(Array.isArray(c.outputs) ? c.outputs : [], newerMinor, where, notices);
+    const executionCount =
+      typeof c.execution_count === 'number' && Number.isInteger(c.execution_count) ? c.execution_count : null;
+    const language = isCellLanguage(cellLb.language)
+      ? cellLb.language
+      : foreignKernel
+        ? null
+        : defaultLanguage;
+    if (language === null) {
+      return {
+        id,
+        language: 'python',
+        source,
+        metadata: cellMeta,
+        outputs,
+        executionCount,
+        readOnly: `${foreignKernel} code: this notebook's kernel is ${foreignKernel}, which Lakebench does not run`,
+        displayLanguage: foreignKernel ?? undefined,
+        original: { ...c, id },
+      };
+    }
+    return { id, language, source, metadata: cellMeta, outputs, executionCount };
   });
-  const nbformatMinor = typeof raw.nbformat_minor === 'number' ? Math.max(raw.nbformat_minor, 5) : 5;
-  return { metadata: stripLakebench(metadata), nbformatMinor, cells };
+  if (repairedIds)
+    notices.push(
+      `${repairedIds} cell${repairedIds === 1 ? ' had an invalid or duplicate id' : 's had invalid or duplicate ids'}; ${repairedIds === 1 ? 'it was' : 'they were'} given a new one.`,
+    );
+  return {
+    metadata: stripLakebench(metadata),
+    nbformatMinor: Math.max(minor, KNOWN_NBFORMAT_MINOR),
+    cells,
+    ...(notices.length ? { notices } : {}),
+  };
+}
+
+/**
+ * The language code cells default to: the one language all code cells share, SQL when they mix languages (as
+ * Lakebench always wrote), and Python when there are none (Jupyter's default kernel).
+ */
+function defaultLanguageOf(doc: NotebookDocument): CellLanguage {
+  const languages = new Set<CellLanguage>();
+  for (const c of doc.cells) if (c.language !== 'markdown' && !c.readOnly) languages.add(c.language);
+  if (languages.size === 0) return 'python';
+  return languages.size === 1 ? [...languages][0] : 'sql';
 }
 
 /** Writes nbformat 4.5 JSON the way Jupyter does (one-space indent, sorted keys, trailing newline). */
 export function serializeIpynb(doc: NotebookDocument): string {
-  const cells = doc.cells.map((cell) => {
-    const { lakebench_raw: raw, ...meta } = cell.metadata;
+  const defaultLanguage = defaultLanguageOf(doc);
+  const notices: string[] = [];
+  const cells = doc.cells.map((cell, i) => {
+    if (cell.original) return { ...cell.original, id: cell.id };
+    const { lakebench_raw: raw, ...rest } = cell.metadata;
+    const cellType = cell.language === 'markdown' ? (raw ? 'raw' : 'markdown') : 'code';
+    const meta = repairCellMetadata(rest, cellType, `cell ${i + 1}`, notices);
     if (cell.language === 'markdown') {
       return {
-        cell_type: raw ? 'raw' : 'markdown',
+        ...(cell.attachments && Object.keys(cell.attachments).length
+          ? { attachments: cell.attachments }
+          : {}),
+        cell_type: cellType,
         id: cell.id,
         metadata: meta,
         source: splitLines(cell.source),
@@ -143,18 +253,29 @@ export function serializeIpynb(doc: NotebookDocument): string {
       cell_type: 'code',
       execution_count: cell.executionCount,
       id: cell.id,
-      metadata: { ...meta, lakebench: { language: cell.language } },
-      outputs: cell.outputs,
+      // A Python cell of a Python notebook needs no Lakebench key, so a Jupyter notebook stays Jupyter's.
+      metadata:
+        cell.language === 'python' && defaultLanguage === 'python'
+          ? meta
+          : { ...meta, lakebench: { language: cell.language } },
+      outputs: repairOutputs(
+        cell.outputs,
+        doc.nbformatMinor > KNOWN_NBFORMAT_MINOR,
+        `cell ${i + 1}`,
+        notices,
+      ),
       source: splitLines(cell.source),
     };
   });
-  const languages = new Set(doc.cells.filter((c) => c.language !== 'markdown').map((c) => c.language));
-  const defaultLanguage = languages.size === 1 ? [...languages][0] : 'sql';
+  const metadata = repairNotebookMetadata(doc.metadata, notices);
   const notebook = {
     cells,
-    metadata: { ...doc.metadata, lakebench: { default_language: defaultLanguage } },
+    metadata:
+      defaultLanguage === 'python'
+        ? metadata
+        : { ...metadata, lakebench: { default_language: defaultLanguage } },
     nbformat: 4,
-    nbformat_minor: Math.max(doc.nbformatMinor, 5),
+    nbformat_minor: Math.max(doc.nbformatMinor, KNOWN_NBFORMAT_MINOR),
   };
   return `${JSON.stringify(sortKeys(notebook), null, 1)}\n`;
 }

@@ -13,6 +13,17 @@ export interface NotebookCell {
   metadata: Record<string, unknown>;
   outputs: NotebookOutput[];
   executionCount: number | null;
+  /** Files embedded in a Markdown or raw cell (`attachment:NAME` in its source): name -> MIME bundle. */
+  attachments?: Record<string, Record<string, unknown>>;
+  /**
+   * Why the cell cannot be edited or run here (a cell type of a newer nbformat, or code of another kernel
+   * language); such a cell is written back exactly as it was read.
+   */
+  readOnly?: string;
+  /** The language a read-only code cell is written in (julia, r, ...), for highlighting. */
+  displayLanguage?: string;
+  /** The cell as read, for a read-only cell: written back unchanged. */
+  original?: Record<string, unknown>;
 }
 
 export interface NotebookDocument {
@@ -20,6 +31,8 @@ export interface NotebookDocument {
   metadata: Record<string, unknown>;
   nbformatMinor: number;
   cells: NotebookCell[];
+  /** What was repaired or upgraded when the file was read (shown to the user, never saved). */
+  notices?: string[];
 }
 
 let idCounter = 0;
@@ -36,6 +49,20 @@ export function newCell(language: CellLanguage, source = ''): NotebookCell {
   return { id: newCellId(), language, source, metadata: {}, outputs: [], executionCount: null };
 }
 
+/** The kernel Lakebench runs Python cells in, as Jupyter names it in a notebook's metadata. */
+export const PYTHON_KERNELSPEC = {
+  name: 'python3',
+  display_name: 'Python 3 (ipykernel)',
+  language: 'python',
+};
+
 export function emptyNotebook(): NotebookDocument {
-  return { metadata: {}, nbformatMinor: 5, cells: [newCell('sql')] };
+  return {
+    metadata: {
+      kernelspec: { ...PYTHON_KERNELSPEC },
+      language_info: { name: 'python' },
+    },
+    nbformatMinor: 5,
+    cells: [newCell('sql')],
+  };
 }

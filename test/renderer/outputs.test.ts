@@ -1,3 +1,4 @@
+// @vitest-environment jsdom
 import { Field, Int32, Schema, Table, Utf8, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { buildTree } from '../../renderer/notebooks/file-tree';

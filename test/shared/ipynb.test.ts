@@ -41,7 +41,9 @@ describe('ipynb', () => {
     expect(out.metadata.kernelspec.name).toBe('python3');
     expect(out.metadata.custom).toBe(1);
     expect(out.cells[1].outputs).toEqual(jupyterNotebook.cells[1].outputs);
-    expect(out.cells[1].metadata).toEqual({ tags: ['keep'], lakebench: { language: 'python' } });
+    // A Python notebook's Python cells need no Lakebench key: Jupyter's file stays Jupyter's.
+    expect(out.cells[1].metadata).toEqual({ tags: ['keep'] });
+    expect(out.metadata.lakebench).toBeUndefined();
     expect(out.cells[2].cell_type).toBe('raw');
     expect(out.cells[0].source).toEqual(['# Hello\n', 'world']);
   });
@@ -73,7 +75,8 @@ describe('ipynb', () => {
   });
 
   it('refuses other nbformat versions and malformed cells', () => {
-    expect(() => parseIpynb('{"nbformat": 3, "cells": []}', 'a.ipynb')).toThrow(/only nbformat 4/);
+    expect(() => parseIpynb('{"nbformat": 2, "cells": []}', 'a.ipynb')).toThrow(/only nbformat 4/);
+    expect(() => parseIpynb('{"nbformat": 3, "cells": []}', 'a.ipynb')).toThrow(/must have "worksheets"/);
     expect(() => parseIpynb('{"nbformat": 4}', 'a.ipynb')).toThrow(/"cells" must be a list/);
     expect(() => parseIpynb('{"nbformat": 4, "cells": [{"cell_type": "weird"}]}', 'a.ipynb')).toThrow(
       /cell 1: unknown cell_type "weird"/,
