@@ -12,7 +12,7 @@ import {
 } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileEntry, WorkspaceInfo } from '../../../shared/api/contract';
-import { LakebenchError } from '../../../shared/errors';
+import { LakebenchError, errorMessage } from '../../../shared/errors';
 import { DEFAULT_SETTINGS_YAML, parseSettings, type WorkspaceSettings } from './settings';
 
 export const SETTINGS_FILE = 'lakebench.yaml';
@@ -62,6 +62,7 @@ async function checkWritable(dir: string): Promise<void> {
 /** An open workspace folder: its layout, settings and files. */
 export class Workspace {
   private watcher: FSWatcher | undefined;
+  private readonly subscribers = new Set<(paths: string[]) => void>();
   private readonly folderWatchers = new Map<string, { watcher: FSWatcher; identity: string }>();
 
   private constructor(
@@ -194,10 +195,14 @@ export class Workspace {
    * Watches the folder and reports changed paths, batched, ignoring engine state. Engine state is not watched
    * at all (the top level, and each other top-level folder recursively): on Linux, Node's recursive watch
    * stats files and lists folders on every write beneath it, and SQLite writes its logs there many times a
-   * second.
+   * second. Any number of subscribers share one watcher; each call returns what unsubscribes it.
    */
-  watch(onChange: (paths: string[]) => void): void {
-    if (this.watcher) return;
+  watch(onChange: (paths: string[]) => void): () => void {
+    this.subscribers.add(onChange);
+    const unsubscribe = () => {
+      this.subscribers.delete(onChange);
+    };
+    if (this.watcher) return unsubscribe;
     let pending = new Set<string>();
     let timer: NodeJS.Timeout | undefined;
     const report = (file: string | null) => {
@@ -217,7 +222,14 @@ export class Workspace {
       timer = setTimeout(() => {
         const paths = [...pending];
         pending = new Set();
-        onChange(paths);
+        for (const subscriber of [...this.subscribers]) {
+          try {
+            subscriber(paths);
+          } catch (err) {
+            // One failing subscriber must not keep the others from hearing of the change.
+            console.warn(`Lakebench: a workspace watcher failed: ${errorMessage(err)}`);
+          }
+        }
       }, 150);
     };
     const watchFolder = (name: string, appeared: boolean) => {
@@ -235,7 +247,8 @@ export class Workspace {
         const watcher = watch(full, { recursive: true }, (_event, file) =>
           report(file ? path.join(name, file) : name),
         );
-        watcher.on('error', () => undefined);
+        // A watched folder that is removed ends its watcher with an error; the top level sees the removal.
+        watcher.on('error', () => this.folderWatchers.delete(name));
         this.folderWatchers.set(name, { watcher, identity });
         // A folder that appeared while watching: what it already holds is new too.
         if (appeared)
@@ -249,14 +262,18 @@ export class Workspace {
       // A top-level folder made, removed or replaced: watch what is there now.
       if (file) watchFolder(file, true);
     });
-    this.watcher.on('error', () => undefined);
+    this.watcher.on('error', (err) =>
+      console.warn(`Lakebench: watching ${this.root} stopped: ${errorMessage(err)}`),
+    );
     for (const entry of readdirSync(this.root, { withFileTypes: true }))
       if (entry.isDirectory()) watchFolder(entry.name, false);
+    return unsubscribe;
   }
 
   close(): void {
     this.watcher?.close();
     this.watcher = undefined;
+    this.subscribers.clear();
     for (const { watcher } of this.folderWatchers.values()) watcher.close();
     this.folderWatchers.clear();
   }
