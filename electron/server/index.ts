@@ -6,6 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeMessage, encodeMessage, type WireMessage } from '../../shared/api/wire';
+import { errorMessage } from '../../shared/errors';
 import type { LakebenchCore } from '../core/app';
 import { contentTypeOf } from '../core/web-content';
 import { writeFileAtomic } from '../core/workspace';
@@ -113,8 +114,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const server = http.createServer((req, res) => {
     void handleHttp(req, res).catch((err: unknown) => {
-      if (!res.headersSent)
-        sendText(res, 500, `Lakebench: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent) sendText(res, 500, `Lakebench: ${errorMessage(err)}`);
       else res.destroy();
     });
   });
@@ -213,10 +213,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         const bytes = isBinary ? new Uint8Array(data as Buffer) : new TextEncoder().encode(String(data));
         message = decodeMessage(bytes);
       } catch (err) {
-        ws.close(
-          1003,
-          `Lakebench: unreadable message (${err instanceof Error ? err.message : String(err)})`.slice(0, 120),
-        );
+        ws.close(1003, `Lakebench: unreadable message (${errorMessage(err)})`.slice(0, 120));
         return;
       }
       if (message.t !== 'call' || typeof message.id !== 'number') return;

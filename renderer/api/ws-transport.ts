@@ -6,6 +6,7 @@ import {
   resolveBlobRefs,
   type WireMessage,
 } from '../../shared/api/wire';
+import { errorMessage } from '../../shared/errors';
 import type { ConnectionReporter, ConnectionStatus } from './connection';
 
 /** Browser mode: the same API over one WebSocket to `lakebench serve`, with automatic reconnection. */
@@ -105,7 +106,7 @@ export function createWsTransport(
     try {
       ws = create(options.url);
     } catch (err) {
-      scheduleReconnect(err instanceof Error ? err.message : String(err));
+      scheduleReconnect(errorMessage(err));
       return;
     }
     ws.binaryType = 'arraybuffer';

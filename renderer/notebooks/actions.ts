@@ -152,7 +152,10 @@ export async function closeNotebook(path: string): Promise<void> {
   }
   for (const [id, route] of routes) {
     if (route.path !== path) continue;
-    void client.call('warehouse.cancelQuery', { queryId: id }).catch(() => {});
+    // The tab is going away: a query that cannot be cancelled (it just ended) needs no word to the user.
+    void client
+      .call('operations.cancel', { operationId: id })
+      .catch((err: unknown) => console.warn(`Lakebench: cancelling query ${id} failed`, err));
   }
   shutdownKernel(path);
   useNotebooks.getState().closeTab(path);
@@ -246,7 +249,7 @@ export async function cancelCell(path: string, cellId: string): Promise<void> {
     return;
   }
   try {
-    await client.call('warehouse.cancelQuery', { queryId: rt.queryId });
+    await client.call('operations.cancel', { operationId: rt.queryId });
   } catch (err) {
     reportError('Could not cancel the query', err);
   }

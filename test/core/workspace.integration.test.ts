@@ -98,6 +98,30 @@ describe('workspace', () => {
     }
   });
 
+  it('tells every watcher of the folder, and stops telling one that unsubscribed', async () => {
+    const ws = await Workspace.open(dir);
+    await ws.ensureLayout();
+    const first: string[] = [];
+    const second: string[] = [];
+    const stopFirst = ws.watch((paths) => first.push(...paths));
+    ws.watch((paths) => second.push(...paths));
+    const until = async (list: string[], what: string) => {
+      for (let i = 0; i < 200 && !list.includes(what); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(list).toContain(what);
+    };
+    try {
+      await writeFile(path.join(dir, 'notebooks', 'one.ipynb'), '{}');
+      await until(first, 'notebooks/one.ipynb');
+      await until(second, 'notebooks/one.ipynb');
+      stopFirst();
+      await writeFile(path.join(dir, 'notebooks', 'two.ipynb'), '{}');
+      await until(second, 'notebooks/two.ipynb');
+      expect(first).not.toContain('notebooks/two.ipynb');
+    } finally {
+      ws.close();
+    }
+  });
+
   it('lists files without engine state and refuses paths outside the folder', async () => {
     const ws = await Workspace.open(dir);
     await ws.ensureLayout();
