@@ -1,4 +1,13 @@
-import { constants, existsSync, lstatSync, readdirSync, watch, type FSWatcher } from 'node:fs';
+import {
+  constants,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  watch,
+  type FSWatcher,
+} from 'node:fs';
 import {
   access,
   mkdir,
@@ -65,11 +74,16 @@ export class Workspace {
   private readonly subscribers = new Set<(paths: string[]) => void>();
   private readonly folderWatchers = new Map<string, { watcher: FSWatcher; identity: string }>();
 
+  /** The folder with every symbolic link resolved: what a path must stay inside. */
+  private readonly realRoot: string;
+
   private constructor(
     readonly root: string,
     readonly settings: WorkspaceSettings,
     readonly isSample: boolean,
-  ) {}
+  ) {
+    this.realRoot = realpathSync(root);
+  }
 
   /**
    * Checks a folder can be a workspace without changing anything: it exists (or can be created), is
@@ -161,7 +175,50 @@ export class Workspace {
         },
       );
     }
+    this.checkReal(full, relative);
     return full;
+  }
+
+  /**
+   * The path text stays inside; the file it names must too. A symbolic link (to a file, a folder, or nothing
+   * yet) that leads outside the workspace or into engine state is refused; one that stays inside is followed.
+   */
+  private checkReal(full: string, relative: string, depth = 0): void {
+    const refuse = (why: string) => {
+      throw new LakebenchError('PATH_OUTSIDE_WORKSPACE', `${relative} ${why}`, { file: relative });
+    };
+    if (depth > 32) refuse('is a chain of symbolic links too long to follow');
+    // The deepest part of the path that exists, resolved; the parts below it do not exist yet.
+    const missing: string[] = [];
+    let probe = full;
+    let real: string | null = null;
+    for (;;) {
+      try {
+        real = realpathSync(probe);
+        break;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ELOOP') refuse('is a loop of symbolic links');
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+      }
+      const link = lstatSync(probe, { throwIfNoEntry: false });
+      if (link?.isSymbolicLink()) {
+        // A link to nothing: writing through it would create its target, so the target must be inside.
+        const target = path.resolve(path.dirname(probe), readlinkSync(probe));
+        this.checkReal(path.join(target, ...missing), relative, depth + 1);
+        return;
+      }
+      const parent = path.dirname(probe);
+      if (parent === probe) break;
+      missing.unshift(path.basename(probe));
+      probe = parent;
+    }
+    const realFull = real === null ? full : path.join(real, ...missing);
+    const rel = path.relative(this.realRoot, realFull);
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+      refuse('leads outside the workspace (through a symbolic link)');
+    }
+    if (rel.split(path.sep)[0] === ENGINE_DIR) refuse("leads into Lakebench's engine state");
   }
 
   relative(full: string): string {
