@@ -57,7 +57,15 @@ export const workspaceService = defineService({
     }
     return ws;
   },
-  start: (ws, ctx) => ws.watch((paths) => ctx.bus.emit('workspace.onFilesChanged', { paths })),
+  start: (ws, ctx) => {
+    // The stores the other services just created are made the owner's only too.
+    void ws
+      .protectEngineState()
+      .catch((err: unknown) =>
+        console.warn(`Lakebench: could not make ${ws.engineDir} private: ${errorMessage(err)}`),
+      );
+    return ws.watch((paths) => ctx.bus.emit('workspace.onFilesChanged', { paths }));
+  },
   close: (ws) => ws.close(),
   handlers: workspaceHandlers,
 });

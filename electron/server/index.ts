@@ -1,12 +1,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
-import { chmod, mkdir, stat, unlink } from 'node:fs/promises';
+import { createReadStream, readFileSync, type Stats } from 'node:fs';
+import { chmod, mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeMessage, encodeMessage, type WireMessage } from '../../shared/api/wire';
-import { errorMessage } from '../../shared/errors';
+import { LakebenchError, errorMessage } from '../../shared/errors';
 import type { LakebenchCore } from '../core/app';
 import { contentTypeOf } from '../core/web-content';
 import { writeFileAtomic } from '../core/workspace';
@@ -68,13 +68,28 @@ function originAllowed(origin: string | undefined, port: number): boolean {
   }
 }
 
-function cookieToken(header: string | undefined): string | null {
+/** The cookie of the server on one port: cookies are shared between the ports of a host, tokens are not. */
+export function tokenCookieName(port: number): string {
+  return `${TOKEN_COOKIE}_${port}`;
+}
+
+function cookieToken(header: string | undefined, port: number): string | null {
   if (!header) return null;
+  const name = tokenCookieName(port);
   for (const part of header.split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === TOKEN_COOKIE) return decodeURIComponent(v.join('='));
+    if (k === name) return decodeOrNull(v.join('='));
   }
   return null;
+}
+
+/** decodeURIComponent, or null for malformed percent-encoding (`%E0%A4%A`) instead of a URIError. */
+function decodeOrNull(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
 }
 
 function sameToken(given: string | null | undefined, token: string): boolean {
@@ -85,12 +100,84 @@ function sameToken(given: string | null | undefined, token: string): boolean {
 }
 
 /** The token a request carries: `?token=`, `Authorization: Bearer`, or the cookie set on the first page load. */
-export function requestToken(req: http.IncomingMessage, url: URL): string | null {
+export function requestToken(req: http.IncomingMessage, url: URL, port: number): string | null {
   const q = url.searchParams.get('token');
   if (q) return q;
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
-  return cookieToken(req.headers.cookie);
+  return cookieToken(req.headers.cookie, port);
+}
+
+/** When a process started (ms since the epoch), from /proc on Linux; null where that cannot be read. */
+function processStartMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 22 (after the command in parentheses, which may hold spaces): start time in clock ticks since boot.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+    if (!btime || !Number.isFinite(ticks)) return null;
+    return Number(btime[1]) * 1000 + ticks * 10;
+  } catch {
+    // Not Linux, or the process is gone: the caller falls back to asking whether the pid is alive.
+    return null;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, it is another user's.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Whether a server.json left in a workspace belongs to a server that still runs: its process is alive and,
+ * where the start time can be read, is the same process (not a new one that reused the pid after a kill -9).
+ */
+export function serverJsonIsLive(json: { pid?: unknown; startedAt?: unknown }): boolean {
+  if (typeof json.pid !== 'number' || !Number.isInteger(json.pid) || json.pid <= 0) return false;
+  if (json.pid === process.pid) return false;
+  if (!pidAlive(json.pid)) return false;
+  const started = processStartMs(json.pid);
+  if (started !== null && typeof json.startedAt === 'number')
+    return Math.abs(started - json.startedAt) < 2000;
+  return true;
+}
+
+async function checkNoOtherServer(file: string): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  let json: { pid?: unknown; startedAt?: unknown; port?: unknown };
+  try {
+    json = JSON.parse(text) as typeof json;
+  } catch {
+    return; // A half-written or foreign file: nothing runs behind it, it is replaced.
+  }
+  if (serverJsonIsLive(json)) {
+    throw new LakebenchError(
+      'WORKSPACE_LOCKED',
+      `This workspace is open elsewhere: lakebench serve (process ${String(json.pid)}, port ${String(json.port)}). Close it there first.`,
+      { file },
+    );
+  }
+}
+
+/** A file's stat, or null when there is none to serve (missing, or unreadable: the answer is 404 either way). */
+async function fileInfo(file: string): Promise<Stats | null> {
+  try {
+    return await stat(file);
+  } catch {
+    return null;
+  }
 }
 
 function sendText(res: http.ServerResponse, status: number, text: string): void {
@@ -125,7 +212,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!originAllowed(req.headers.origin, port))
       return sendText(res, 403, 'Lakebench: requests from other sites are refused');
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-    const given = requestToken(req, url);
+    const given = requestToken(req, url, port);
     if (!sameToken(given, token)) {
       res.setHeader('www-authenticate', 'Bearer realm="lakebench"');
       return sendText(
@@ -137,8 +224,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (await handleMlflowRequest(req, res, url, core)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return sendText(res, 405, 'Lakebench: method not allowed');
+    const pathname = decodeOrNull(url.pathname);
+    if (pathname === null) return sendText(res, 400, 'Lakebench: the address has malformed percent-encoding');
     if (url.pathname.startsWith('/api/blobs/')) {
-      const bytes = blobs.take(decodeURIComponent(url.pathname.slice('/api/blobs/'.length)));
+      const bytes = blobs.take(pathname.slice('/api/blobs/'.length));
       if (!bytes) return sendText(res, 404, 'Lakebench: no such result part (already fetched or expired)');
       res.writeHead(200, {
         'content-type': 'application/octet-stream',
@@ -155,17 +244,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     if (!rendererDir) return sendText(res, 404, 'Lakebench: this server was started without the renderer');
-    const rel = decodeURIComponent(url.pathname).replace(/^\/+/, '') || 'index.html';
+    const rel = pathname.replace(/^\/+/, '') || 'index.html';
     const file = path.resolve(rendererDir, rel);
     if (file !== rendererDir && !file.startsWith(rendererDir + path.sep))
       return sendText(res, 404, 'Not found');
     let target = file;
-    let info = await stat(target).catch(() => null);
+    let info = await fileInfo(target);
     if (!info || !info.isFile()) {
       // An unknown path without an extension is a route of the app: serve the page.
       if (path.extname(rel)) return sendText(res, 404, 'Not found');
       target = path.join(rendererDir, 'index.html');
-      info = await stat(target).catch(() => null);
+      info = await fileInfo(target);
       if (!info) return sendText(res, 404, 'Lakebench: the renderer is not built; run `npm run build`');
     }
     const isPage = target.endsWith('.html');
@@ -179,8 +268,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (isPage) {
       headers['content-security-policy'] = CONTENT_SECURITY_POLICY;
       headers['x-frame-options'] = 'DENY';
+      // The page drops ?token= from its address; this cookie authenticates its later requests and its socket.
       headers['set-cookie'] =
-        `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`;
+        `${tokenCookieName(port)}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`;
     }
     res.writeHead(200, headers);
     if (req.method === 'HEAD') return void res.end();
@@ -193,7 +283,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!hostAllowed(req.headers.host, port)) return rejectUpgrade(socket, 403, 'Forbidden');
     if (!originAllowed(req.headers.origin, port)) return rejectUpgrade(socket, 403, 'Forbidden');
     if (url.pathname !== '/api/ws') return rejectUpgrade(socket, 404, 'Not Found');
-    if (!sameToken(requestToken(req, url), token)) return rejectUpgrade(socket, 401, 'Unauthorized');
+    if (!sameToken(requestToken(req, url, port), token)) return rejectUpgrade(socket, 401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws));
   });
 
@@ -245,12 +335,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const url = `http://127.0.0.1:${port}/?token=${encodeURIComponent(token)}`;
 
   const serverJsonFiles = new Set<string>();
+  const startedAt = processStartMs(process.pid) ?? Date.now() - process.uptime() * 1000;
   const writeServerJson = async (engineDir: string) => {
     const file = path.join(engineDir, 'server.json');
-    await mkdir(engineDir, { recursive: true });
+    await mkdir(engineDir, { recursive: true, mode: 0o700 });
+    // One left by a server that was killed (kill -9) is replaced; one of a server still running is not.
+    await checkNoOtherServer(file);
     await writeFileAtomic(
       file,
-      `${JSON.stringify({ port, token, pid: process.pid, url }, null, 2)}\n`,
+      `${JSON.stringify({ port, token, pid: process.pid, startedAt, url }, null, 2)}\n`,
       0o600,
     );
     await chmod(file, 0o600);
@@ -258,10 +351,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   let unsubscribeOpened: () => void = () => undefined;
   if (options.writeServerJson !== false) {
-    await writeServerJson(core.workspace.engineDir);
+    try {
+      await writeServerJson(core.workspace.engineDir);
+    } catch (err) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw err;
+    }
     unsubscribeOpened = core.host.subscribe((name) => {
-      if (name === 'workspace.onOpened')
-        void writeServerJson(core.workspace.engineDir).catch(() => undefined);
+      if (name === 'workspace.onOpened') {
+        const engineDir = core.workspace.engineDir;
+        void writeServerJson(engineDir).catch((err: unknown) =>
+          console.warn(`Lakebench: could not write ${engineDir}/server.json: ${errorMessage(err)}`),
+        );
+      }
     });
   }
 
@@ -277,7 +379,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
-      for (const file of serverJsonFiles) if (existsSync(file)) await unlink(file).catch(() => undefined);
+      for (const file of serverJsonFiles) {
+        await unlink(file).catch((err: NodeJS.ErrnoException) => {
+          // Gone already (the workspace was removed): nothing to clean; anything else is worth a word.
+          if (err.code !== 'ENOENT') console.warn(`Lakebench: could not remove ${file}: ${err.message}`);
+        });
+      }
     },
   };
 }

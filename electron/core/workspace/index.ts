@@ -10,6 +10,8 @@ import {
 } from 'node:fs';
 import {
   access,
+  chmod,
+  lstat,
   mkdir,
   readFile,
   readdir,
@@ -29,6 +31,8 @@ export const ENGINE_DIR = '.lakebench';
 const LAYOUT_DIRS = ['notebooks', 'pipelines', 'landing'];
 const HIDDEN = new Set([ENGINE_DIR, '.git', 'node_modules', '.ipynb_checkpoints', '__pycache__']);
 const MAX_FILES = 20_000;
+const ENGINE_DIR_MODE = 0o700;
+const ENGINE_FILE_MODE = 0o600;
 
 /** Writes a file so that a crash leaves either the old content or the new, never half of either. */
 export async function writeFileAtomic(
@@ -119,8 +123,37 @@ export class Workspace {
     const settings = parseSettings(settingsText ?? DEFAULT_SETTINGS_YAML, settingsFile);
     const engineDir = path.join(root, ENGINE_DIR);
     if (existsSync(engineDir)) await checkWritable(engineDir);
-    await mkdir(engineDir, { recursive: true });
-    return new Workspace(root, settings, settings.sample === true);
+    await mkdir(engineDir, { recursive: true, mode: ENGINE_DIR_MODE });
+    const workspace = new Workspace(root, settings, settings.sample === true);
+    // Workspaces made before engine state was private: their stores and token become the owner's only.
+    await workspace.protectEngineState();
+    return workspace;
+  }
+
+  /**
+   * Makes engine state readable by its owner only: `.lakebench/` and its folders 0700, its files 0600. The
+   * stores hold the user's data and server.json the token; other local users must not read them.
+   */
+  async protectEngineState(): Promise<void> {
+    // A file renamed or removed while the walk runs (an atomic write's temporary file) is simply skipped.
+    const unlessGone = (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    };
+    const walk = async (dir: string, depth: number): Promise<void> => {
+      const info = await lstat(dir);
+      if ((info.mode & 0o777) !== ENGINE_DIR_MODE) await chmod(dir, ENGINE_DIR_MODE);
+      if (depth > 16) return;
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) await walk(full, depth + 1).catch(unlessGone);
+        else if (entry.isFile()) {
+          const file = await lstat(full).catch(unlessGone);
+          if (file && (file.mode & 0o777) !== ENGINE_FILE_MODE)
+            await chmod(full, ENGINE_FILE_MODE).catch(unlessGone);
+        }
+      }
+    };
+    await walk(this.engineDir, 0);
   }
 
   /** Creates what is missing of the layout; never overwrites what the user has. */
