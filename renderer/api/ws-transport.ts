@@ -3,6 +3,7 @@ import {
   decodeMessage,
   encodeMessage,
   hasBlobRefs,
+  MAX_MESSAGE_BYTES,
   resolveBlobRefs,
   type WireMessage,
 } from '../../shared/api/wire';
@@ -122,7 +123,10 @@ export function createWsTransport(
       }
     };
     ws.onmessage = (ev) => {
-      if (!(ev.data instanceof ArrayBuffer)) return;
+      if (!(ev.data instanceof ArrayBuffer)) {
+        console.warn('Lakebench: a text frame from the host was ignored (the host sends binary frames only)');
+        return;
+      }
       let message;
       try {
         message = decodeMessage(new Uint8Array(ev.data));
@@ -181,7 +185,18 @@ export function createWsTransport(
         try {
           frame = encodeMessage({ t: 'call', id, method, args });
         } catch (err) {
-          resolve({ ok: false, error: { code: 'INVALID_REQUEST', message: String(err) } });
+          resolve({ ok: false, error: { code: 'INVALID_REQUEST', message: errorMessage(err) } });
+          return;
+        }
+        if (frame.byteLength > MAX_MESSAGE_BYTES) {
+          const mb = (n: number) => `${Math.ceil(n / (1024 * 1024))} MB`;
+          resolve({
+            ok: false,
+            error: {
+              code: 'REQUEST_TOO_LARGE',
+              message: `This request (${method}) is ${mb(frame.byteLength)}; at most ${mb(MAX_MESSAGE_BYTES)} travel in one message. For a notebook, clear large outputs and save again.`,
+            },
+          });
           return;
         }
         const call: PendingCall = { resolve, frame, sent: false };

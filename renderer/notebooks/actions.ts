@@ -3,7 +3,7 @@ import { toErrorData } from '../../shared/errors';
 import { newCell, type CellLanguage } from '../../shared/notebook/model';
 import { client, connection } from '../api';
 import { useApp } from '../state/app';
-import { reportError } from '../state/toasts';
+import { clearStorageProblem, reportError } from '../state/toasts';
 import { cellRuntimeOf, type CellError, type CellStatus } from './cell-runtime';
 import { insertCell, maxExecutionCount, setOutputs } from './doc-edits';
 import {
@@ -94,6 +94,7 @@ export async function saveNotebook(path: string, options: { force?: boolean } = 
     useNotebooks
       .getState()
       .patch(path, { saving: false, mtimeMs: r.mtimeMs, savedVersion: version, conflict: false });
+    clearStorageProblem();
   } catch (err) {
     const error = toErrorData(err);
     if (error.code === 'NOTEBOOK_CHANGED_ON_DISK') {

@@ -23,7 +23,7 @@ import {
 } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileEntry, WorkspaceInfo } from '../../../shared/api/contract';
-import { LakebenchError, errorMessage } from '../../../shared/errors';
+import { LakebenchError, errorMessage, storageError } from '../../../shared/errors';
 import { DEFAULT_SETTINGS_YAML, parseSettings, type WorkspaceSettings } from './settings';
 
 export const SETTINGS_FILE = 'lakebench.yaml';
@@ -41,18 +41,21 @@ export async function writeFileAtomic(
   mode?: number,
 ): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const handle = await openFile(tmp, 'w', mode);
   try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    const handle = await openFile(tmp, 'w', mode);
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, file);
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
+    // A full disk fails the write half-way: the partial temporary file goes, the old content stays.
+    await unlink(tmp).catch((cleanup: NodeJS.ErrnoException) => {
+      if (cleanup.code !== 'ENOENT') console.warn(`Lakebench: could not remove ${tmp}: ${cleanup.message}`);
+    });
+    throw storageError(err) ?? err;
   }
 }
 
