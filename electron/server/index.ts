@@ -5,8 +5,8 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { decodeMessage, encodeMessage, type WireMessage } from '../../shared/api/wire';
-import { LakebenchError, errorMessage } from '../../shared/errors';
+import { MAX_MESSAGE_BYTES, decodeMessage, encodeMessage, type WireMessage } from '../../shared/api/wire';
+import { LakebenchError, errorMessage, toErrorData } from '../../shared/errors';
 import type { LakebenchCore } from '../core/app';
 import { contentTypeOf } from '../core/web-content';
 import { writeFileAtomic } from '../core/workspace';
@@ -277,7 +277,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     createReadStream(target).pipe(res);
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  // Frames a little over the limit are refused with a reason (below); far over it, the library closes at once.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * MAX_MESSAGE_BYTES });
   server.on('upgrade', (req, socket: Socket, head) => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'invalid'}`);
     if (!hostAllowed(req.headers.host, port)) return rejectUpgrade(socket, 403, 'Forbidden');
@@ -297,24 +298,59 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const unsubscribe = core.host.subscribe((name, payload, to) => {
       if (to === undefined || to === clientId) send({ t: 'event', name, payload });
     });
+    /** Closes with a code and a reason; a reason is at most 123 bytes of UTF-8, so it is cut by bytes. */
+    const refuse = (code: number, reason: string) => {
+      const bytes = Buffer.from(reason.replace(/[\ud800-\udfff]/g, '?'));
+      let cut = Math.min(bytes.length, 120);
+      while (cut > 0 && (bytes[cut] & 0xc0) === 0x80) cut--;
+      ws.close(code, bytes.subarray(0, cut).toString());
+    };
     ws.on('message', (data, isBinary) => {
+      const size = (data as Buffer).byteLength;
+      if (size > MAX_MESSAGE_BYTES) {
+        refuse(
+          1009,
+          `Lakebench: a message may be at most ${MAX_MESSAGE_BYTES / (1024 * 1024)} MB; this one is larger`,
+        );
+        return;
+      }
       let message: WireMessage;
       try {
         const bytes = isBinary ? new Uint8Array(data as Buffer) : new TextEncoder().encode(String(data));
         message = decodeMessage(bytes);
       } catch (err) {
-        ws.close(1003, `Lakebench: unreadable message (${errorMessage(err)})`.slice(0, 120));
+        refuse(1003, `Lakebench: unreadable message (${errorMessage(err)})`);
         return;
       }
-      if (message.t !== 'call' || typeof message.id !== 'number') return;
-      const { id } = message;
-      void core.host.dispatch(message.method, message.args, { clientId }).then((reply) => {
-        send(
-          reply.ok
-            ? { t: 'reply', id, ok: true, value: reply.value }
-            : { t: 'reply', id, ok: false, error: reply.error },
-        );
-      });
+      const call = message as { t: unknown; id: unknown; method: unknown; args: unknown };
+      if (call.t !== 'call' || typeof call.id !== 'number' || !Number.isSafeInteger(call.id)) {
+        // Without a call id there is no one to answer: the peer is told why, by the close.
+        refuse(1008, 'Lakebench: expected a call: {"t":"call","id":<integer>,"method":...,"args":...}');
+        return;
+      }
+      const id = call.id;
+      const answer = (reply: WireMessage) => {
+        try {
+          send(reply);
+        } catch (err) {
+          // A result that cannot be encoded still gets an answer, so the caller does not wait forever.
+          send({
+            t: 'reply',
+            id,
+            ok: false,
+            error: { code: 'INTERNAL', message: `the answer could not be sent: ${errorMessage(err)}` },
+          });
+        }
+      };
+      void core.host.dispatch(call.method, call.args, { clientId }).then(
+        (reply) =>
+          answer(
+            reply.ok
+              ? { t: 'reply', id, ok: true, value: reply.value }
+              : { t: 'reply', id, ok: false, error: reply.error },
+          ),
+        (err: unknown) => answer({ t: 'reply', id, ok: false, error: toErrorData(err) }),
+      );
     });
     const closed = () => {
       unsubscribe();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { request } from '../api/define';
-import { WorkspacePath } from '../workspace/contract';
+import { WorkspacePath, isFileNameText } from '../workspace/contract';
 import { CELL_LANGUAGES } from './model';
 
 /** The notebooks service's part of the API: `.ipynb` files read, written, renamed and deleted whole. */
@@ -22,7 +22,13 @@ export const NotebookDocumentSchema = z.object({
 
 export const notebookRequests = {
   'notebooks.create': request(
-    z.object({ name: z.string().min(1, 'a notebook name is required').max(200) }),
+    z.object({
+      name: z
+        .string()
+        .min(1, 'a notebook name is required')
+        .max(200)
+        .refine(isFileNameText, 'a notebook name must be valid Unicode without NUL'),
+    }),
     z.object({ path: z.string() }),
     'Creates notebooks/<name>.ipynb with one empty SQL cell.',
   ),

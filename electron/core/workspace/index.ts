@@ -220,17 +220,47 @@ export class Workspace {
    * yet) that leads outside the workspace or into engine state is refused; one that stays inside is followed.
    */
   private checkReal(full: string, relative: string, depth = 0): void {
-    const refuse = (why: string) => {
+    const refuse = (why: string): never => {
       throw new LakebenchError('PATH_OUTSIDE_WORKSPACE', `${relative} ${why}`, { file: relative });
     };
     if (depth > 32) refuse('is a chain of symbolic links too long to follow');
-    // The deepest part of the path that exists, resolved; the parts below it do not exist yet.
+    const inRoot = path.relative(this.root, full);
+    if (!inRoot.startsWith('..') && !path.isAbsolute(inRoot)) {
+      // Down from the root, one lstat per part, stopping at the first part that does not exist.
+      const parts = inRoot === '' ? [] : inRoot.split(path.sep);
+      let existing = this.root;
+      let i = 0;
+      for (; i < parts.length; i++) {
+        const next = path.join(existing, parts[i]);
+        let info;
+        try {
+          info = lstatSync(next, { throwIfNoEntry: false });
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'ELOOP') refuse('is a loop of symbolic links');
+          if (code !== 'ENOTDIR') throw err;
+          // A file where a folder should be: nothing below it exists.
+        }
+        if (!info) break;
+        if (info.isSymbolicLink() && !existsSync(next)) {
+          // A link to nothing: writing through it would create its target, so the target must be inside.
+          const target = path.resolve(path.dirname(next), readlinkSync(next));
+          this.checkReal(path.join(target, ...parts.slice(i + 1)), relative, depth + 1);
+          return;
+        }
+        existing = next;
+      }
+      this.checkInside(path.join(realpathSync.native(existing), ...parts.slice(i)), refuse);
+      return;
+    }
+    // Outside the folder's text (a dangling link's target): the deepest part that exists, resolved.
     const missing: string[] = [];
     let probe = full;
     let real: string | null = null;
     for (;;) {
       try {
-        real = realpathSync(probe);
+        // The native call is one system call; the JavaScript one stats every component of the path.
+        real = realpathSync.native(probe);
         break;
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
@@ -249,7 +279,10 @@ export class Workspace {
       missing.unshift(path.basename(probe));
       probe = parent;
     }
-    const realFull = real === null ? full : path.join(real, ...missing);
+    this.checkInside(real === null ? full : path.join(real, ...missing), refuse);
+  }
+
+  private checkInside(realFull: string, refuse: (why: string) => never): void {
     const rel = path.relative(this.realRoot, realFull);
     if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
       refuse('leads outside the workspace (through a symbolic link)');
