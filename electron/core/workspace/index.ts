@@ -75,6 +75,31 @@ async function checkWritable(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Every store in `.lakebench/` can be written. A read-only `tracker.db` would otherwise open without a word
+ * and fail on the first run logged; the workspace is refused at once instead, naming the file, because every
+ * service writes its store in normal use and a half-working workspace is worse than a clear message.
+ */
+async function checkStoresWritable(engineDir: string): Promise<void> {
+  for (const entry of await readdir(engineDir, { withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(engineDir, entry.name);
+    try {
+      // Opening for writing, without writing, is the proof: permission bits, immutable files, read-only mounts.
+      const handle = await openFile(file, 'r+');
+      await handle.close();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue; // removed since the listing (a temporary file)
+      throw new LakebenchError(
+        'WORKSPACE_NOT_WRITABLE',
+        `Lakebench cannot write to ${path.join(ENGINE_DIR, entry.name)} (${code ?? errorMessage(err)}). Make it writable again (for example chmod u+w), or open a copy of the workspace.`,
+        { file },
+      );
+    }
+  }
+}
+
 /** An open workspace folder: its layout, settings and files. */
 export class Workspace {
   private watcher: FSWatcher | undefined;
@@ -125,7 +150,10 @@ export class Workspace {
     });
     const settings = parseSettings(settingsText ?? DEFAULT_SETTINGS_YAML, settingsFile);
     const engineDir = path.join(root, ENGINE_DIR);
-    if (existsSync(engineDir)) await checkWritable(engineDir);
+    if (existsSync(engineDir)) {
+      await checkWritable(engineDir);
+      await checkStoresWritable(engineDir);
+    }
     await mkdir(engineDir, { recursive: true, mode: ENGINE_DIR_MODE });
     const workspace = new Workspace(root, settings, settings.sample === true);
     // Workspaces made before engine state was private: their stores and token become the owner's only.
