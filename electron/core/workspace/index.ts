@@ -59,6 +59,16 @@ export async function writeFileAtomic(
   }
 }
 
+/**
+ * For a promise of a file's stat or content: a missing file (or a path through a file, which names nothing) is
+ * null; any other failure is thrown.
+ */
+export function missingAsNull(err: unknown): null {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+  throw err;
+}
+
 async function checkWritable(dir: string): Promise<void> {
   try {
     await access(dir, constants.W_OK);
@@ -66,10 +76,10 @@ async function checkWritable(dir: string): Promise<void> {
     const probe = path.join(dir, `.lakebench-write-probe-${process.pid}`);
     await writeFile(probe, '');
     await unlink(probe);
-  } catch {
+  } catch (err) {
     throw new LakebenchError(
       'WORKSPACE_NOT_WRITABLE',
-      `Lakebench cannot write to ${dir}. Choose a folder you can write to, or change its permissions.`,
+      `Lakebench cannot write to ${dir} (${errorMessage(err)}). Choose a folder you can write to, or change its permissions.`,
       { file: dir },
     );
   }
@@ -123,7 +133,7 @@ export class Workspace {
    */
   static async open(folder: string, options: { create?: boolean } = {}): Promise<Workspace> {
     const root = path.resolve(folder);
-    let rootStat = await stat(root).catch(() => null);
+    let rootStat = await stat(root).catch(missingAsNull);
     if (rootStat && !rootStat.isDirectory()) {
       throw new LakebenchError('INVALID_REQUEST', `${root} is a file, not a folder`, { file: root });
     }
@@ -133,10 +143,12 @@ export class Workspace {
       }
       const parent = path.dirname(root);
       if (existsSync(parent)) await checkWritable(parent);
-      await mkdir(root, { recursive: true }).catch(() => {
-        throw new LakebenchError('WORKSPACE_NOT_WRITABLE', `Lakebench cannot create the folder ${root}`, {
-          file: root,
-        });
+      await mkdir(root, { recursive: true }).catch((err: unknown) => {
+        throw new LakebenchError(
+          'WORKSPACE_NOT_WRITABLE',
+          `Lakebench cannot create the folder ${root} (${errorMessage(err)})`,
+          { file: root },
+        );
       });
       rootStat = await stat(root);
     }
@@ -193,7 +205,7 @@ export class Workspace {
     const settingsFile = path.join(this.root, SETTINGS_FILE);
     if (!existsSync(settingsFile)) await writeFileAtomic(settingsFile, DEFAULT_SETTINGS_YAML);
     const gitignore = path.join(this.root, '.gitignore');
-    const current = await readFile(gitignore, 'utf8').catch(() => '');
+    const current = (await readFile(gitignore, 'utf8').catch(missingAsNull)) ?? '';
     const lines = current.split(/\r?\n/).map((l) => l.trim());
     if (
       !lines.includes(`${ENGINE_DIR}/`) &&
@@ -325,18 +337,23 @@ export class Workspace {
   async listFiles(): Promise<FileEntry[]> {
     const out: FileEntry[] = [];
     const walk = async (dir: string): Promise<void> => {
-      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      // A folder that cannot be listed (no permission) or vanished since is left out of the explorer.
+      const entries = await readdir(dir, { withFileTypes: true }).catch((err: unknown) => {
+        if (dir === this.root) throw err;
+        return [];
+      });
       entries.sort((a, b) => a.name.localeCompare(b.name));
       for (const entry of entries) {
         if (out.length >= MAX_FILES) return;
         if (HIDDEN.has(entry.name) || entry.name.endsWith('.tmp')) continue;
         const full = path.join(dir, entry.name);
         if (entry.isDirectory()) {
-          const s = await stat(full).catch(() => null);
+          // Removed while listing: it is still named, without a time.
+          const s = await stat(full).catch(missingAsNull);
           out.push({ path: this.relative(full), kind: 'directory', size: 0, mtimeMs: s?.mtimeMs ?? 0 });
           await walk(full);
         } else if (entry.isFile()) {
-          const s = await stat(full).catch(() => null);
+          const s = await stat(full).catch(missingAsNull);
           if (s) out.push({ path: this.relative(full), kind: 'file', size: s.size, mtimeMs: s.mtimeMs });
         }
       }
