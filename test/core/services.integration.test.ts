@@ -142,6 +142,76 @@ describe('long operations', () => {
     }
   }, 60_000);
 
+  it('cancels a pipeline run by its run id, however it was started', async () => {
+    const yaml = [
+      'id: slow',
+      'tasks:',
+      '  - { id: wait, type: shell, command: "sleep 30" }',
+      '  - { id: after, type: shell, command: "echo after", depends_on: [wait] }',
+      '',
+    ].join('\n');
+    await fx.call('pipelines.create', { id: 'slow', yaml });
+    const sink = new RecordingSink();
+    const unsubscribe = fx.core.bus.subscribe((name, payload) => sink.emit(name, payload as never));
+    try {
+      const { runId } = await fx.call('pipelines.trigger', { id: 'slow', logicalDate: '2026-05-01' });
+      for (let i = 0; i < 200 && !fx.core.operations.isRunning(runId); i++)
+        await new Promise((r) => setTimeout(r, 25));
+      expect(fx.core.operations.list()).toContainEqual({ operationId: runId, kind: 'pipeline.run' });
+      const started = Date.now();
+      expect(await fx.call('operations.cancel', { operationId: runId })).toEqual({ cancelled: true });
+      expect(await fx.core.pipelines.waitForRun(runId)).toBe('failed');
+      expect(Date.now() - started).toBeLessThan(20_000);
+      await sink.waitFor('operations.onProgress', (p) => p.operationId === runId && p.finished === true);
+      expect(fx.core.operations.isRunning(runId)).toBe(false);
+    } finally {
+      unsubscribe();
+    }
+  }, 60_000);
+
+  it('cancels a kernel execution by its execution id', async () => {
+    const previous = process.env.LAKEBENCH_PYTHON;
+    process.env.LAKEBENCH_PYTHON = '/usr/bin/python3';
+    const sink = new RecordingSink();
+    const unsubscribe = fx.core.bus.subscribe((name, payload) => sink.emit(name, payload as never));
+    try {
+      const notebook = 'notebooks/sleepy.ipynb';
+      await fx.call('notebooks.save', {
+        path: notebook,
+        notebook: { metadata: {}, nbformatMinor: 5, cells: [] },
+      });
+      const executionId = 'exec-sleep';
+      await fx.call('kernels.execute', {
+        notebook,
+        cellId: 'c1',
+        code: 'import time\nprint("sleeping", flush=True)\ntime.sleep(60)',
+        executionId,
+      });
+      expect(fx.core.operations.list()).toContainEqual({
+        operationId: executionId,
+        kind: 'kernel.execution',
+      });
+      await sink.waitFor('kernels.onOutput', (p) => p.executionId === executionId, 90_000);
+      expect(await fx.call('operations.cancel', { operationId: executionId })).toEqual({ cancelled: true });
+      const end = await sink.waitFor(
+        'kernels.onExecutionFinished',
+        (p) => p.executionId === executionId,
+        30_000,
+      );
+      expect(end.status).toBe('error');
+      const last = await sink.waitFor(
+        'operations.onProgress',
+        (p) => p.operationId === executionId && p.finished === true,
+      );
+      expect(last).toMatchObject({ kind: 'kernel.execution', message: 'error' });
+      await fx.call('kernels.shutdown', { notebook });
+    } finally {
+      unsubscribe();
+      if (previous === undefined) delete process.env.LAKEBENCH_PYTHON;
+      else process.env.LAKEBENCH_PYTHON = previous;
+    }
+  }, 120_000);
+
   it('refuses a malformed operation id', async () => {
     expect((await fx.fails('operations.cancel', { operationId: '' })).code).toBe('INVALID_REQUEST');
     expect((await fx.fails('operations.cancel', { operationId: 'a b' })).code).toBe('INVALID_REQUEST');
