@@ -15,7 +15,7 @@ import { kernelHandlers } from './kernels/handlers';
 import { NotebookKernels } from './kernels';
 import { Notebooks } from './notebooks';
 import { notebookHandlers } from './notebooks/handlers';
-import { OperationRegistry } from './operations';
+import { OperationRegistry, follows } from './operations';
 import { Pipelines, trackerTracking } from './pipelines';
 import { pipelineHandlers } from './pipelines/handlers';
 import { trackerHandlers } from './tracker/handlers';
@@ -155,14 +155,13 @@ export const pipelinesService = defineService({
         kind: 'pipeline.run',
         scope: ctx.root,
         cancel: async () => (await pipelines.engine.cancelRun(run.runId)).cancelled,
-        follow: (event, p) => {
-          if (event !== 'pipelines.onRunChanged') return null;
-          const changed = p as EventPayload<'pipelines.onRunChanged'>;
-          if (changed.runId !== run.runId) return null;
-          return TERMINAL_RUN_STATES.has(changed.state)
-            ? { finished: true, message: changed.state }
-            : { message: changed.state };
-        },
+        follow: [
+          follows('pipelines.onRunChanged', 'runId', (changed) =>
+            TERMINAL_RUN_STATES.has(changed.state)
+              ? { finished: true, message: changed.state }
+              : { message: changed.state },
+          ),
+        ],
       });
     });
   },

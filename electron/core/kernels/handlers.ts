@@ -1,7 +1,7 @@
 import type { RequestHandlers } from '../../../shared/api/client';
-import type { EventPayload } from '../../../shared/api/contract';
 import type { kernelRequests } from '../../../shared/kernels/contract';
 import type { LakebenchCore } from '../app';
+import { follows } from '../operations';
 
 /** The kernels' part of the API: one handler per request of their contract. */
 export function kernelHandlers(core: LakebenchCore): Pick<RequestHandlers, keyof typeof kernelRequests> {
@@ -19,11 +19,12 @@ export function kernelHandlers(core: LakebenchCore): Pick<RequestHandlers, keyof
         kind: 'kernel.execution',
         scope: core.workspace.root,
         cancel: () => kernels.interrupt(notebook).interrupted,
-        follow: (name, payload) => {
-          if (name !== 'kernels.onExecutionFinished') return null;
-          const p = payload as EventPayload<'kernels.onExecutionFinished'>;
-          return p.executionId === executionId ? { finished: true, message: p.status } : null;
-        },
+        follow: [
+          follows('kernels.onExecutionFinished', 'executionId', (p) => ({
+            finished: true,
+            message: p.status,
+          })),
+        ],
       });
       try {
         return await kernels.execute(args);

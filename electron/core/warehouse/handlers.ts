@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sinkFor, type RequestHandlers } from '../../../shared/api/client';
-import type { EventPayload } from '../../../shared/api/contract';
 import type { warehouseRequests } from '../../../shared/warehouse/contract';
 import type { LakebenchCore } from '../app';
+import { follows } from '../operations';
 
 /** The warehouse's part of the API: one handler per request of its contract. */
 export function warehouseHandlers(
@@ -19,20 +19,12 @@ export function warehouseHandlers(
         to: ctx.clientId,
         scope: core.workspace.root,
         cancel: () => warehouse.cancelQuery(queryId).cancelled,
-        follow: (name, payload) => {
-          if (name === 'warehouse.onQueryProgress') {
-            const p = payload as EventPayload<'warehouse.onQueryProgress'>;
-            if (p.queryId !== queryId) return null;
-            return p.percentage >= 0
-              ? { done: p.percentage, total: 100 }
-              : { message: `${p.rowsSoFar} rows` };
-          }
-          if (name === 'warehouse.onQueryFinished') {
-            const p = payload as EventPayload<'warehouse.onQueryFinished'>;
-            return p.queryId === queryId ? { finished: true, message: p.status } : null;
-          }
-          return null;
-        },
+        follow: [
+          follows('warehouse.onQueryProgress', 'queryId', (p) =>
+            p.percentage >= 0 ? { done: p.percentage, total: 100 } : { message: `${p.rowsSoFar} rows` },
+          ),
+          follows('warehouse.onQueryFinished', 'queryId', (p) => ({ finished: true, message: p.status })),
+        ],
       });
       try {
         return warehouse.runQuery({ ...args, queryId }, sinkFor(core.bus, ctx.clientId));
