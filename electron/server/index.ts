@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, readFileSync, type Stats } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { chmod, mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -9,7 +9,7 @@ import { MAX_MESSAGE_BYTES, decodeMessage, encodeMessage, type WireMessage } fro
 import { LakebenchError, errorMessage, toErrorData } from '../../shared/errors';
 import type { LakebenchCore } from '../core/app';
 import { contentTypeOf } from '../core/web-content';
-import { writeFileAtomic } from '../core/workspace';
+import { processStartMs, serverJsonIsLive, writeFileAtomic } from '../core/workspace';
 import { BlobStore, SPILL_BYTES } from './blobs';
 import { handleMlflowRequest } from './mlflow';
 
@@ -106,46 +106,6 @@ export function requestToken(req: http.IncomingMessage, url: URL, port: number):
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
   return cookieToken(req.headers.cookie, port);
-}
-
-/** When a process started (ms since the epoch), from /proc on Linux; null where that cannot be read. */
-function processStartMs(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 22 (after the command in parentheses, which may hold spaces): start time in clock ticks since boot.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[19]);
-    const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
-    if (!btime || !Number.isFinite(ticks)) return null;
-    return Number(btime[1]) * 1000 + ticks * 10;
-  } catch {
-    // Not Linux, or the process is gone: the caller falls back to asking whether the pid is alive.
-    return null;
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, it is another user's.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Whether a server.json left in a workspace belongs to a server that still runs: its process is alive and,
- * where the start time can be read, is the same process (not a new one that reused the pid after a kill -9).
- */
-export function serverJsonIsLive(json: { pid?: unknown; startedAt?: unknown }): boolean {
-  if (typeof json.pid !== 'number' || !Number.isInteger(json.pid) || json.pid <= 0) return false;
-  if (json.pid === process.pid) return false;
-  if (!pidAlive(json.pid)) return false;
-  const started = processStartMs(json.pid);
-  if (started !== null && typeof json.startedAt === 'number')
-    return Math.abs(started - json.startedAt) < 2000;
-  return true;
 }
 
 async function checkNoOtherServer(file: string): Promise<void> {

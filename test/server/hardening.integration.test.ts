@@ -4,6 +4,7 @@ import { chmod, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promis
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LakebenchCore } from '../../electron/core/app';
+import { readLiveServerJson } from '../../electron/core/workspace';
 import { startServer, tokenCookieName, type RunningServer } from '../../electron/server';
 import { tempDir } from '../support/temp';
 import { probeWs } from '../support/ws-client';
@@ -139,11 +140,14 @@ describe('server.json', () => {
       await new Promise((r) => dead.once('exit', r));
       const file = path.join(ws, '.lakebench', 'server.json');
       await writeFile(file, JSON.stringify({ port: 1, token: 'old', pid, startedAt: 1 }), { mode: 0o600 });
+      // Readers (Python tasks' MLflow variables) see no server behind it.
+      expect(readLiveServerJson(path.join(ws, '.lakebench'))).toBeNull();
       const s = await startServer({ core: c, port: 0 });
       try {
         const json = JSON.parse(await readFile(file, 'utf8')) as { pid: number; token: string };
         expect(json.pid).toBe(process.pid);
         expect(json.token).toBe(s.token);
+        expect(readLiveServerJson(path.join(ws, '.lakebench'))).toMatchObject({ token: s.token });
       } finally {
         await s.close();
       }

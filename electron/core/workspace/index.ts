@@ -26,6 +26,8 @@ import type { FileEntry, WorkspaceInfo } from '../../../shared/api/contract';
 import { LakebenchError, errorMessage, storageError } from '../../../shared/errors';
 import { DEFAULT_SETTINGS_YAML, parseSettings, type WorkspaceSettings } from './settings';
 
+export { processStartMs, readLiveServerJson, serverJsonIsLive } from './server-json';
+
 export const SETTINGS_FILE = 'lakebench.yaml';
 export const ENGINE_DIR = '.lakebench';
 const LAYOUT_DIRS = ['notebooks', 'pipelines', 'landing'];
