@@ -40,7 +40,6 @@ const nodeOnlyPackages = {
  * Each service folder `electron/core/<service>/` has one public module, `index.ts`; nothing outside the folder
  * imports its other files. `electron/core/app.ts`, which registers the services, may import `handlers.ts` too.
  */
-const CORE_DIR = path.join(import.meta.dirname, 'electron', 'core');
 const serviceBoundaries = {
   meta: {
     type: 'problem',
@@ -51,7 +50,8 @@ const serviceBoundaries = {
     },
   },
   create(context) {
-    const file = path.resolve(context.filename);
+    const CORE_DIR = path.join(context.cwd, 'electron', 'core');
+    const file = path.resolve(context.cwd, context.filename);
     const importerService = (() => {
       const rel = path.relative(CORE_DIR, file);
       if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
