@@ -171,15 +171,19 @@ export class Workspace {
     await mkdir(engineDir, { recursive: true, mode: ENGINE_DIR_MODE });
     const workspace = new Workspace(root, settings, settings.sample === true);
     // Workspaces made before engine state was private: their stores and token become the owner's only.
-    await workspace.protectEngineState();
+    const engineMode = (await stat(engineDir)).mode & 0o777;
+    await workspace.protectEngineState({ everything: engineMode !== ENGINE_DIR_MODE });
     return workspace;
   }
 
   /**
    * Makes engine state readable by its owner only: `.lakebench/` and its folders 0700, its files 0600. The
-   * stores hold the user's data and server.json the token; other local users must not read them.
+   * stores hold the user's data and server.json the token; other local users must not read them. Only what
+   * is directly in `.lakebench/` is checked, unless `everything`: a workspace from before this rule (its folder
+   * was not 0700) is tightened all the way down once; below a 0700 folder nobody else can reach anything.
    */
-  async protectEngineState(): Promise<void> {
+  async protectEngineState(options: { everything?: boolean } = {}): Promise<void> {
+    const maxDepth = options.everything ? 16 : 0;
     // A file renamed or removed while the walk runs (an atomic write's temporary file) is simply skipped.
     const unlessGone = (err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
@@ -187,7 +191,7 @@ export class Workspace {
     const walk = async (dir: string, depth: number): Promise<void> => {
       const info = await lstat(dir);
       if ((info.mode & 0o777) !== ENGINE_DIR_MODE) await chmod(dir, ENGINE_DIR_MODE);
-      if (depth > 16) return;
+      if (depth > maxDepth) return;
       for (const entry of await readdir(dir, { withFileTypes: true })) {
         const full = path.join(dir, entry.name);
         if (entry.isDirectory()) await walk(full, depth + 1).catch(unlessGone);
