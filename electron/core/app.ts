@@ -296,8 +296,13 @@ export class LakebenchCore {
       for (const problem of problems) console.warn(`Lakebench: closing ${previous.root}: ${problem}`);
     }
     for (const { service, instance, ctx } of next.opened) {
-      const stop = service.start?.(instance, ctx);
-      if (stop) next.stops.push(stop);
+      try {
+        const stop = service.start?.(instance, ctx);
+        if (stop) next.stops.push(stop);
+      } catch (err) {
+        // The workspace is open and its requests work; what did not start (a watcher, the scheduler) is said.
+        console.warn(`Lakebench: ${service.name} of ${root} did not start: ${errorMessage(err)}`);
+      }
     }
     const info = this.workspace.info();
     this.bus.emit('workspace.onOpened', info);
