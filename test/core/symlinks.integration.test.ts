@@ -29,6 +29,8 @@ describe('symbolic links', () => {
       await symlink(path.join(outside, 'ghost.ipynb'), path.join(ws, 'notebooks', 'ghost.ipynb'));
       await symlink('../shared-notebooks', path.join(ws, 'notebooks', 'shared'));
       await symlink('../.lakebench', path.join(ws, 'notebooks', 'engine'));
+      await symlink('..', path.join(ws, 'notebooks', 'loop'));
+      await symlink('.', path.join(ws, 'shared-notebooks', 'again'));
     },
   });
   let before = '';
@@ -75,6 +77,23 @@ describe('symbolic links', () => {
   it("refuses a link into Lakebench's engine state", async () => {
     await refused('notebooks.save', { path: 'notebooks/engine/x.ipynb', notebook: doc(), force: true });
     expect(existsSync(path.join(fx.workspace, '.lakebench', 'x.ipynb'))).toBe(false);
+  });
+
+  it('lists the links that stay inside, once, and none that leave', async () => {
+    const files = (await fx.call('workspace.listFiles', {})).map((f) => f.path);
+    expect(files).toContain('notebooks/shared/team.ipynb');
+    // A link to a folder it is in is named, not walked again; one to the workspace itself is not a file.
+    expect(files).toContain('shared-notebooks/again');
+    expect(files.filter((f) => f.startsWith('shared-notebooks/again/'))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('notebooks/loop'))).toEqual([]);
+    for (const gone of [
+      'notebooks/leak.ipynb',
+      'notebooks/outdir',
+      'notebooks/ghost.ipynb',
+      'notebooks/engine',
+    ]) {
+      expect(files.filter((f) => f === gone || f.startsWith(`${gone}/`))).toEqual([]);
+    }
   });
 
   it('follows a folder linked on purpose within the workspace', async () => {

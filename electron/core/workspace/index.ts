@@ -15,6 +15,7 @@ import {
   mkdir,
   readFile,
   readdir,
+  realpath,
   rename,
   stat,
   unlink,
@@ -342,7 +343,8 @@ export class Workspace {
 
   async listFiles(): Promise<FileEntry[]> {
     const out: FileEntry[] = [];
-    const walk = async (dir: string): Promise<void> => {
+    // The real folders from the root down to here: a link back to one of them is named, not walked forever.
+    const walk = async (dir: string, ancestors: ReadonlySet<string>): Promise<void> => {
       // A folder that cannot be listed (no permission) or vanished since is left out of the explorer.
       const entries = await readdir(dir, { withFileTypes: true }).catch((err: unknown) => {
         if (dir === this.root) throw err;
@@ -353,18 +355,33 @@ export class Workspace {
         if (out.length >= MAX_FILES) return;
         if (HIDDEN.has(entry.name) || entry.name.endsWith('.tmp')) continue;
         const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) {
+        const rel = this.relative(full);
+        let isDirectory = entry.isDirectory();
+        let isFile = entry.isFile();
+        if (entry.isSymbolicLink()) {
+          // A link is shown only when it stays inside the workspace, as the requests on it allow.
+          try {
+            this.resolve(rel);
+          } catch {
+            continue;
+          }
+          const target = await stat(full).catch(missingAsNull);
+          isDirectory = target?.isDirectory() ?? false;
+          isFile = target?.isFile() ?? false;
+        }
+        if (isDirectory) {
           // Removed while listing: it is still named, without a time.
           const s = await stat(full).catch(missingAsNull);
-          out.push({ path: this.relative(full), kind: 'directory', size: 0, mtimeMs: s?.mtimeMs ?? 0 });
-          await walk(full);
-        } else if (entry.isFile()) {
+          out.push({ path: rel, kind: 'directory', size: 0, mtimeMs: s?.mtimeMs ?? 0 });
+          const real = await realpath(full).catch(missingAsNull);
+          if (real && !ancestors.has(real)) await walk(full, new Set([...ancestors, real]));
+        } else if (isFile) {
           const s = await stat(full).catch(missingAsNull);
-          if (s) out.push({ path: this.relative(full), kind: 'file', size: s.size, mtimeMs: s.mtimeMs });
+          if (s) out.push({ path: rel, kind: 'file', size: s.size, mtimeMs: s.mtimeMs });
         }
       }
     };
-    await walk(this.root);
+    await walk(this.root, new Set([this.realRoot]));
     return out;
   }
 
