@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import path from 'node:path';
 
 const nodeBuiltins = [
   'node:*',
@@ -35,6 +36,56 @@ const nodeOnlyPackages = {
   message: 'Node-only packages belong to electron/core or electron/server.',
 };
 
+/**
+ * Each service folder `electron/core/<service>/` has one public module, `index.ts`; nothing outside the folder
+ * imports its other files. `electron/core/app.ts`, which registers the services, may import `handlers.ts` too.
+ */
+const serviceBoundaries = {
+  meta: {
+    type: 'problem',
+    schema: [],
+    messages: {
+      internal:
+        "'{{source}}' is an internal file of the {{service}} service: import the service's public module (electron/core/{{service}}/index.ts) instead.",
+    },
+  },
+  create(context) {
+    const CORE_DIR = path.join(context.cwd, 'electron', 'core');
+    const file = path.resolve(context.cwd, context.filename);
+    const importerService = (() => {
+      const rel = path.relative(CORE_DIR, file);
+      if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
+      const parts = rel.split(path.sep);
+      return parts.length > 1 ? parts[0] : null;
+    })();
+    const isApp = file === path.join(CORE_DIR, 'app.ts');
+    const check = (node) => {
+      const source = node.source && node.source.value;
+      if (typeof source !== 'string' || !source.startsWith('.')) return;
+      const target = path.resolve(path.dirname(file), source);
+      const rel = path.relative(CORE_DIR, target);
+      if (rel.startsWith('..') || path.isAbsolute(rel)) return;
+      const parts = rel.split(path.sep);
+      if (parts.length < 2) return; // electron/core/<service> itself (its index) or a file of the core
+      const service = parts[0];
+      if (service === importerService) return;
+      const inner = parts
+        .slice(1)
+        .join('/')
+        .replace(/\.(ts|tsx|js)$/, '');
+      if (inner === 'index') return;
+      if (inner === 'handlers' && isApp) return;
+      context.report({ node: node.source, messageId: 'internal', data: { source, service } });
+    };
+    return {
+      ImportDeclaration: check,
+      ExportNamedDeclaration: check,
+      ExportAllDeclaration: check,
+      ImportExpression: check,
+    };
+  },
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -54,6 +105,12 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-imports': ['error', { patterns: [electronImport] }],
     },
+  },
+  {
+    // Tests of a service may reach its internals; everything else goes through its public module.
+    files: ['electron/**', 'bin/**', 'scripts/**'],
+    plugins: { lakebench: { rules: { 'service-boundaries': serviceBoundaries } } },
+    rules: { 'lakebench/service-boundaries': 'error' },
   },
   {
     files: ['electron/main/**', 'electron/preload/**'],

@@ -9,35 +9,53 @@ export interface ErrorLocation {
   task?: string;
 }
 
-export type ErrorCode =
-  | 'INVALID_REQUEST'
-  | 'UNKNOWN_METHOD'
-  | 'INTERNAL'
-  | 'NOT_FOUND'
-  | 'ALREADY_EXISTS'
-  | 'PIPELINE_INVALID'
-  | 'PIPELINE_CHANGED_ON_DISK'
-  | 'PIPELINE_RUN_EXISTS'
-  | 'PIPELINE_PARAM_INVALID'
-  | 'TASK_FAILED'
-  | 'TASK_TIMEOUT'
-  | 'TASK_CANCELLED'
-  | 'TASK_OUTPUT_INVALID'
-  | 'TASK_ORPHANED'
-  | 'WORKSPACE_NOT_OPEN'
-  | 'WORKSPACE_NOT_WRITABLE'
-  | 'WORKSPACE_LOCKED'
-  | 'WORKSPACE_INVALID_SETTINGS'
-  | 'PATH_OUTSIDE_WORKSPACE'
-  | 'NOTEBOOK_INVALID'
-  | 'NOTEBOOK_CHANGED_ON_DISK'
-  | 'SQL_ERROR'
-  | 'QUERY_CANCELLED'
-  | 'QUERY_NOT_FOUND'
-  | 'TRANSPORT_CLOSED'
-  | 'INVALID_PARAMETER_VALUE'
-  | 'KERNEL_UNAVAILABLE'
-  | 'KERNEL_DIED';
+/** Every error code Lakebench gives, once: the type is derived from it, and only these cross a boundary. */
+export const ERROR_CODES = [
+  'INVALID_REQUEST',
+  'UNKNOWN_METHOD',
+  'INTERNAL',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PIPELINE_INVALID',
+  'PIPELINE_CHANGED_ON_DISK',
+  'PIPELINE_RUN_EXISTS',
+  'PIPELINE_PARAM_INVALID',
+  'TASK_FAILED',
+  'TASK_TIMEOUT',
+  'TASK_CANCELLED',
+  'TASK_OUTPUT_INVALID',
+  'TASK_ORPHANED',
+  'WORKSPACE_NOT_OPEN',
+  'WORKSPACE_NOT_WRITABLE',
+  'WORKSPACE_LOCKED',
+  'WORKSPACE_INVALID_SETTINGS',
+  'PATH_OUTSIDE_WORKSPACE',
+  'NOTEBOOK_INVALID',
+  'NOTEBOOK_CHANGED_ON_DISK',
+  'SQL_ERROR',
+  'QUERY_CANCELLED',
+  'QUERY_NOT_FOUND',
+  'TRANSPORT_CLOSED',
+  'INVALID_PARAMETER_VALUE',
+  'KERNEL_UNAVAILABLE',
+  'KERNEL_DIED',
+  'REQUEST_TOO_LARGE',
+  'DISK_FULL',
+  'STORAGE_READ_ONLY',
+  'TABLE_NOT_DELTA',
+  'TABLE_LOG_CORRUPT',
+  'TABLE_VERSION_NOT_FOUND',
+  'TABLE_UNSUPPORTED_FEATURE',
+  'TABLE_DATA_FILE_MISSING',
+  'TABLE_COMMIT_CONFLICT',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && KNOWN_CODES.has(code);
+}
 
 export interface LakebenchErrorData {
   code: ErrorCode;
@@ -76,14 +94,48 @@ export function errorMessage(err: unknown): string {
   return String(err);
 }
 
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
+const READ_ONLY_CODES = new Set([
+  'EROFS',
+  'SQLITE_READONLY',
+  'SQLITE_READONLY_DBMOVED',
+  'SQLITE_READONLY_DIRECTORY',
+]);
+
+/**
+ * A full disk or read-only storage, from Node (ENOSPC, EROFS), SQLite (SQLITE_FULL, SQLITE_READONLY) or DuckDB
+ * (its message), as an error the UI can say plainly; null for any other error.
+ */
+export function storageError(err: unknown): LakebenchError | null {
+  if (err instanceof LakebenchError) return null;
+  const code = err && typeof err === 'object' && 'code' in err ? String((err as { code: unknown }).code) : '';
+  const message = errorMessage(err);
+  if (
+    DISK_FULL_CODES.has(code) ||
+    /no space left on device|database or disk is full|disk quota exceeded/i.test(message)
+  ) {
+    return new LakebenchError('DISK_FULL', `The disk is full: ${message}. Free some space and try again.`);
+  }
+  if (
+    READ_ONLY_CODES.has(code) ||
+    /read-only file system|attempt to write a readonly database/i.test(message)
+  ) {
+    return new LakebenchError('STORAGE_READ_ONLY', `The storage is read-only: ${message}.`);
+  }
+  return null;
+}
+
 /** Turns anything thrown into the data of a LakebenchError, so it can cross a process boundary. */
 export function toErrorData(err: unknown): LakebenchErrorData {
   if (err instanceof LakebenchError) return err.toJSON();
+  const storage = storageError(err);
+  if (storage) return storage.toJSON();
   if (err && typeof err === 'object' && 'code' in err && 'message' in err) {
     const e = err as { code: unknown; message: unknown; location?: ErrorLocation };
-    if (typeof e.code === 'string' && typeof e.message === 'string' && /^[A-Z_]+$/.test(e.code)) {
+    // Only Lakebench's own codes pass; a library's (ENOENT, SQLITE_FULL) is not one the UI knows.
+    if (isErrorCode(e.code) && typeof e.message === 'string') {
       return {
-        code: e.code as ErrorCode,
+        code: e.code,
         message: e.message,
         ...(e.location ? { location: e.location } : {}),
       };

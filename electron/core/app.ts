@@ -1,26 +1,31 @@
 import path from 'node:path';
 import os from 'node:os';
-import type { WorkspaceInfo, coreRequests } from '../../shared/api/contract';
-import {
-  EventBus,
-  createApiHost,
-  sinkFor,
-  type ApiHost,
-  type RequestHandlers,
-} from '../../shared/api/client';
-import { LakebenchError } from '../../shared/errors';
+import { appRequests, requestNames, type WorkspaceInfo } from '../../shared/api/contract';
+import { EventBus, createApiHost, type ApiHost, type RequestHandlers } from '../../shared/api/client';
+import type { EventPayload } from '../../shared/api/contract';
+import { operationRequests } from '../../shared/api/operations';
+import { kernelEvents, kernelRequests } from '../../shared/kernels/contract';
+import { notebookEvents, notebookRequests } from '../../shared/notebook/contract';
+import { pipelineEvents, pipelineRequests } from '../../shared/pipeline/contract';
+import { trackerEvents, trackerRequests } from '../../shared/tracker/contract';
+import { warehouseEvents, warehouseRequests } from '../../shared/warehouse/contract';
+import { workspaceEvents, workspaceRequests } from '../../shared/workspace/contract';
+import { LakebenchError, errorMessage } from '../../shared/errors';
 import { kernelHandlers } from './kernels/handlers';
-import { NotebookKernels } from './kernels/notebook-kernels';
+import { NotebookKernels } from './kernels';
 import { Notebooks } from './notebooks';
-import { Pipelines } from './pipelines';
+import { notebookHandlers } from './notebooks/handlers';
+import { OperationRegistry, follows } from './operations';
+import { Pipelines, trackerTracking } from './pipelines';
 import { pipelineHandlers } from './pipelines/handlers';
-import { trackerTracking } from './pipelines/tracking';
 import { trackerHandlers } from './tracker/handlers';
-import { Tracker } from './tracker';
-import { ensureSampleExperiment } from './tracker/sample';
+import { Tracker, ensureSampleExperiment } from './tracker';
 import { ensureSampleData } from './sample';
+import { defineService, dependencyOrder, type ServiceContext, type ServiceDefinition } from './service';
 import { Warehouse } from './warehouse';
+import { warehouseHandlers } from './warehouse/handlers';
 import { Workspace } from './workspace';
+import { workspaceHandlers } from './workspace/handlers';
 
 export interface CoreOptions {
   workspacePath: string;
@@ -33,13 +38,167 @@ export interface CoreOptions {
   schedulePipelines?: boolean;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// The services, each behind its folder's public module. A new service is one folder and one entry in SERVICES.
+// ---------------------------------------------------------------------------------------------------------
+
+export const workspaceService = defineService({
+  name: 'workspace',
+  dependsOn: [],
+  requests: workspaceRequests,
+  events: workspaceEvents,
+  open: async (ctx) => {
+    const ws = await Workspace.open(ctx.root, { create: ctx.create });
+    try {
+      await ws.ensureLayout();
+    } catch (err) {
+      ws.close();
+      throw err;
+    }
+    return ws;
+  },
+  start: (ws, ctx) => {
+    // The stores the other services just created are made the owner's only too.
+    void ws
+      .protectEngineState()
+      .catch((err: unknown) =>
+        console.warn(`Lakebench: could not make ${ws.engineDir} private: ${errorMessage(err)}`),
+      );
+    return ws.watch((paths) => ctx.bus.emit('workspace.onFilesChanged', { paths }));
+  },
+  close: (ws) => ws.close(),
+  handlers: workspaceHandlers,
+});
+
+export const warehouseService = defineService({
+  name: 'warehouse',
+  dependsOn: [workspaceService],
+  requests: warehouseRequests,
+  events: warehouseEvents,
+  open: async (ctx) => {
+    const ws = ctx.use(workspaceService);
+    const warehouse = await Warehouse.open(path.join(ws.engineDir, 'warehouse.duckdb'), {
+      threads: ws.settings.warehouse.threads,
+      memoryLimit: ws.settings.warehouse.memory_limit,
+    });
+    try {
+      if (ws.isSample) await ensureSampleData(warehouse, ctx.options.sampleRows);
+    } catch (err) {
+      await warehouse.close();
+      throw err;
+    }
+    return warehouse;
+  },
+  close: (warehouse) => warehouse.close(),
+  handlers: warehouseHandlers,
+});
+
+export const notebooksService = defineService({
+  name: 'notebooks',
+  dependsOn: [workspaceService],
+  requests: notebookRequests,
+  events: notebookEvents,
+  open: (ctx) => new Notebooks(ctx.use(workspaceService)),
+  close: () => {
+    // Notebooks hold nothing open: every call reads or writes its file whole.
+  },
+  handlers: notebookHandlers,
+});
+
+export const trackerService = defineService({
+  name: 'tracker',
+  dependsOn: [workspaceService],
+  requests: trackerRequests,
+  events: trackerEvents,
+  open: (ctx) => Tracker.open(ctx.use(workspaceService).engineDir, ctx.bus),
+  start: (tracker, ctx) => {
+    const ws = ctx.use(workspaceService);
+    // The sample's runs are made in the background so the first start stays fast.
+    if (ws.isSample) {
+      void ensureSampleExperiment(tracker, ws.root).catch((err: unknown) =>
+        console.warn(`Lakebench: the sample's experiment could not be made: ${errorMessage(err)}`),
+      );
+    }
+  },
+  close: (tracker) => tracker.close(),
+  handlers: trackerHandlers,
+});
+
+const TERMINAL_RUN_STATES = new Set(['success', 'failed']);
+
+export const pipelinesService = defineService({
+  name: 'pipelines',
+  dependsOn: [workspaceService, warehouseService, trackerService],
+  requests: pipelineRequests,
+  events: pipelineEvents,
+  open: (ctx) => {
+    const ws = ctx.use(workspaceService);
+    return Pipelines.open(ws, ctx.use(warehouseService), ctx.bus, {
+      tracking: trackerTracking(ctx.use(trackerService), ws.engineDir),
+    });
+  },
+  start: (pipelines, ctx) => {
+    if (ctx.options.schedulePipelines) {
+      void pipelines
+        .startScheduler()
+        .catch((err: unknown) =>
+          console.warn(`Lakebench: the pipeline scheduler stopped: ${errorMessage(err)}`),
+        );
+    }
+    // Every run, manual, scheduled or backfill, is an operation: cancellable by its run id.
+    return ctx.bus.subscribe((name, payload) => {
+      if (name !== 'pipelines.onRunChanged') return;
+      const run = payload as EventPayload<'pipelines.onRunChanged'>;
+      if (TERMINAL_RUN_STATES.has(run.state) || ctx.operations.isRunning(run.runId)) return;
+      ctx.operations.start({
+        id: run.runId,
+        kind: 'pipeline.run',
+        scope: ctx.root,
+        cancel: async () => (await pipelines.engine.cancelRun(run.runId)).cancelled,
+        follow: [
+          follows('pipelines.onRunChanged', 'runId', (changed) =>
+            TERMINAL_RUN_STATES.has(changed.state)
+              ? { finished: true, message: changed.state }
+              : { message: changed.state },
+          ),
+        ],
+      });
+    });
+  },
+  close: (pipelines) => pipelines.close(),
+  handlers: pipelineHandlers,
+});
+
+export const kernelsService = defineService({
+  name: 'kernels',
+  dependsOn: [workspaceService],
+  requests: kernelRequests,
+  events: kernelEvents,
+  open: (ctx) => new NotebookKernels(ctx.use(workspaceService), ctx.bus),
+  close: (kernels) => kernels.close(),
+  handlers: kernelHandlers,
+});
+
+/** Every service of the core. Opening a workspace walks this list in dependency order; closing, in reverse. */
+export const SERVICES: readonly ServiceDefinition<never, object>[] = [
+  workspaceService,
+  warehouseService,
+  notebooksService,
+  trackerService,
+  pipelinesService,
+  kernelsService,
+] as unknown as ServiceDefinition<never, object>[];
+
+/** The requests that are the core's own rather than one service's. */
+export const CORE_REQUESTS = { ...appRequests, ...operationRequests };
+
+type AnyService = ServiceDefinition<unknown, object>;
+
+/** The services of one open workspace, in the order they were opened. */
 interface OpenWorkspace {
-  workspace: Workspace;
-  warehouse: Warehouse;
-  notebooks: Notebooks;
-  tracker: Tracker;
-  pipelines: Pipelines;
-  kernels: NotebookKernels;
+  root: string;
+  opened: { service: AnyService; instance: unknown; ctx: ServiceContext }[];
+  stops: (() => void)[];
 }
 
 /**
@@ -48,9 +207,11 @@ interface OpenWorkspace {
  */
 export class LakebenchCore {
   readonly bus = new EventBus();
+  readonly operations = new OperationRegistry(this.bus);
   readonly host: ApiHost;
   private current: OpenWorkspace | null = null;
   private opening: Promise<WorkspaceInfo> | null = null;
+  private readonly order = dependencyOrder(SERVICES) as unknown as AnyService[];
 
   private constructor(private readonly options: CoreOptions) {
     this.host = createApiHost(this.handlers(), this.bus, {
@@ -64,29 +225,37 @@ export class LakebenchCore {
     return core;
   }
 
+  /** The open workspace's instance of a service. */
+  get<T>(service: ServiceDefinition<T, object>): T {
+    const current = this.current;
+    if (!current) throw new LakebenchError('WORKSPACE_NOT_OPEN', 'no workspace is open');
+    const entry = current.opened.find((o) => o.service === (service as unknown as AnyService));
+    if (!entry) throw new Error(`service ${service.name} is not registered`);
+    return entry.instance as T;
+  }
+
   get workspace(): Workspace {
-    return this.require().workspace;
+    return this.get(workspaceService);
   }
 
   get warehouse(): Warehouse {
-    return this.require().warehouse;
+    return this.get(warehouseService);
+  }
+
+  get notebooks(): Notebooks {
+    return this.get(notebooksService);
   }
 
   get tracker(): Tracker {
-    return this.require().tracker;
+    return this.get(trackerService);
   }
 
   get pipelines(): Pipelines {
-    return this.require().pipelines;
+    return this.get(pipelinesService);
   }
 
   get kernels(): NotebookKernels {
-    return this.require().kernels;
-  }
-
-  private require(): OpenWorkspace {
-    if (!this.current) throw new LakebenchError('WORKSPACE_NOT_OPEN', 'no workspace is open');
-    return this.current;
+    return this.get(kernelsService);
   }
 
   /**
@@ -94,9 +263,12 @@ export class LakebenchCore {
    * that cannot be opened leaves the user where they were.
    */
   async openWorkspace(folder: string, create = true): Promise<WorkspaceInfo> {
-    while (this.opening) await this.opening.catch(() => undefined);
+    while (this.opening) {
+      // Waiting for an open another caller started; its failure is that caller's to report.
+      await this.opening.catch(() => undefined);
+    }
     const root = path.resolve(folder.replace(/^~(?=$|\/)/, os.homedir()));
-    if (this.current && this.current.workspace.root === root) return this.current.workspace.info();
+    if (this.current && this.current.root === root) return this.workspace.info();
     this.opening = this.doOpen(root, create);
     try {
       return await this.opening;
@@ -106,89 +278,112 @@ export class LakebenchCore {
   }
 
   private async doOpen(root: string, create: boolean): Promise<WorkspaceInfo> {
-    const ws = await Workspace.open(root, { create });
-    const warehouse = await Warehouse.open(path.join(ws.engineDir, 'warehouse.duckdb'), {
-      threads: ws.settings.warehouse.threads,
-      memoryLimit: ws.settings.warehouse.memory_limit,
-    });
-    let tracker: Tracker;
-    let pipelines: Pipelines;
+    const next: OpenWorkspace = { root, opened: [], stops: [] };
     try {
-      await ws.ensureLayout();
-      if (ws.isSample) await ensureSampleData(warehouse, this.options.sampleRows);
-      tracker = Tracker.open(ws.engineDir, this.bus);
-      try {
-        pipelines = Pipelines.open(ws, warehouse, this.bus, {
-          tracking: trackerTracking(tracker, ws.engineDir),
-        });
-      } catch (err) {
-        tracker.close();
-        throw err;
+      for (const service of this.order) {
+        const ctx = this.contextFor(service, root, create, next);
+        next.opened.push({ service, instance: await service.open(ctx), ctx });
       }
     } catch (err) {
-      await warehouse.close();
+      const problems = await this.closeServices(next);
+      for (const problem of problems) console.warn(`Lakebench: after a failed open of ${root}, ${problem}`);
       throw err;
     }
     const previous = this.current;
-    const kernels = new NotebookKernels(ws, this.bus);
-    this.current = { workspace: ws, warehouse, notebooks: new Notebooks(ws), tracker, pipelines, kernels };
+    this.current = next;
     if (previous) {
-      await previous.kernels.close();
-      await previous.pipelines.close();
-      previous.workspace.close();
-      previous.tracker.close();
-      await previous.warehouse.close();
+      const problems = await this.closeServices(previous);
+      for (const problem of problems) console.warn(`Lakebench: closing ${previous.root}: ${problem}`);
     }
-    ws.watch((paths) => this.bus.emit('workspace.onFilesChanged', { paths }));
-    if (this.options.schedulePipelines) void pipelines.startScheduler().catch(() => undefined);
-    const info = ws.info();
+    for (const { service, instance, ctx } of next.opened) {
+      try {
+        const stop = service.start?.(instance, ctx);
+        if (stop) next.stops.push(stop);
+      } catch (err) {
+        // The workspace is open and its requests work; what did not start (a watcher, the scheduler) is said.
+        console.warn(`Lakebench: ${service.name} of ${root} did not start: ${errorMessage(err)}`);
+      }
+    }
+    const info = this.workspace.info();
     this.bus.emit('workspace.onOpened', info);
-    // The sample's runs are made in the background so the first start stays fast.
-    if (ws.isSample) void ensureSampleExperiment(tracker, ws.root).catch(() => undefined);
     return info;
+  }
+
+  private contextFor(
+    service: AnyService,
+    root: string,
+    create: boolean,
+    into: OpenWorkspace,
+  ): ServiceContext {
+    return {
+      root,
+      create,
+      options: this.options,
+      bus: this.bus,
+      operations: this.operations,
+      use: <T>(dep: ServiceDefinition<T>): T => {
+        if (!service.dependsOn.includes(dep as unknown as ServiceDefinition<never, object>)) {
+          throw new Error(`service ${service.name} uses ${dep.name} but does not list it in dependsOn`);
+        }
+        const entry = into.opened.find((o) => o.service === (dep as unknown as AnyService));
+        if (!entry) throw new Error(`service ${dep.name} is not open before ${service.name}`);
+        return entry.instance as T;
+      },
+    };
+  }
+
+  /** Stops and closes a workspace's services in reverse order; every one is closed even if another fails. */
+  private async closeServices(open: OpenWorkspace): Promise<string[]> {
+    const problems: string[] = [];
+    for (const stop of open.stops.reverse()) {
+      try {
+        stop();
+      } catch (err) {
+        problems.push(`stopping a service failed: ${errorMessage(err)}`);
+      }
+    }
+    for (const { service, instance } of [...open.opened].reverse()) {
+      try {
+        await service.close(instance);
+      } catch (err) {
+        problems.push(`closing ${service.name} failed: ${errorMessage(err)}`);
+      }
+    }
+    this.operations.dropScope(open.root);
+    return problems;
   }
 
   async close(): Promise<void> {
     const current = this.current;
     this.current = null;
     if (!current) return;
-    await current.kernels.close();
-    await current.pipelines.close();
-    current.workspace.close();
-    current.tracker.close();
-    await current.warehouse.close();
+    const problems = await this.closeServices(current);
+    if (problems.length > 0) throw new Error(`Lakebench: closing ${current.root}: ${problems.join('; ')}`);
   }
 
   private handlers(): RequestHandlers {
-    return {
-      ...this.coreHandlers(),
-      ...trackerHandlers(this),
-      ...pipelineHandlers(this),
-      ...kernelHandlers(this),
-    };
+    const all: Partial<Record<string, unknown>> = { ...this.coreHandlers() };
+    for (const service of this.order) {
+      for (const [name, handler] of Object.entries(service.handlers(this))) {
+        if (name in all) throw new Error(`request ${name} has two handlers (${service.name})`);
+        all[name] = handler;
+      }
+    }
+    const missing = requestNames.filter((name) => !(name in all));
+    if (missing.length > 0) throw new Error(`requests without a handler: ${missing.join(', ')}`);
+    return all as RequestHandlers;
   }
 
-  private coreHandlers(): Pick<RequestHandlers, keyof typeof coreRequests> {
+  private coreHandlers(): Pick<RequestHandlers, keyof typeof CORE_REQUESTS> {
     return {
       'app.getInfo': async () => ({
         version: this.options.version,
         platform: process.platform,
-        workspace: this.current ? this.current.workspace.info() : null,
+        workspace: this.current ? this.workspace.info() : null,
       }),
-      'workspace.open': async ({ path: folder, create }) => this.openWorkspace(folder, create),
-      'workspace.getInfo': async () => this.require().workspace.info(),
-      'workspace.listFiles': async () => this.require().workspace.listFiles(),
-      'notebooks.create': async ({ name }) => this.require().notebooks.create(name),
-      'notebooks.open': async ({ path: file }) => this.require().notebooks.open(file),
-      'notebooks.stat': async ({ path: file }) => this.require().notebooks.stat(file),
-      'notebooks.save': async ({ path: file, notebook, baseMtimeMs, force }) =>
-        this.require().notebooks.save(file, notebook, baseMtimeMs, force),
-      'notebooks.rename': async ({ from, to }) => this.require().notebooks.rename(from, to),
-      'notebooks.delete': async ({ path: file }) => this.require().notebooks.delete(file),
-      'warehouse.runQuery': async (args, ctx) =>
-        this.require().warehouse.runQuery(args, sinkFor(this.bus, ctx.clientId)),
-      'warehouse.cancelQuery': async ({ queryId }) => this.require().warehouse.cancelQuery(queryId),
-      'warehouse.listTables': async () => this.require().warehouse.listTables(),
+      'operations.cancel': async ({ operationId }) => ({
+        cancelled: await this.operations.cancel(operationId),
+      }),
     };
   }
 }

@@ -1,4 +1,5 @@
 import type { ResponseEnvelope } from '../../shared/api/client';
+import { errorMessage } from '../../shared/errors';
 
 /** The two fixed channels between the preload and the main process; nothing else is ever sent or heard. */
 export const CALL_CHANNEL = 'lakebench:call';
@@ -69,7 +70,7 @@ export function createBridge(ipc: IpcRendererLike): LakebenchBridge {
         return (await ipc.invoke(CALL_CHANNEL, message)) as ResponseEnvelope;
       } catch (err) {
         // invoke rejects when the main process is gone or a value could not be cloned: report it as data.
-        const detail = err instanceof Error ? err.message : String(err);
+        const detail = errorMessage(err);
         return failure('TRANSPORT_CLOSED', `the desktop app did not answer ${method}: ${detail}`);
       }
     },

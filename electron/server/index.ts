@@ -1,14 +1,15 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
-import { chmod, mkdir, stat, unlink } from 'node:fs/promises';
+import { createReadStream, type Stats } from 'node:fs';
+import { chmod, mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { decodeMessage, encodeMessage, type WireMessage } from '../../shared/api/wire';
+import { MAX_MESSAGE_BYTES, decodeMessage, encodeMessage, type WireMessage } from '../../shared/api/wire';
+import { LakebenchError, errorMessage, toErrorData } from '../../shared/errors';
 import type { LakebenchCore } from '../core/app';
 import { contentTypeOf } from '../core/web-content';
-import { writeFileAtomic } from '../core/workspace';
+import { processStartMs, serverJsonIsLive, writeFileAtomic } from '../core/workspace';
 import { BlobStore, SPILL_BYTES } from './blobs';
 import { handleMlflowRequest } from './mlflow';
 
@@ -67,13 +68,28 @@ function originAllowed(origin: string | undefined, port: number): boolean {
   }
 }
 
-function cookieToken(header: string | undefined): string | null {
+/** The cookie of the server on one port: cookies are shared between the ports of a host, tokens are not. */
+export function tokenCookieName(port: number): string {
+  return `${TOKEN_COOKIE}_${port}`;
+}
+
+function cookieToken(header: string | undefined, port: number): string | null {
   if (!header) return null;
+  const name = tokenCookieName(port);
   for (const part of header.split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === TOKEN_COOKIE) return decodeURIComponent(v.join('='));
+    if (k === name) return decodeOrNull(v.join('='));
   }
   return null;
+}
+
+/** decodeURIComponent, or null for malformed percent-encoding (`%E0%A4%A`) instead of a URIError. */
+function decodeOrNull(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
 }
 
 function sameToken(given: string | null | undefined, token: string): boolean {
@@ -84,12 +100,44 @@ function sameToken(given: string | null | undefined, token: string): boolean {
 }
 
 /** The token a request carries: `?token=`, `Authorization: Bearer`, or the cookie set on the first page load. */
-export function requestToken(req: http.IncomingMessage, url: URL): string | null {
+export function requestToken(req: http.IncomingMessage, url: URL, port: number): string | null {
   const q = url.searchParams.get('token');
   if (q) return q;
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
-  return cookieToken(req.headers.cookie);
+  return cookieToken(req.headers.cookie, port);
+}
+
+async function checkNoOtherServer(file: string): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  let json: { pid?: unknown; startedAt?: unknown; port?: unknown };
+  try {
+    json = JSON.parse(text) as typeof json;
+  } catch {
+    return; // A half-written or foreign file: nothing runs behind it, it is replaced.
+  }
+  if (serverJsonIsLive(json)) {
+    throw new LakebenchError(
+      'WORKSPACE_LOCKED',
+      `This workspace is open elsewhere: lakebench serve (process ${String(json.pid)}, port ${String(json.port)}). Close it there first.`,
+      { file },
+    );
+  }
+}
+
+/** A file's stat, or null when there is none to serve (missing, or unreadable: the answer is 404 either way). */
+async function fileInfo(file: string): Promise<Stats | null> {
+  try {
+    return await stat(file);
+  } catch {
+    return null;
+  }
 }
 
 function sendText(res: http.ServerResponse, status: number, text: string): void {
@@ -113,8 +161,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const server = http.createServer((req, res) => {
     void handleHttp(req, res).catch((err: unknown) => {
-      if (!res.headersSent)
-        sendText(res, 500, `Lakebench: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent) sendText(res, 500, `Lakebench: ${errorMessage(err)}`);
       else res.destroy();
     });
   });
@@ -125,7 +172,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!originAllowed(req.headers.origin, port))
       return sendText(res, 403, 'Lakebench: requests from other sites are refused');
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-    const given = requestToken(req, url);
+    const given = requestToken(req, url, port);
     if (!sameToken(given, token)) {
       res.setHeader('www-authenticate', 'Bearer realm="lakebench"');
       return sendText(
@@ -137,8 +184,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (await handleMlflowRequest(req, res, url, core)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return sendText(res, 405, 'Lakebench: method not allowed');
+    const pathname = decodeOrNull(url.pathname);
+    if (pathname === null) return sendText(res, 400, 'Lakebench: the address has malformed percent-encoding');
     if (url.pathname.startsWith('/api/blobs/')) {
-      const bytes = blobs.take(decodeURIComponent(url.pathname.slice('/api/blobs/'.length)));
+      const bytes = blobs.take(pathname.slice('/api/blobs/'.length));
       if (!bytes) return sendText(res, 404, 'Lakebench: no such result part (already fetched or expired)');
       res.writeHead(200, {
         'content-type': 'application/octet-stream',
@@ -155,17 +204,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     if (!rendererDir) return sendText(res, 404, 'Lakebench: this server was started without the renderer');
-    const rel = decodeURIComponent(url.pathname).replace(/^\/+/, '') || 'index.html';
+    const rel = pathname.replace(/^\/+/, '') || 'index.html';
     const file = path.resolve(rendererDir, rel);
     if (file !== rendererDir && !file.startsWith(rendererDir + path.sep))
       return sendText(res, 404, 'Not found');
     let target = file;
-    let info = await stat(target).catch(() => null);
+    let info = await fileInfo(target);
     if (!info || !info.isFile()) {
       // An unknown path without an extension is a route of the app: serve the page.
       if (path.extname(rel)) return sendText(res, 404, 'Not found');
       target = path.join(rendererDir, 'index.html');
-      info = await stat(target).catch(() => null);
+      info = await fileInfo(target);
       if (!info) return sendText(res, 404, 'Lakebench: the renderer is not built; run `npm run build`');
     }
     const isPage = target.endsWith('.html');
@@ -179,21 +228,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (isPage) {
       headers['content-security-policy'] = CONTENT_SECURITY_POLICY;
       headers['x-frame-options'] = 'DENY';
+      // The page drops ?token= from its address; this cookie authenticates its later requests and its socket.
       headers['set-cookie'] =
-        `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`;
+        `${tokenCookieName(port)}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`;
     }
     res.writeHead(200, headers);
     if (req.method === 'HEAD') return void res.end();
     createReadStream(target).pipe(res);
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  // Frames a little over the limit are refused with a reason (below); far over it, the library closes at once.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * MAX_MESSAGE_BYTES });
   server.on('upgrade', (req, socket: Socket, head) => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'invalid'}`);
     if (!hostAllowed(req.headers.host, port)) return rejectUpgrade(socket, 403, 'Forbidden');
     if (!originAllowed(req.headers.origin, port)) return rejectUpgrade(socket, 403, 'Forbidden');
     if (url.pathname !== '/api/ws') return rejectUpgrade(socket, 404, 'Not Found');
-    if (!sameToken(requestToken(req, url), token)) return rejectUpgrade(socket, 401, 'Unauthorized');
+    if (!sameToken(requestToken(req, url, port), token)) return rejectUpgrade(socket, 401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws));
   });
 
@@ -207,27 +258,59 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const unsubscribe = core.host.subscribe((name, payload, to) => {
       if (to === undefined || to === clientId) send({ t: 'event', name, payload });
     });
+    /** Closes with a code and a reason; a reason is at most 123 bytes of UTF-8, so it is cut by bytes. */
+    const refuse = (code: number, reason: string) => {
+      const bytes = Buffer.from(reason.replace(/[\ud800-\udfff]/g, '?'));
+      let cut = Math.min(bytes.length, 120);
+      while (cut > 0 && (bytes[cut] & 0xc0) === 0x80) cut--;
+      ws.close(code, bytes.subarray(0, cut).toString());
+    };
     ws.on('message', (data, isBinary) => {
+      const size = (data as Buffer).byteLength;
+      if (size > MAX_MESSAGE_BYTES) {
+        refuse(
+          1009,
+          `Lakebench: a message may be at most ${MAX_MESSAGE_BYTES / (1024 * 1024)} MB; this one is larger`,
+        );
+        return;
+      }
       let message: WireMessage;
       try {
         const bytes = isBinary ? new Uint8Array(data as Buffer) : new TextEncoder().encode(String(data));
         message = decodeMessage(bytes);
       } catch (err) {
-        ws.close(
-          1003,
-          `Lakebench: unreadable message (${err instanceof Error ? err.message : String(err)})`.slice(0, 120),
-        );
+        refuse(1003, `Lakebench: unreadable message (${errorMessage(err)})`);
         return;
       }
-      if (message.t !== 'call' || typeof message.id !== 'number') return;
-      const { id } = message;
-      void core.host.dispatch(message.method, message.args, { clientId }).then((reply) => {
-        send(
-          reply.ok
-            ? { t: 'reply', id, ok: true, value: reply.value }
-            : { t: 'reply', id, ok: false, error: reply.error },
-        );
-      });
+      const call = message as { t: unknown; id: unknown; method: unknown; args: unknown };
+      if (call.t !== 'call' || typeof call.id !== 'number' || !Number.isSafeInteger(call.id)) {
+        // Without a call id there is no one to answer: the peer is told why, by the close.
+        refuse(1008, 'Lakebench: expected a call: {"t":"call","id":<integer>,"method":...,"args":...}');
+        return;
+      }
+      const id = call.id;
+      const answer = (reply: WireMessage) => {
+        try {
+          send(reply);
+        } catch (err) {
+          // A result that cannot be encoded still gets an answer, so the caller does not wait forever.
+          send({
+            t: 'reply',
+            id,
+            ok: false,
+            error: { code: 'INTERNAL', message: `the answer could not be sent: ${errorMessage(err)}` },
+          });
+        }
+      };
+      void core.host.dispatch(call.method, call.args, { clientId }).then(
+        (reply) =>
+          answer(
+            reply.ok
+              ? { t: 'reply', id, ok: true, value: reply.value }
+              : { t: 'reply', id, ok: false, error: reply.error },
+          ),
+        (err: unknown) => answer({ t: 'reply', id, ok: false, error: toErrorData(err) }),
+      );
     });
     const closed = () => {
       unsubscribe();
@@ -248,12 +331,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const url = `http://127.0.0.1:${port}/?token=${encodeURIComponent(token)}`;
 
   const serverJsonFiles = new Set<string>();
+  const startedAt = processStartMs(process.pid) ?? Date.now() - process.uptime() * 1000;
   const writeServerJson = async (engineDir: string) => {
     const file = path.join(engineDir, 'server.json');
-    await mkdir(engineDir, { recursive: true });
+    await mkdir(engineDir, { recursive: true, mode: 0o700 });
+    // One left by a server that was killed (kill -9) is replaced; one of a server still running is not.
+    await checkNoOtherServer(file);
     await writeFileAtomic(
       file,
-      `${JSON.stringify({ port, token, pid: process.pid, url }, null, 2)}\n`,
+      `${JSON.stringify({ port, token, pid: process.pid, startedAt, url }, null, 2)}\n`,
       0o600,
     );
     await chmod(file, 0o600);
@@ -261,10 +347,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   let unsubscribeOpened: () => void = () => undefined;
   if (options.writeServerJson !== false) {
-    await writeServerJson(core.workspace.engineDir);
+    try {
+      await writeServerJson(core.workspace.engineDir);
+    } catch (err) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw err;
+    }
     unsubscribeOpened = core.host.subscribe((name) => {
-      if (name === 'workspace.onOpened')
-        void writeServerJson(core.workspace.engineDir).catch(() => undefined);
+      if (name === 'workspace.onOpened') {
+        const engineDir = core.workspace.engineDir;
+        void writeServerJson(engineDir).catch((err: unknown) =>
+          console.warn(`Lakebench: could not write ${engineDir}/server.json: ${errorMessage(err)}`),
+        );
+      }
     });
   }
 
@@ -280,7 +375,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
-      for (const file of serverJsonFiles) if (existsSync(file)) await unlink(file).catch(() => undefined);
+      for (const file of serverJsonFiles) {
+        await unlink(file).catch((err: NodeJS.ErrnoException) => {
+          // Gone already (the workspace was removed): nothing to clean; anything else is worth a word.
+          if (err.code !== 'ENOENT') console.warn(`Lakebench: could not remove ${file}: ${err.message}`);
+        });
+      }
     },
   };
 }

@@ -10,19 +10,21 @@ declare global {
   }
 }
 
-/** The WebSocket URL of the host that served this page, with the token the page was opened with. */
+/**
+ * The WebSocket URL of the host that served this page. The page was opened with `?token=`; the server set the
+ * token as an HttpOnly cookie with the page, so the token leaves the address (and the browser's history) at
+ * once. The socket carries the cookie; the token stays in memory only, for this page's own reconnections.
+ */
 function defaultSocketUrl(): string {
-  const params = new URLSearchParams(window.location.search);
-  let token = params.get('token');
-  try {
-    // Kept for reloads of a URL without the token; the session's storage only, never written to disk.
-    if (token) sessionStorage.setItem('lakebench.token', token);
-    else token = sessionStorage.getItem('lakebench.token');
-  } catch {
-    // Storage may be disabled; the token from the URL is enough.
+  const here = new URL(window.location.href);
+  const token = here.searchParams.get('token');
+  if (token !== null) {
+    here.searchParams.delete('token');
+    window.history.replaceState(window.history.state, '', here.toString());
   }
   const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${window.location.host}/api/ws?token=${encodeURIComponent(token ?? '')}`;
+  const base = `${scheme}://${window.location.host}/api/ws`;
+  return token ? `${base}?token=${encodeURIComponent(token)}` : base;
 }
 
 interface Link {

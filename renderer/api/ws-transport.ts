@@ -3,9 +3,11 @@ import {
   decodeMessage,
   encodeMessage,
   hasBlobRefs,
+  MAX_MESSAGE_BYTES,
   resolveBlobRefs,
   type WireMessage,
 } from '../../shared/api/wire';
+import { errorMessage } from '../../shared/errors';
 import type { ConnectionReporter, ConnectionStatus } from './connection';
 
 /** Browser mode: the same API over one WebSocket to `lakebench serve`, with automatic reconnection. */
@@ -105,7 +107,7 @@ export function createWsTransport(
     try {
       ws = create(options.url);
     } catch (err) {
-      scheduleReconnect(err instanceof Error ? err.message : String(err));
+      scheduleReconnect(errorMessage(err));
       return;
     }
     ws.binaryType = 'arraybuffer';
@@ -121,7 +123,10 @@ export function createWsTransport(
       }
     };
     ws.onmessage = (ev) => {
-      if (!(ev.data instanceof ArrayBuffer)) return;
+      if (!(ev.data instanceof ArrayBuffer)) {
+        console.warn('Lakebench: a text frame from the host was ignored (the host sends binary frames only)');
+        return;
+      }
       let message;
       try {
         message = decodeMessage(new Uint8Array(ev.data));
@@ -180,7 +185,18 @@ export function createWsTransport(
         try {
           frame = encodeMessage({ t: 'call', id, method, args });
         } catch (err) {
-          resolve({ ok: false, error: { code: 'INVALID_REQUEST', message: String(err) } });
+          resolve({ ok: false, error: { code: 'INVALID_REQUEST', message: errorMessage(err) } });
+          return;
+        }
+        if (frame.byteLength > MAX_MESSAGE_BYTES) {
+          const mb = (n: number) => `${Math.ceil(n / (1024 * 1024))} MB`;
+          resolve({
+            ok: false,
+            error: {
+              code: 'REQUEST_TOO_LARGE',
+              message: `This request (${method}) is ${mb(frame.byteLength)}; at most ${mb(MAX_MESSAGE_BYTES)} travel in one message. For a notebook, clear large outputs and save again.`,
+            },
+          });
           return;
         }
         const call: PendingCall = { resolve, frame, sent: false };

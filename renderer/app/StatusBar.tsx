@@ -1,6 +1,7 @@
 import { Globe, LoaderCircle, Monitor } from 'lucide-react';
 import { formatElapsed } from '../notebooks/outputs';
 import { useApp } from '../state/app';
+import { useToasts } from '../state/toasts';
 import { testIds } from '../testids';
 
 export function StatusBar() {
@@ -9,6 +10,7 @@ export function StatusBar() {
   const running = useApp((s) => s.runningQueries);
   const last = useApp((s) => s.lastQuery);
   const version = useApp((s) => s.appVersion);
+  const storageProblem = useToasts((s) => s.storageProblem);
   const ModeIcon = conn.mode === 'desktop' ? Monitor : Globe;
   return (
     <footer className={`status-bar conn-${conn.state}`} data-testid={testIds.statusBar}>
@@ -23,6 +25,16 @@ export function StatusBar() {
         )}
       </span>
       <span className="spacer" />
+      {storageProblem && (
+        <span
+          className="status-item"
+          style={{ color: '#f48771', fontWeight: 600 }}
+          data-testid="status-storage"
+          title={storageProblem}
+        >
+          {storageProblem}
+        </span>
+      )}
       {running > 0 && (
         <span className="status-item">
           <LoaderCircle size={12} className="spin" /> {running} {running === 1 ? 'query' : 'queries'} running

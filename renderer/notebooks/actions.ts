@@ -3,7 +3,7 @@ import { toErrorData } from '../../shared/errors';
 import { newCell, type CellLanguage } from '../../shared/notebook/model';
 import { client, connection } from '../api';
 import { useApp } from '../state/app';
-import { reportError } from '../state/toasts';
+import { clearStorageProblem, reportError } from '../state/toasts';
 import { cellRuntimeOf, type CellError, type CellStatus } from './cell-runtime';
 import { insertCell, maxExecutionCount, setOutputs } from './doc-edits';
 import {
@@ -94,6 +94,7 @@ export async function saveNotebook(path: string, options: { force?: boolean } = 
     useNotebooks
       .getState()
       .patch(path, { saving: false, mtimeMs: r.mtimeMs, savedVersion: version, conflict: false });
+    clearStorageProblem();
   } catch (err) {
     const error = toErrorData(err);
     if (error.code === 'NOTEBOOK_CHANGED_ON_DISK') {
@@ -152,7 +153,10 @@ export async function closeNotebook(path: string): Promise<void> {
   }
   for (const [id, route] of routes) {
     if (route.path !== path) continue;
-    void client.call('warehouse.cancelQuery', { queryId: id }).catch(() => {});
+    // The tab is going away: a query that cannot be cancelled (it just ended) needs no word to the user.
+    void client
+      .call('operations.cancel', { operationId: id })
+      .catch((err: unknown) => console.warn(`Lakebench: cancelling query ${id} failed`, err));
   }
   shutdownKernel(path);
   useNotebooks.getState().closeTab(path);
@@ -246,7 +250,7 @@ export async function cancelCell(path: string, cellId: string): Promise<void> {
     return;
   }
   try {
-    await client.call('warehouse.cancelQuery', { queryId: rt.queryId });
+    await client.call('operations.cancel', { operationId: rt.queryId });
   } catch (err) {
     reportError('Could not cancel the query', err);
   }

@@ -63,7 +63,10 @@ export async function restartKernel(path: string): Promise<void> {
 export function shutdownKernel(path: string): void {
   const nb = getNotebook(path);
   if (!nb?.kernel || nb.kernel.state === 'none') return;
-  void client.call('kernels.shutdown', { notebook: path }).catch(() => undefined);
+  // The tab is closing: a kernel that cannot be stopped now is stopped with the workspace; it is noted only.
+  void client
+    .call('kernels.shutdown', { notebook: path })
+    .catch((err: unknown) => console.warn(`Lakebench: the kernel of ${path} did not stop`, err));
 }
 
 export async function refreshKernelInfo(path: string): Promise<void> {

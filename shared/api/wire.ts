@@ -15,6 +15,12 @@ declare const TextDecoder: {
   new (label?: string, options?: { fatal?: boolean }): { decode(input: Uint8Array): string };
 };
 
+/**
+ * The largest message one WebSocket frame may carry, either way. The host closes a socket that sends more
+ * (close code 1009), so the client refuses to send such a message and says why instead.
+ */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
 export type WireMessage =
   | { t: 'call'; id: number; method: string; args: unknown }
   | { t: 'reply'; id: number; ok: true; value: unknown }

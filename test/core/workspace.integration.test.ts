@@ -1,4 +1,5 @@
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -98,6 +99,30 @@ describe('workspace', () => {
     }
   });
 
+  it('tells every watcher of the folder, and stops telling one that unsubscribed', async () => {
+    const ws = await Workspace.open(dir);
+    await ws.ensureLayout();
+    const first: string[] = [];
+    const second: string[] = [];
+    const stopFirst = ws.watch((paths) => first.push(...paths));
+    ws.watch((paths) => second.push(...paths));
+    const until = async (list: string[], what: string) => {
+      for (let i = 0; i < 200 && !list.includes(what); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(list).toContain(what);
+    };
+    try {
+      await writeFile(path.join(dir, 'notebooks', 'one.ipynb'), '{}');
+      await until(first, 'notebooks/one.ipynb');
+      await until(second, 'notebooks/one.ipynb');
+      stopFirst();
+      await writeFile(path.join(dir, 'notebooks', 'two.ipynb'), '{}');
+      await until(second, 'notebooks/two.ipynb');
+      expect(first).not.toContain('notebooks/two.ipynb');
+    } finally {
+      ws.close();
+    }
+  });
+
   it('lists files without engine state and refuses paths outside the folder', async () => {
     const ws = await Workspace.open(dir);
     await ws.ensureLayout();
@@ -147,4 +172,30 @@ describe('core workspace switching', () => {
       await core.close();
     }
   });
+});
+
+describe('a store that cannot be written', () => {
+  it('refuses the workspace at once, naming the file, instead of failing on the first write', async () => {
+    const { dir: root, cleanup: done } = await tempDir('lakebench-readonly-');
+    const ws = path.join(root, 'ws');
+    const core = await LakebenchCore.open({ workspacePath: ws, version: '0' });
+    await core.close();
+    const db = path.join(ws, '.lakebench', 'tracker.db');
+    // Root writes through permission bits; an immutable file is read-only even for root.
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) execFileSync('chattr', ['+i', db]);
+    else await chmod(db, 0o444);
+    try {
+      await expect(LakebenchCore.open({ workspacePath: ws, version: '0' })).rejects.toMatchObject({
+        code: 'WORKSPACE_NOT_WRITABLE',
+        message: expect.stringContaining(path.join('.lakebench', 'tracker.db')),
+      });
+    } finally {
+      if (asRoot) execFileSync('chattr', ['-i', db]);
+      else await chmod(db, 0o600);
+    }
+    const again = await LakebenchCore.open({ workspacePath: ws, version: '0' });
+    await again.close();
+    await done();
+  }, 60_000);
 });

@@ -10,6 +10,8 @@ describe('notebooks in the browser', () => {
     const { page, app } = served;
     const ui = new AppPage(page);
     await ui.open(app.url);
+    // The token moved into a cookie: it is not left in the address (or the browser's history).
+    await expect.poll(() => new URL(page.url()).searchParams.has('token')).toBe(false);
     await screenshot(page, '01-app-frame');
     const nb = await ui.createNotebook('answers');
     await nb.runCell(0, 'SELECT 42 AS answer');

@@ -11,6 +11,11 @@ async function restricted(filePath: string, code: string): Promise<string[]> {
     .map((m) => m.message);
 }
 
+async function boundaryErrors(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return result.messages.filter((m) => m.ruleId === 'lakebench/service-boundaries').map((m) => m.message);
+}
+
 describe('layer rules', () => {
   it('keep Node and the DOM out of shared/', async () => {
     expect(await restricted('shared/x.ts', "import fs from 'node:fs';\nexport const a = fs;\n")).toHaveLength(
@@ -53,5 +58,49 @@ describe('layer rules', () => {
     expect(await restricted('renderer/x.ts', code)).toHaveLength(1);
     expect(await restricted('electron/main/x.ts', code)).toEqual([]);
     expect(await restricted('electron/preload/x.ts', code)).toEqual([]);
+  });
+
+  it("keep a service's internal files private to its folder", async () => {
+    const internal = "import { TrackerStore } from '../tracker/store';\nexport const a = TrackerStore;\n";
+    // A violation: another service reaches into the tracker's files.
+    const [message] = await boundaryErrors('electron/core/pipelines/x.ts', internal);
+    expect(message).toMatch(/internal file of the tracker service/);
+    expect(
+      await boundaryErrors(
+        'electron/server/x.ts',
+        "import { decodeToken } from '../core/tracker/store';\nexport const a = decodeToken;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await boundaryErrors('electron/core/app.ts', "export { RunStore } from './pipelines/store';\n"),
+    ).toHaveLength(1);
+    expect(
+      await boundaryErrors(
+        'electron/cli/x.ts',
+        "export const load = () => import('../core/pipelines/definitions');\n",
+      ),
+    ).toHaveLength(1);
+    // Compliant: the public module, and the service's own files from inside its folder.
+    expect(
+      await boundaryErrors(
+        'electron/core/pipelines/x.ts',
+        "import { Tracker } from '../tracker';\nimport { Tracker as T } from '../tracker/index';\nexport const a = [Tracker, T];\n",
+      ),
+    ).toEqual([]);
+    expect(await boundaryErrors('electron/core/tracker/x.ts', internal.replace('../tracker/', './'))).toEqual(
+      [],
+    );
+    // Only app.ts, which registers the services, takes their request handlers.
+    const handlers =
+      "import { trackerHandlers } from './tracker/handlers';\nexport const a = trackerHandlers;\n";
+    expect(await boundaryErrors('electron/core/app.ts', handlers)).toEqual([]);
+    expect(await boundaryErrors('electron/core/other.ts', handlers)).toHaveLength(1);
+    // Files of the core that are not a service folder (sqlite.ts, app.ts) are not services.
+    expect(
+      await boundaryErrors(
+        'electron/core/tracker/x.ts',
+        "import { openSqlite } from '../sqlite';\nexport const a = openSqlite;\n",
+      ),
+    ).toEqual([]);
   });
 });

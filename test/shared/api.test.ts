@@ -8,7 +8,8 @@ import {
   type RequestHandlers,
 } from '../../shared/api/client';
 import { decodeMessage, encodeMessage } from '../../shared/api/wire';
-import { LakebenchError, formatLocation, toErrorData } from '../../shared/errors';
+import { writeFile } from 'node:fs/promises';
+import { ERROR_CODES, LakebenchError, formatLocation, isErrorCode, toErrorData } from '../../shared/errors';
 
 describe('wire format', () => {
   it('carries binary values as bytes beside the JSON', () => {
@@ -52,6 +53,47 @@ describe('errors', () => {
     expect(toErrorData(new Error('plain'))).toEqual({ code: 'INTERNAL', message: 'plain' });
     expect(formatLocation({ file: 'a.yaml', line: 3, column: 4 })).toBe('a.yaml:3:4');
     expect(formatLocation({ cellId: 'c1', task: 'load' })).toBe('cell c1, task load');
+  });
+});
+
+describe('error codes', () => {
+  it('let only the known codes cross a boundary', () => {
+    expect(ERROR_CODES).toContain('NOT_FOUND');
+    expect(new Set(ERROR_CODES).size).toBe(ERROR_CODES.length);
+    expect(isErrorCode('NOT_FOUND')).toBe(true);
+    expect(isErrorCode('ENOENT')).toBe(false);
+    expect(toErrorData({ code: 'NOT_FOUND', message: 'gone' })).toEqual({
+      code: 'NOT_FOUND',
+      message: 'gone',
+    });
+    // Upper-case codes of libraries are not Lakebench's: they become INTERNAL with their message.
+    expect(toErrorData(Object.assign(new Error('no such file'), { code: 'ENOENT' }))).toEqual({
+      code: 'INTERNAL',
+      message: 'no such file',
+    });
+    expect(toErrorData({ code: 'MADE_UP_CODE', message: 'x' })).toEqual({ code: 'INTERNAL', message: 'x' });
+  });
+
+  it('say plainly that the disk is full or the storage read-only', async () => {
+    // /dev/full answers every write with ENOSPC, as a full disk does.
+    const enospc = await writeFile('/dev/full', 'x').then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(toErrorData(enospc)).toMatchObject({
+      code: 'DISK_FULL',
+      message: expect.stringMatching(/^The disk is full: /),
+    });
+    const sqliteFull = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    expect(toErrorData(sqliteFull).code).toBe('DISK_FULL');
+    const duckdbFull = new Error('IO Error: Could not write file "x.duckdb.wal": No space left on device');
+    expect(toErrorData(duckdbFull).code).toBe('DISK_FULL');
+    const erofs = Object.assign(new Error("EROFS: read-only file system, open 'a'"), { code: 'EROFS' });
+    expect(toErrorData(erofs)).toMatchObject({ code: 'STORAGE_READ_ONLY' });
+    const readonlyDb = Object.assign(new Error('attempt to write a readonly database'), {
+      code: 'SQLITE_READONLY',
+    });
+    expect(toErrorData(readonlyDb).code).toBe('STORAGE_READ_ONLY');
   });
 });
 

@@ -1,12 +1,38 @@
 import type { RequestHandlers } from '../../../shared/api/client';
 import type { kernelRequests } from '../../../shared/kernels/contract';
 import type { LakebenchCore } from '../app';
+import { follows } from '../operations';
 
 /** The kernels' part of the API: one handler per request of their contract. */
 export function kernelHandlers(core: LakebenchCore): Pick<RequestHandlers, keyof typeof kernelRequests> {
   const k = () => core.kernels;
   return {
-    'kernels.execute': async (args) => k().execute(args),
+    'kernels.execute': async (args) => {
+      const kernels = k();
+      const { executionId, notebook } = args;
+      // An execution is an operation: operations.cancel interrupts the notebook's kernel, which ends it
+      // (running: KeyboardInterrupt; queued: aborted).
+      // An id reused while its first execution still runs shares that operation.
+      if (core.operations.isRunning(executionId)) return kernels.execute(args);
+      const operation = core.operations.start({
+        id: executionId,
+        kind: 'kernel.execution',
+        scope: core.workspace.root,
+        cancel: () => kernels.interrupt(notebook).interrupted,
+        follow: [
+          follows('kernels.onExecutionFinished', 'executionId', (p) => ({
+            finished: true,
+            message: p.status,
+          })),
+        ],
+      });
+      try {
+        return await kernels.execute(args);
+      } catch (err) {
+        operation.finish('failed');
+        throw err;
+      }
+    },
     'kernels.interrupt': async ({ notebook }) => k().interrupt(notebook),
     'kernels.restart': async ({ notebook }) => k().restart(notebook),
     'kernels.shutdown': async ({ notebook }) => k().shutdown(notebook),

@@ -440,3 +440,6 @@ export class PythonKernel {
     return this.exited;
   }
 }
+
+/** The notebooks' kernels, as the core registers them. */
+export { NotebookKernels } from './notebook-kernels';

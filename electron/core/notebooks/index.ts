@@ -4,7 +4,7 @@ import path from 'node:path';
 import { LakebenchError } from '../../../shared/errors';
 import { parseIpynb, serializeIpynb } from '../../../shared/notebook/ipynb';
 import { emptyNotebook, type NotebookDocument } from '../../../shared/notebook/model';
-import { writeFileAtomic, type Workspace } from '../workspace';
+import { missingAsNull, writeFileAtomic, type Workspace } from '../workspace';
 
 /** Modification times from different calls can differ by rounding; closer than this counts as the same. */
 const MTIME_SLACK_MS = 1;
@@ -58,9 +58,8 @@ export class Notebooks {
 
   async stat(relative: string): Promise<{ path: string; mtimeMs: number }> {
     const full = this.resolveNotebook(relative);
-    const info = await stat(full).catch(() => {
-      throw new LakebenchError('NOT_FOUND', `${relative} does not exist`, { file: relative });
-    });
+    const info = await stat(full).catch(missingAsNull);
+    if (!info) throw new LakebenchError('NOT_FOUND', `${relative} does not exist`, { file: relative });
     return { path: this.workspace.relative(full), mtimeMs: info.mtimeMs };
   }
 
@@ -71,7 +70,7 @@ export class Notebooks {
     force: boolean,
   ): Promise<{ path: string; mtimeMs: number }> {
     const full = this.resolveNotebook(relative);
-    const current = await stat(full).catch(() => null);
+    const current = await stat(full).catch(missingAsNull);
     if (current && !force) {
       if (baseMtimeMs === null || current.mtimeMs > baseMtimeMs + MTIME_SLACK_MS) {
         throw new LakebenchError(

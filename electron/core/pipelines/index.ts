@@ -603,3 +603,6 @@ export class Pipelines {
     return { matches, total, truncated: total > matches.length };
   }
 }
+
+/** Pipeline runs recorded in the run tracker, as the core wires them. */
+export { trackerTracking } from './tracking';

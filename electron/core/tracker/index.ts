@@ -163,3 +163,5 @@ export function stats(xs: number[]): MetricStats {
   const variance = xs.length > 1 ? xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (xs.length - 1) : 0;
   return { count: xs.length, mean, std: Math.sqrt(variance), min: Math.min(...xs), max: Math.max(...xs) };
 }
+
+export { ensureSampleExperiment } from './sample';

@@ -3,7 +3,13 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDBInstance, StatementType, type DuckDBResult } from '@duckdb/node-api';
 import type { ColumnInfo, EventPayload, RequestParsedArgs, TableInfo } from '../../../shared/api/contract';
 import type { EventSink } from '../../../shared/api/client';
-import { LakebenchError, toErrorData, type LakebenchErrorData } from '../../../shared/errors';
+import {
+  LakebenchError,
+  errorMessage,
+  storageError,
+  toErrorData,
+  type LakebenchErrorData,
+} from '../../../shared/errors';
 import {
   duckdbErrorOffset,
   duckdbErrorSummary,
@@ -59,7 +65,7 @@ export class Warehouse {
     try {
       return new Warehouse(path, await DuckDBInstance.create(path, options));
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       const holder = lockHolder(message);
       if (holder) {
         throw new LakebenchError(
@@ -294,7 +300,9 @@ export class Warehouse {
 
 /** A SQL error with DuckDB's message and where in the cell it points. */
 function sqlError(err: unknown, fullSql: string, statement: string, statementStart: number): LakebenchError {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
+  const storage = storageError(err);
+  if (storage) return storage;
   const inStatement = duckdbErrorOffset(message, statement);
   if (inStatement === null) return new LakebenchError('SQL_ERROR', message.trim());
   const offset = statementStart + inStatement;
