@@ -189,6 +189,7 @@ export class LakebenchCore {
         this.require().warehouse.runQuery(args, sinkFor(this.bus, ctx.clientId)),
       'warehouse.cancelQuery': async ({ queryId }) => this.require().warehouse.cancelQuery(queryId),
       'warehouse.listTables': async () => this.require().warehouse.listTables(),
+      'warehouse.complete': async ({ text, cursor }) => this.require().warehouse.complete(text, cursor),
     };
   }
 }

@@ -3,6 +3,7 @@ import { kernelEvents, kernelRequests } from '../kernels/contract';
 import { CELL_LANGUAGES } from '../notebook/model';
 import { pipelineEvents, pipelineRequests } from '../pipeline/contract';
 import { trackerEvents, trackerRequests } from '../tracker/contract';
+import { SqlCompletionResultSchema } from '../sql/completion';
 import { request } from './define';
 
 /**
@@ -166,6 +167,14 @@ export const coreRequests = {
     z.object({}),
     z.array(TableInfoSchema),
     'Tables and views of the workspace database.',
+  ),
+  'warehouse.complete': request(
+    z.object({
+      text: z.string().max(1_000_000),
+      cursor: z.number().int().min(0),
+    }),
+    SqlCompletionResultSchema,
+    'SQL completion at an offset of a cell: keywords, functions with signatures, tables, columns in scope.',
   ),
 } as const;
 
