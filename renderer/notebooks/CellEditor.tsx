@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { CellLanguage } from '../../shared/notebook/model';
+import { enterBreaksLine, usePreferences } from '../state/preferences';
 import { monaco, THEME } from './monaco';
 
 export interface ErrorMarker {
@@ -71,7 +72,8 @@ export function CellEditor(props: Props) {
       contextmenu: true,
       stickyScroll: { enabled: false },
       quickSuggestions: { other: true, comments: false, strings: false },
-      wordBasedSuggestions: 'currentDocument',
+      // SQL has the catalog's completion; words of the cell would only crowd it.
+      wordBasedSuggestions: latest.current.language === 'sql' ? 'off' : 'currentDocument',
       ariaLabel: `${latest.current.language} cell`,
     });
     editorRef.current = editor;
@@ -101,8 +103,27 @@ export function CellEditor(props: Props) {
 
     // Handled before Monaco's keybindings, so Shift+Enter runs the cell even while the suggestion list is
     // open (where Monaco would accept an alternative suggestion instead).
+    // Enter with the suggestion list open breaks the line, as in VS Code, unless the list was navigated
+    // (arrows) or asked for (Ctrl+Space): `SELECT fare⏎FROM trips` must not become `SELECT fareFROM trips`.
+    let listNavigated = false;
+    const suggestVisible = () => !!editor.getDomNode()?.querySelector('.suggest-widget.visible');
     const keySub = editor.onKeyDown((e) => {
       const mod = e.ctrlKey || e.metaKey;
+      const K = monaco.KeyCode;
+      if ([K.UpArrow, K.DownArrow, K.PageUp, K.PageDown].includes(e.keyCode)) listNavigated = true;
+      else if (e.keyCode === K.Space && e.ctrlKey) listNavigated = true;
+      else if (e.keyCode === K.Enter && !e.shiftKey && !mod && !e.altKey) {
+        const breakLine =
+          suggestVisible() && enterBreaksLine(usePreferences.getState().enterAccepts, listNavigated);
+        listNavigated = false;
+        if (breakLine) {
+          e.preventDefault();
+          e.stopPropagation();
+          editor.trigger('lakebench', 'hideSuggestWidget', null);
+          editor.trigger('keyboard', 'type', { text: '\n' });
+          return;
+        }
+      } else if (![K.Shift, K.Ctrl, K.Alt, K.Meta, K.Tab].includes(e.keyCode)) listNavigated = false;
       let handler: (() => void) | null = null;
       if (e.keyCode === monaco.KeyCode.Enter && e.shiftKey && !mod && !e.altKey)
         handler = latest.current.onRunAndAdvance;

@@ -29,7 +29,7 @@ import 'monaco-editor/languages/definitions/markdown/register.js';
 import 'monaco-editor/languages/definitions/python/register.js';
 import 'monaco-editor/languages/definitions/javascript/register.js';
 import EditorWorker from 'monaco-editor/editor/editor.worker.js?worker';
-import { useApp } from '../state/app';
+import { registerSqlCompletion } from './sql-completion';
 
 declare global {
   interface Window {
@@ -67,41 +67,6 @@ monaco.editor.defineTheme(THEME, {
   },
 });
 
-/** Table and column names of the workspace database, offered while typing SQL. */
-monaco.languages.registerCompletionItemProvider('sql', {
-  triggerCharacters: ['.'],
-  provideCompletionItems(model, position) {
-    const word = model.getWordUntilPosition(position);
-    const range = new monaco.Range(
-      position.lineNumber,
-      word.startColumn,
-      position.lineNumber,
-      word.endColumn,
-    );
-    const suggestions: monaco.languages.CompletionItem[] = [];
-    const seenColumns = new Set<string>();
-    for (const t of useApp.getState().tables) {
-      suggestions.push({
-        label: t.name,
-        kind: monaco.languages.CompletionItemKind.Struct,
-        detail: `${t.kind} ${t.schema}.${t.name}`,
-        insertText: /^[a-z_][a-z0-9_]*$/.test(t.name) ? t.name : `"${t.name.replace(/"/g, '""')}"`,
-        range,
-      });
-      for (const c of t.columns) {
-        if (seenColumns.has(c.name)) continue;
-        seenColumns.add(c.name);
-        suggestions.push({
-          label: c.name,
-          kind: monaco.languages.CompletionItemKind.Field,
-          detail: `${c.type} (${t.name})`,
-          insertText: /^[a-z_][a-z0-9_]*$/.test(c.name) ? c.name : `"${c.name.replace(/"/g, '""')}"`,
-          range,
-        });
-      }
-    }
-    return { suggestions };
-  },
-});
+registerSqlCompletion(monaco);
 
 export { monaco };

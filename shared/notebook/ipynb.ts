@@ -186,11 +186,10 @@ export function parseIpynb(text: string, file: string): NotebookDocument {
     const outputs = repairOutputs(Array.isArray(c.outputs) ? c.outputs : [], newerMinor, where, notices);
     const executionCount =
       typeof c.execution_count === 'number' && Number.isInteger(c.execution_count) ? c.execution_count : null;
-    const language = isCellLanguage(cellLb.language)
-      ? cellLb.language
-      : foreignKernel
-        ? null
-        : defaultLanguage;
+    // A cell may name a language Lakebench does not run (a Databricks notebook's %scala cell, say).
+    const own = typeof cellLb.language === 'string' ? cellLb.language.toLowerCase() : null;
+    const foreign = own !== null ? (isCellLanguage(own) ? null : own) : foreignKernel;
+    const language = isCellLanguage(own) ? own : foreign ? null : defaultLanguage;
     if (language === null) {
       return {
         id,
@@ -199,8 +198,11 @@ export function parseIpynb(text: string, file: string): NotebookDocument {
         metadata: cellMeta,
         outputs,
         executionCount,
-        readOnly: `${foreignKernel} code: this notebook's kernel is ${foreignKernel}, which Lakebench does not run`,
-        displayLanguage: foreignKernel ?? undefined,
+        readOnly:
+          own === null
+            ? `${foreign} code: this notebook's kernel is ${foreign}, which Lakebench does not run`
+            : `a ${foreign} cell, which Lakebench keeps but does not run`,
+        displayLanguage: foreign ?? undefined,
         original: { ...c, id },
       };
     }

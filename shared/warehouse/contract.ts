@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { request } from '../api/define';
 import { ErrorDataSchema } from '../api/schemas';
+import { SqlCompletionResultSchema } from '../sql/completion';
 
 /** The warehouse's part of the API: SQL on the workspace's DuckDB database, results as Arrow batches. */
 
@@ -46,6 +47,14 @@ export const warehouseRequests = {
     z.object({}),
     z.array(TableInfoSchema),
     'Tables and views of the workspace database.',
+  ),
+  'warehouse.complete': request(
+    z.object({
+      text: z.string().max(1_000_000),
+      cursor: z.number().int().min(0),
+    }),
+    SqlCompletionResultSchema,
+    'SQL completion at an offset of a cell: keywords, functions with signatures, tables, columns in scope.',
   ),
 } satisfies Record<string, ReturnType<typeof request>>;
 

@@ -35,5 +35,6 @@ export function warehouseHandlers(
     },
     'warehouse.cancelQuery': async ({ queryId }) => core.warehouse.cancelQuery(queryId),
     'warehouse.listTables': async () => core.warehouse.listTables(),
+    'warehouse.complete': async ({ text, cursor }) => core.warehouse.complete(text, cursor),
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { DuckDBInstance, StatementType, type DuckDBResult } from '@duckdb/node-api';
 import type { ColumnInfo, EventPayload, RequestParsedArgs, TableInfo } from '../../../shared/api/contract';
 import type { EventSink } from '../../../shared/api/client';
@@ -16,7 +16,9 @@ import {
   lineColumnAt,
   splitStatements,
 } from '../../../shared/sql/statements';
+import type { SqlCompletionResult } from '../../../shared/sql/completion';
 import { ArrowBatchBuilder } from './arrow-batch';
+import { SqlCompleter } from './completion';
 
 export interface WarehouseSettings {
   threads?: number;
@@ -48,6 +50,7 @@ function lockHolder(message: string): string | null {
 export class Warehouse {
   private readonly running = new Map<string, RunningQuery>();
   private closed = false;
+  private readonly completer = new SqlCompleter(this);
 
   private constructor(
     readonly path: string,
@@ -91,10 +94,10 @@ export class Warehouse {
   }
 
   /** Runs one query and returns its rows as plain values (small results only). */
-  async queryRows(sql: string): Promise<Record<string, unknown>[]> {
+  async queryRows(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]> {
     const connection = await this.instance.connect();
     try {
-      const reader = await connection.runAndReadAll(sql);
+      const reader = await connection.runAndReadAll(sql, params as DuckDBValue[] | undefined);
       return reader.getRowObjectsJS() as Record<string, unknown>[];
     } finally {
       connection.closeSync();
@@ -114,6 +117,12 @@ export class Warehouse {
     this.running.set(queryId, query);
     void this.stream(queryId, query, args.sql, args.maxRows, events);
     return { queryId };
+  }
+
+  /** SQL completion at `cursor` (an offset in `text`, a whole cell). */
+  async complete(text: string, cursor: number): Promise<SqlCompletionResult> {
+    this.assertOpen();
+    return this.completer.complete(text, Math.max(0, Math.min(cursor, text.length)));
   }
 
   cancelQuery(queryId: string): { cancelled: boolean } {
@@ -174,6 +183,13 @@ export class Warehouse {
       for (let i = 0; i < statements.length && !query.cancelled; i++) {
         const statement = statements[i];
         try {
+          // Anything but a query may change the catalog that completion offers.
+          if (
+            !/^\s*(select|with|from|values|table|describe|show|explain|summarize|pivot)\b/i.test(
+              statement.text,
+            )
+          )
+            this.completer.invalidate();
           if (i < statements.length - 1) {
             await connection.run(statement.text);
             continue;
