@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isProcessAlive } from '../../electron/core/pipelines/process';
+import { isProcessAlive } from '../../electron/core/runtime';
 import { RunStore } from '../../electron/core/pipelines/store';
 import { tempDir } from '../support/temp';
 

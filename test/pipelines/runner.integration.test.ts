@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Pipelines } from '../../electron/core/pipelines';
 import { runSql } from '../../electron/core/pipelines/executors';
-import { isProcessAlive } from '../../electron/core/pipelines/process';
+import { isProcessAlive } from '../../electron/core/runtime';
 import { Warehouse } from '../../electron/core/warehouse';
 import { Workspace } from '../../electron/core/workspace';
 import { RecordingSink } from '../support/events';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { LakebenchError } from '../../../shared/errors';
 import { appendOutput } from '../../../shared/kernels/outputs';
 import type { NotebookOutput } from '../../../shared/notebook/model';
-import { resourcesDir } from '../sample';
+import { resourcesDir } from '../runtime';
 
 /**
  * Python kernels: a real IPython kernel (ipykernel) in a child process, reached through a small Python bridge

@@ -2,8 +2,8 @@ import type { EventSink } from '../../../shared/api/client';
 import type { RequestParsedArgs, RequestResult } from '../../../shared/api/contract';
 import { LakebenchError, toErrorData } from '../../../shared/errors';
 import type { ExecutionStatus, KernelInfo, KernelStatus } from '../../../shared/kernels/contract';
-import { pythonExecutable } from '../pipelines/executors';
-import { fileVersion, trackingEnvironment } from '../tracker/env';
+import { pythonExecutable } from '../runtime';
+import { fileVersion, trackingEnvironment } from '../tracker';
 import type { Workspace } from '../workspace';
 import { PythonKernel, type KernelState } from './index';
 

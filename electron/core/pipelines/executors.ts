@@ -14,7 +14,7 @@ import { PythonKernel, stripAnsi } from '../kernels';
 import { injectParameters } from '../kernels/parameters';
 import type { Warehouse } from '../warehouse';
 import { writeFileAtomic, type Workspace } from '../workspace';
-import { runProcess } from './process';
+import { runProcess } from '../runtime';
 
 /** What an executor gets: the task with its templates rendered, where to log, and how to be stopped. */
 export interface TaskExecution {
@@ -515,13 +515,4 @@ export async function executeTask(ex: TaskExecution): Promise<ExecutionResult> {
     }
   }
   return { ...result, output: checkOutput(result.output, ex.taskId) };
-}
-
-/** The Python Lakebench runs: LAKEBENCH_PYTHON, then lakebench.yaml's `python`, then Debian's, then PATH's. */
-export function pythonExecutable(settings: Record<string, unknown>): string {
-  if (process.env.LAKEBENCH_PYTHON) return process.env.LAKEBENCH_PYTHON;
-  const fromSettings = (settings.pipelines as { python?: unknown } | undefined)?.python ?? settings.python;
-  if (typeof fromSettings === 'string' && fromSettings.trim()) return fromSettings;
-  if (existsSync('/usr/bin/python3')) return '/usr/bin/python3';
-  return 'python3';
 }

@@ -23,8 +23,7 @@ import type { Warehouse } from '../warehouse';
 import type { Workspace } from '../workspace';
 import { exportAirflow } from './airflow';
 import { PipelineDefinitions, newPipelineYaml } from './definitions';
-import { pythonExecutable } from './executors';
-import { isProcessAlive } from './process';
+import { isProcessAlive, pythonExecutable } from '../runtime';
 import { PipelineEngine, type RunTracking } from './runner';
 import { RunStore } from './store';
 

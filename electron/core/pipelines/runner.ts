@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, statSync, type WriteStream } from 'node:fs';
+import { appendFileSync, createWriteStream, mkdirSync, statSync, type WriteStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { EventSink } from '../../../shared/api/client';
-import { LakebenchError, toErrorData } from '../../../shared/errors';
+import { errorMessage, LakebenchError, toErrorData } from '../../../shared/errors';
 import { downstreamOf, topologicalOrder } from '../../../shared/pipeline/graph';
 import {
   FINISHED_TASK_STATES,
@@ -24,7 +24,7 @@ import { evaluateTriggerRule } from '../../../shared/pipeline/trigger-rules';
 import type { Warehouse } from '../warehouse';
 import type { Workspace } from '../workspace';
 import { executeTask } from './executors';
-import { isProcessAlive, killProcessGroup } from './process';
+import { isProcessAlive, killProcessGroupIfSame, processIdentity } from '../runtime';
 import type { RunStore } from './store';
 
 /** How often the runner proves it is alive; a runner silent for STALE_MS is considered dead. */
@@ -172,7 +172,8 @@ export class PipelineEngine {
     const orphans = this.store.orphanTries(this.runnerId);
     const now = Date.now();
     for (const o of orphans) {
-      if (o.pid && isProcessAlive(o.pid)) killProcessGroup(o.pid, 'SIGKILL');
+      // The pid is killed only while it is still the try's process: after a crash the number may be reused.
+      const killed = o.pid ? killProcessGroupIfSame(o.pid, o.pidIdentity, 'SIGKILL') : 'gone';
       const row = this.store.getRunRow(o.runId);
       if (!row) continue;
       const pipeline = JSON.parse(row.definition) as Pipeline;
@@ -202,7 +203,10 @@ export class PipelineEngine {
         o.runId,
         o.taskId,
         o.tryNumber,
-        `[lakebench] ${error.message}; marked failed on recovery`,
+        `[lakebench] ${error.message}; marked failed on recovery` +
+          (killed === 'other'
+            ? `; process ${o.pid} was left running, as it is not the one the try started (the pid was reused or could not be checked)`
+            : ''),
       );
     }
     return orphans.length;
@@ -213,10 +217,12 @@ export class PipelineEngine {
     if (!t) return;
     const file = path.join(this.engineDir, t.logFile);
     try {
-      const stream = createWriteStream(file, { flags: 'a' });
-      stream.end(`${line}\n`);
-    } catch {
-      // A missing log folder only loses this note; the state change is stored.
+      // Synchronous, so a failure is caught here (a stream's error would be thrown later, uncaught).
+      mkdirSync(path.dirname(file), { recursive: true });
+      appendFileSync(file, `${line}\n`);
+    } catch (err) {
+      // Only this note is lost; the state change is stored.
+      process.stderr.write(`lakebench: could not add to the log ${file}: ${errorMessage(err)}\n`);
     }
   }
 
@@ -847,7 +853,8 @@ export class PipelineEngine {
         workspace: this.options.workspace,
         warehouse: this.options.warehouse,
         python: this.options.python,
-        onSpawn: (pid) => this.store.updateTry(runId, taskId, tryNumber, { pid }),
+        onSpawn: (pid) =>
+          this.store.updateTry(runId, taskId, tryNumber, { pid, pid_identity: processIdentity(pid) }),
       });
       if (abort.signal.aborted) throw abort.signal.reason;
       const endedAt = iso(Date.now());
