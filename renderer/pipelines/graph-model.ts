@@ -1,6 +1,7 @@
 import type { Edge, Node, NodeHandle, Position, XYPosition } from '@xyflow/react';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { downstreamMap, formatCycle } from '../../shared/pipeline/graph';
+import { documentValue } from '../../shared/pipeline/parse';
 import {
   ID_PATTERN,
   TASK_TYPES,
@@ -85,7 +86,9 @@ export function readEditorGraph(text: string): ReadResult {
     !(isScalar(tasksNode) && tasksNode.value === null)
   )
     return { graph: null, blocked: 'tasks is not a list' };
-  const raw = doc.toJS({ maxAliasCount: 1000 }) as Record<string, unknown>;
+  const value = documentValue(doc);
+  if (!value.ok) return { graph: null, blocked: value.message };
+  const raw = value.value as Record<string, unknown>;
   const rawTasks = Array.isArray(raw.tasks) ? (raw.tasks as unknown[]) : [];
   const seen = new Set<string>();
   for (const [i, t] of rawTasks.entries()) {
