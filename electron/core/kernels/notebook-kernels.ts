@@ -2,7 +2,7 @@ import type { EventSink } from '../../../shared/api/client';
 import type { RequestParsedArgs, RequestResult } from '../../../shared/api/contract';
 import { LakebenchError, toErrorData } from '../../../shared/errors';
 import type { ExecutionStatus, KernelInfo, KernelStatus } from '../../../shared/kernels/contract';
-import { pythonExecutable } from '../runtime';
+import { pythonExecutable, reportError } from '../runtime';
 import { fileVersion, trackingEnvironment } from '../tracker';
 import type { Workspace } from '../workspace';
 import { PythonKernel, type KernelState } from './index';
@@ -185,6 +185,7 @@ export class NotebookKernels {
 
   async restart(notebook: string): Promise<KernelInfo> {
     const s = this.session(notebook);
+    // A start that failed set the session's error itself; the restart starts over either way.
     if (s.starting) await s.starting.catch(() => undefined);
     if (s.kernel && s.kernel.state !== 'closed') {
       try {
@@ -203,6 +204,7 @@ export class NotebookKernels {
     const s = this.session(notebook);
     this.sessions.delete(notebook);
     const starting = s.starting;
+    // A start that failed left no kernel to shut down (its error is on the session already).
     const kernel = s.kernel ?? (starting ? await starting.catch(() => null) : null);
     s.kernel = null;
     if (!kernel) return { shutdown: false };
@@ -223,6 +225,11 @@ export class NotebookKernels {
   async close(): Promise<void> {
     this.closed = true;
     const all = [...this.sessions.keys()];
-    await Promise.all(all.map((nb) => this.shutdown(nb).catch(() => undefined)));
+    await Promise.all(
+      all.map((nb) =>
+        // One kernel that fails to stop must not keep the others running; the failure is told.
+        this.shutdown(nb).catch((err) => reportError(`the kernel of ${nb} did not shut down cleanly`, err)),
+      ),
+    );
   }
 }

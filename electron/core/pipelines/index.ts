@@ -22,8 +22,8 @@ import {
 import type { Warehouse } from '../warehouse';
 import type { Workspace } from '../workspace';
 import { exportAirflow } from './airflow';
-import { PipelineDefinitions, newPipelineYaml } from './definitions';
-import { isProcessAlive, pythonExecutable } from '../runtime';
+import { PipelineDefinitions, newPipelineYaml, type PipelineFile } from './definitions';
+import { isProcessAlive, pythonExecutable, reportError } from '../runtime';
 import { PipelineEngine, type RunTracking } from './runner';
 import { RunStore } from './store';
 
@@ -130,6 +130,20 @@ export class Pipelines {
     return p;
   }
 
+  /**
+   * A pipeline file for a look over every pipeline (listing, scheduling): one that vanished since the folder was
+   * read is passed over, and one that cannot be read is told about and passed over, so the others still work.
+   */
+  private async readDefinition(id: string): Promise<PipelineFile | null> {
+    try {
+      return await this.definitions.read(id);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'NOT_FOUND')
+        reportError(`pipeline ${id} could not be read`, err);
+      return null;
+    }
+  }
+
   async close(): Promise<void> {
     this.unsubscribe();
     this.stopScheduler();
@@ -145,7 +159,8 @@ export class Pipelines {
   async startScheduler(): Promise<number> {
     const created = await this.scheduleDue();
     this.schedulerTimer = setInterval(
-      () => void this.scheduleDue().catch(() => undefined),
+      () =>
+        void this.scheduleDue().catch((err) => reportError('the scheduler failed a look for due runs', err)),
       SCHEDULER_INTERVAL_MS,
     );
     this.schedulerTimer.unref();
@@ -166,7 +181,7 @@ export class Pipelines {
           )
             this.scheduleOne(def.pipeline, new Date());
         })
-        .catch(() => undefined);
+        .catch((err) => reportError(`the next run of ${run.pipelineId} could not be started`, err));
     });
   }
 
@@ -182,7 +197,7 @@ export class Pipelines {
   async scheduleDue(now = new Date()): Promise<number> {
     let created = 0;
     for (const id of await this.definitions.ids()) {
-      const def = await this.definitions.read(id).catch(() => null);
+      const def = await this.readDefinition(id);
       if (!def?.pipeline) continue;
       created += this.scheduleOne(def.pipeline, now);
     }
@@ -318,7 +333,7 @@ export class Pipelines {
     const runs = this.store
       .listRuns(id, limit, before)
       .map((r) => ({ ...r, tasks: this.store.taskInstances(r.runId) }));
-    const def = await this.definitions.read(id).catch(() => null);
+    const def = await this.readDefinition(id);
     const taskIds = def?.pipeline ? topologicalOrder(def.pipeline.tasks) : [];
     const seen = new Set(taskIds);
     for (const r of runs)
@@ -467,7 +482,7 @@ export class Pipelines {
     const out: PipelineListItem[] = [];
     const now = new Date();
     for (const id of await this.definitions.ids()) {
-      const def = await this.definitions.read(id).catch(() => null);
+      const def = await this.readDefinition(id);
       if (!def) continue;
       const raw = def.pipeline ?? (parsePipelineYaml(def.yaml).pipeline as Pipeline | null);
       const last = this.store.lastRun(id);
@@ -535,6 +550,7 @@ export class Pipelines {
 
   async readLog(args: RequestParsedArgs<'pipelines.readLog'>): Promise<RequestResult<'pipelines.readLog'>> {
     const { file, complete } = this.logFileOf(args.runId, args.taskId, args.tryNumber);
+    // A try that has not written a line yet has no log file: an empty log.
     const size = (await stat(file).catch(() => null))?.size ?? 0;
     if (args.offset >= size) return { text: '', nextOffset: size, size, complete };
     const handle = await openFile(file, 'r');
@@ -583,6 +599,7 @@ export class Pipelines {
     const matches: RequestResult<'pipelines.searchLog'>['matches'] = [];
     let total = 0;
     for (const t of tries) {
+      // A try that never wrote a line has no log file, and so no matches.
       const text = await readFile(path.join(this.workspace.engineDir, t.logFile), 'utf8').catch(() => '');
       const lines = text.split('\n');
       if (lines[lines.length - 1] === '') lines.pop();

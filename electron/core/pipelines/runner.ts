@@ -24,7 +24,7 @@ import { evaluateTriggerRule } from '../../../shared/pipeline/trigger-rules';
 import type { Warehouse } from '../warehouse';
 import type { Workspace } from '../workspace';
 import { executeTask } from './executors';
-import { isProcessAlive, killProcessGroupIfSame, processIdentity } from '../runtime';
+import { isProcessAlive, killProcessGroupIfSame, processIdentity, reportError } from '../runtime';
 import type { RunStore } from './store';
 
 /** How often the runner proves it is alive; a runner silent for STALE_MS is considered dead. */
@@ -374,9 +374,8 @@ export class PipelineEngine {
       try {
         this.pass();
       } catch (err) {
-        process.stderr.write(
-          `lakebench: the pipeline runner failed a pass: ${(err as Error).stack ?? String(err)}\n`,
-        );
+        // A pass that failed is retried by the next tick; the stack tells where it broke.
+        reportError('the pipeline runner failed a pass', (err as Error).stack ?? err);
       }
     });
   }
@@ -453,7 +452,8 @@ export class PipelineEngine {
           a.run = { ...a.run, trackerRunId: id };
           this.store.updateRun(a.run.runId, { tracker_run_id: id });
         })
-        .catch(() => undefined);
+        // The run goes on untracked; the tracker's failure is told, not hidden.
+        .catch((err) => reportError(`run ${a.run.runId} could not be tracked`, err));
     }
   }
 
@@ -617,7 +617,9 @@ export class PipelineEngine {
     this.active.delete(a.run.runId);
     this.emitRun(a.run);
     if (a.trackerRunId && this.options.tracking)
-      void this.options.tracking.endRun(a.trackerRunId, state).catch(() => undefined);
+      void this.options.tracking
+        .endRun(a.trackerRunId, state)
+        .catch((err) => reportError(`the tracked run of ${a.run.runId} could not be ended`, err));
     for (const resolve of this.waiters.get(a.run.runId) ?? []) resolve(state);
     this.waiters.delete(a.run.runId);
     // A finished run frees a slot for a queued one.
@@ -822,7 +824,11 @@ export class PipelineEngine {
       }
       const tracking = this.options.tracking;
       if (tracking && a.trackerRunId) {
-        trackerTryId = await tracking.startTry(a.trackerRunId, a.run, taskId, tryNumber).catch(() => null);
+        // The try runs untracked when the tracker fails.
+        trackerTryId = await tracking.startTry(a.trackerRunId, a.run, taskId, tryNumber).catch((err) => {
+          reportError(`try ${tryNumber} of ${taskId} in ${runId} could not be tracked`, err);
+          return null;
+        });
         if (trackerTryId) this.store.updateTry(runId, taskId, tryNumber, { tracker_run_id: trackerTryId });
       }
       const env: Record<string, string> = {
@@ -884,7 +890,9 @@ export class PipelineEngine {
         const out = result.output as Record<string, unknown> | null;
         if (out && typeof out === 'object')
           for (const [k, v] of Object.entries(out)) if (typeof v === 'number') metrics[k] = v;
-        void tracking.endTry(trackerTryId, 'success', metrics).catch(() => undefined);
+        void tracking
+          .endTry(trackerTryId, 'success', metrics)
+          .catch((err) => reportError(`the tracked try ${trackerTryId} could not be ended`, err));
       }
     } catch (err) {
       const endedAt = iso(Date.now());
@@ -902,7 +910,9 @@ export class PipelineEngine {
       };
       writeLine(`[lakebench] ${taskId} try ${tryNumber} failed: ${data.message}`);
       if (trackerTryId && this.options.tracking)
-        void this.options.tracking.endTry(trackerTryId, 'failed', {}).catch(() => undefined);
+        void this.options.tracking
+          .endTry(trackerTryId, 'failed', {})
+          .catch((err) => reportError(`the tracked try ${trackerTryId} could not be ended`, err));
       if (stop === 'closed') {
         // Lakebench is closing: the try ends, but it does not count against the task's retries; the task runs
         // again when the workspace opens next.

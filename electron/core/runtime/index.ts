@@ -4,6 +4,7 @@
  * the tracker and the sample workspace use it instead of each other's files.
  */
 export { pythonExecutable, resourcesDir } from './resources';
+export { reportError } from './report';
 export {
   isProcessAlive,
   killProcessGroup,
