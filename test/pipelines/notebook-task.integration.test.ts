@@ -283,7 +283,7 @@ tasks:
       return line.split(' ').slice(1).map(Number);
     };
     const cancelledPids = await pidsOf('cancelled');
-    expect(pipelines.engine.cancelRun(runId)).toEqual({ cancelled: true });
+    expect(pipelines.cancelRun(runId)).toEqual({ cancelled: true });
     expect(await pipelines.waitForRun(runId)).toBe('failed');
     // The run ends at once; the try records how it ended as its kernel goes.
     await expect

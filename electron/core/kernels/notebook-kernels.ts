@@ -5,7 +5,8 @@ import type { ExecutionStatus, KernelInfo, KernelStatus } from '../../../shared/
 import { pythonExecutable, reportError } from '../runtime';
 import { fileVersion, trackingEnvironment } from '../tracker';
 import type { Workspace } from '../workspace';
-import { PythonKernel, type KernelState } from './index';
+import type { KernelsService } from './index';
+import { PythonKernel, type KernelState } from './python-kernel';
 
 interface Session {
   notebook: string;
@@ -26,7 +27,7 @@ function statusOf(state: KernelState): KernelStatus {
  * workspace folder, with the tracking server's address, the notebook's experiment (`notebook:<path>`) and
  * where `import lakebench` is found in its environment. Every output and state change goes out as an event.
  */
-export class NotebookKernels {
+export class NotebookKernels implements KernelsService {
   private readonly sessions = new Map<string, Session>();
   private closed = false;
 
