@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isProcessAlive } from '../../electron/core/runtime';
-import { RunStore } from '../../electron/core/pipelines/store';
+import { PipelineRunStore } from '../../electron/core/pipelines/pipeline-run-store';
 import { tempDir } from '../support/temp';
 import { ALIAS_BOMB } from './alias-bomb';
 
@@ -240,7 +240,7 @@ tasks:
     expect(again.stdout).toContain('already under way');
     expect(isProcessAlive(taskPid)).toBe(false);
 
-    const store = new RunStore(path.join(dir, '.lakebench', 'pipelines.db'));
+    const store = new PipelineRunStore(path.join(dir, '.lakebench', 'pipelines.db'));
     try {
       const runs = store.listRuns('crash', 10);
       expect(runs).toHaveLength(1);

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Pipelines } from '../../electron/core/pipelines';
 // The store is read and written directly: these tests plant what a crashed runner leaves in pipelines.db.
-import { RunStore } from '../../electron/core/pipelines/store';
+import { PipelineRunStore } from '../../electron/core/pipelines/pipeline-run-store';
 import { isProcessAlive, processIdentity } from '../../electron/core/runtime';
 import { statStartTime } from '../../electron/core/runtime/process';
 import { Warehouse } from '../../electron/core/warehouse';
@@ -46,7 +46,7 @@ async function unrelatedProcess(): Promise<number> {
 
 /** What a runner that died mid-try leaves behind: a running try whose recorded process is `pid`. */
 function plantOrphan(pid: number, identity: string | null): string {
-  const store = new RunStore(dbFile);
+  const store = new PipelineRunStore(dbFile);
   try {
     const runId = 'crash__manual__2026-03-01T00:00:00.000Z';
     const date = '2026-03-01T00:00:00.000Z';
@@ -148,7 +148,7 @@ describe('process identity', () => {
 
 describe('pipelines.db', () => {
   it('syncs every commit (synchronous = FULL), since runs and tries are acknowledged once written', () => {
-    const store = new RunStore(dbFile);
+    const store = new PipelineRunStore(dbFile);
     try {
       expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
       expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -163,7 +163,7 @@ describe('pipelines.db', () => {
     const old = new Database(dbFile);
     old.exec('ALTER TABLE tries DROP COLUMN pid_identity; UPDATE schema_version SET version = 1');
     old.close();
-    const store = new RunStore(dbFile);
+    const store = new PipelineRunStore(dbFile);
     try {
       expect(store.getRun(runId)?.state).toBe('running');
       expect(store.orphanTries('another-runner')).toEqual([

@@ -13,7 +13,7 @@ import {
 import type { PipelineDefinitions } from './definitions';
 import type { PipelineEngine } from './runner';
 import { MAX_RUNS_PER_REQUEST } from './scheduler';
-import type { RunStore } from './store';
+import type { PipelineRunStore } from './pipeline-run-store';
 
 /**
  * Backfills: the pipeline runs of every interval of a date range, planned first (create, fill, rerun or skip
@@ -22,7 +22,7 @@ import type { RunStore } from './store';
 export class Backfills {
   constructor(
     private readonly definitions: PipelineDefinitions,
-    private readonly store: RunStore,
+    private readonly store: PipelineRunStore,
     private readonly engine: PipelineEngine,
   ) {}
 

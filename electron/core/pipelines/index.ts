@@ -13,14 +13,8 @@ import type {
   RunState,
   TaskInstance,
 } from '../../../shared/pipeline/model';
-import { parsePipelineYaml, resolveParams, type ParsedPipeline } from '../../../shared/pipeline/parse';
-import {
-  describeSchedule,
-  intervalStartingAt,
-  latestCompleteInterval,
-  nextRunAt,
-  parsePipelineDate,
-} from '../../../shared/pipeline/schedule';
+import { parsePipelineYaml, type ParsedPipeline } from '../../../shared/pipeline/parse';
+import { describeSchedule, nextRunAt } from '../../../shared/pipeline/schedule';
 import { isProcessAlive, pythonExecutable, reportError } from '../runtime';
 import type { Warehouse } from '../warehouse';
 import type { Workspace } from '../workspace';
@@ -29,7 +23,8 @@ import { Backfills } from './backfill';
 import { PipelineDefinitions, newPipelineYaml, type PipelineFile } from './definitions';
 import { PipelineEngine, type RunTracking } from './runner';
 import { PipelineScheduler } from './scheduler';
-import { RunStore } from './store';
+import { PipelineRunStore } from './pipeline-run-store';
+import { ManualRuns } from './manual-runs';
 import { TaskLogs } from './task-logs';
 
 export type { RunTracking } from './runner';
@@ -147,11 +142,12 @@ export async function airflowDagOf(workspace: Workspace, id: string, airflow: 2 
  */
 export class Pipelines implements PipelinesService {
   private readonly definitions: PipelineDefinitions;
-  private readonly store: RunStore;
+  private readonly store: PipelineRunStore;
   private readonly engine: PipelineEngine;
   private readonly scheduler: PipelineScheduler;
   private readonly backfills: Backfills;
   private readonly logs: TaskLogs;
+  private readonly manualRuns: ManualRuns;
   private unsubscribe: () => void = () => undefined;
 
   private constructor(
@@ -161,7 +157,7 @@ export class Pipelines implements PipelinesService {
     options: PipelinesOptions,
   ) {
     this.definitions = new PipelineDefinitions(workspace);
-    this.store = new RunStore(path.join(workspace.engineDir, 'pipelines.db'));
+    this.store = new PipelineRunStore(path.join(workspace.engineDir, 'pipelines.db'));
     const tracking: RunTracking | null = options.tracking ?? {
       startRun: async () => null,
       endRun: async () => undefined,
@@ -189,6 +185,7 @@ export class Pipelines implements PipelinesService {
     );
     this.backfills = new Backfills(this.definitions, this.store, this.engine);
     this.logs = new TaskLogs(this.store, workspace.engineDir);
+    this.manualRuns = new ManualRuns(this.definitions, this.store, this.engine);
   }
 
   /** Opens the store and resumes unfinished runs (orphaned tries of a crashed process are recovered first). */
@@ -270,116 +267,23 @@ export class Pipelines implements PipelinesService {
   // Runs
   // ------------------------------------------------------------------------------------------------------
 
-  async trigger(
-    id: string,
-    paramsIn: Record<string, unknown>,
-    logicalDate?: string,
-  ): Promise<{ runId: string }> {
-    const pipeline = await this.definitions.load(id);
-    let params: Record<string, unknown>;
-    try {
-      params = resolveParams(pipeline, paramsIn);
-    } catch (err) {
-      throw new LakebenchError('PIPELINE_PARAM_INVALID', (err as Error).message, {
-        file: this.definitions.fileOf(id),
-      });
-    }
-    const tz = pipeline.timezone ?? 'UTC';
-    let interval: { start: Date; end: Date };
-    let date: Date;
-    if (logicalDate) {
-      date = parsePipelineDate(logicalDate, tz);
-      interval = intervalStartingAt(pipeline, date);
-    } else {
-      date = new Date();
-      // A manual run's data interval is the latest complete one, as Airflow's manual runs infer it.
-      interval = latestCompleteInterval(
-        { ...pipeline, start_date: undefined, end_date: undefined },
-        date,
-      ) ?? {
-        start: date,
-        end: date,
-      };
-    }
-    const existing = this.store.runByDate(id, date.toISOString());
-    if (existing) {
-      throw new LakebenchError(
-        'PIPELINE_RUN_EXISTS',
-        `${id} has a run for ${date.toISOString()} already (${existing.runId}); clear its tasks to run it again`,
-      );
-    }
-    const runId = this.engine.createRun({
-      pipeline,
-      runType: 'manual',
-      logicalDate: date,
-      intervalStart: interval.start,
-      intervalEnd: interval.end,
-      params,
-    });
-    if (!runId)
-      throw new LakebenchError('PIPELINE_RUN_EXISTS', `${id} has a run for ${date.toISOString()} already`);
-    return { runId };
+  trigger(id: string, params: Record<string, unknown>, logicalDate?: string): Promise<{ runId: string }> {
+    return this.manualRuns.trigger(id, params, logicalDate);
   }
 
   /** Runs every task of an existing finished run again (the CLI's rerun of a date). */
   rerun(runId: string): void {
-    const a = this.store.getRun(runId);
-    if (!a) throw new LakebenchError('NOT_FOUND', `There is no run ${runId}`);
-    const ids = this.store.taskInstances(runId).map((t) => t.taskId);
-    if (ids.length) this.engine.clearTasks(runId, ids, false);
+    this.manualRuns.rerun(runId);
   }
 
-  /**
-   * A run of the command line's `run-pipeline`. With a logical date: a run of that date under way (left by a
-   * crash) is resumed, a finished one runs again (all its tasks, or the given ones), and otherwise a manual run of
-   * that date's interval is created (limited to the given tasks). Without one, a manual run starts now.
-   */
-  async runForDate(
+  /** The command line's run of a date (see ManualRuns.runForDate). */
+  runForDate(
     id: string,
     logicalDate: string | undefined,
     params: Record<string, string>,
     taskIds: string[],
   ): Promise<{ runId: string; action: 'created' | 'resumed' | 'rerun' }> {
-    const pipeline = await this.definitions.load(id);
-    for (const t of taskIds) {
-      if (!pipeline.tasks.some((x) => x.id === t))
-        throw new LakebenchError('NOT_FOUND', `${id} has no task ${t}`, { task: t });
-    }
-    if (!logicalDate) {
-      if (taskIds.length) throw new LakebenchError('INVALID_REQUEST', '--task needs --date');
-      return { ...(await this.trigger(id, params)), action: 'created' };
-    }
-    let date: Date;
-    try {
-      date = parsePipelineDate(logicalDate, pipeline.timezone ?? 'UTC');
-    } catch (err) {
-      throw new LakebenchError('INVALID_REQUEST', `--date: ${(err as Error).message}`);
-    }
-    const existing = this.store.runByDate(id, date.toISOString());
-    if (existing && (existing.state === 'running' || existing.state === 'queued'))
-      return { runId: existing.runId, action: 'resumed' };
-    if (existing) {
-      const ids = taskIds.length ? taskIds : this.store.taskInstances(existing.runId).map((t) => t.taskId);
-      this.engine.clearTasks(existing.runId, ids, false);
-      return { runId: existing.runId, action: 'rerun' };
-    }
-    let resolved: Record<string, unknown>;
-    try {
-      resolved = resolveParams(pipeline, params);
-    } catch (err) {
-      throw new LakebenchError('PIPELINE_PARAM_INVALID', (err as Error).message);
-    }
-    const interval = intervalStartingAt(pipeline, date);
-    const runId = this.engine.createRun({
-      pipeline,
-      runType: 'manual',
-      logicalDate: date,
-      intervalStart: interval.start,
-      intervalEnd: interval.end,
-      params: resolved,
-      taskSubset: taskIds.length ? taskIds : null,
-    }) as string;
-    return { runId, action: 'created' };
+    return this.manualRuns.runForDate(id, logicalDate, params, taskIds);
   }
 
   cancelRun(runId: string): { cancelled: boolean } {

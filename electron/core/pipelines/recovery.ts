@@ -4,8 +4,8 @@ import path from 'node:path';
 import { errorMessage, LakebenchError } from '../../../shared/errors';
 import { effectiveTaskSettings, retryDelayMs, type Pipeline } from '../../../shared/pipeline/model';
 import { isProcessAlive, killProcessGroupIfSame } from '../runtime';
-import { iso } from './run-state';
-import type { RunStore } from './store';
+import { iso } from './pipeline-run-state';
+import type { PipelineRunStore } from './pipeline-run-store';
 
 /** A runner silent for STALE_MS is considered dead. */
 export const STALE_MS = 30_000;
@@ -14,7 +14,7 @@ export const STALE_MS = 30_000;
  * Makes this runner the workspace's one: another Lakebench on this machine whose runner is alive and has
  * proved it lately holds the workspace (WORKSPACE_LOCKED); runners that are gone are forgotten.
  */
-export function claimWorkspace(store: RunStore, runnerId: string, now: string): void {
+export function claimWorkspace(store: PipelineRunStore, runnerId: string, now: string): void {
   for (const other of store.otherRunners(runnerId)) {
     const fresh = Date.now() - Date.parse(other.heartbeatAt) < STALE_MS;
     if (fresh && other.hostname === os.hostname() && isProcessAlive(other.pid) && other.pid !== process.pid) {
@@ -32,7 +32,7 @@ export function claimWorkspace(store: RunStore, runnerId: string, now: string): 
  * Tries left queued or running by a runner that died (kill -9, power loss): their processes are killed, the
  * try fails, and the task instance is up for retry or failed as its retries say.
  */
-export function recoverOrphanTries(store: RunStore, runnerId: string, engineDir: string): number {
+export function recoverOrphanTries(store: PipelineRunStore, runnerId: string, engineDir: string): number {
   const orphans = store.orphanTries(runnerId);
   const now = Date.now();
   for (const o of orphans) {
@@ -79,7 +79,7 @@ export function recoverOrphanTries(store: RunStore, runnerId: string, engineDir:
 }
 
 function appendTryLog(
-  store: RunStore,
+  store: PipelineRunStore,
   engineDir: string,
   runId: string,
   taskId: string,

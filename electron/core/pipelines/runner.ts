@@ -22,11 +22,11 @@ import {
   iso,
   loadActiveRun,
   safeName,
-  type ActiveRun,
+  type ActivePipelineRun,
   type ActiveTi,
-  type CreateRunInput,
-} from './run-state';
-import type { RunStore } from './store';
+  type NewPipelineRunInput,
+} from './pipeline-run-state';
+import type { PipelineRunStore } from './pipeline-run-store';
 import {
   leavesFailed,
   markChanged,
@@ -37,7 +37,7 @@ import {
 } from './task-scheduling';
 import { runTry, type TryHost } from './try-execution';
 
-export type { CreateRunInput } from './run-state';
+export type { NewPipelineRunInput } from './pipeline-run-state';
 
 /** How often the runner proves it is alive (see recovery.ts for when a silent one counts as dead). */
 const HEARTBEAT_MS = 5_000;
@@ -55,7 +55,7 @@ export interface RunTracking {
 export interface EngineOptions {
   workspace: Workspace;
   warehouse: Warehouse;
-  store: RunStore;
+  store: PipelineRunStore;
   events: EventSink;
   python: string;
   tracking?: RunTracking | null;
@@ -70,7 +70,7 @@ export interface EngineOptions {
  */
 export class PipelineEngine {
   readonly runnerId = randomUUID();
-  private readonly active = new Map<string, ActiveRun>();
+  private readonly active = new Map<string, ActivePipelineRun>();
   private readonly waiters = new Map<string, ((state: RunState) => void)[]>();
   private tickScheduled = false;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -92,7 +92,7 @@ export class PipelineEngine {
     };
   }
 
-  private get store(): RunStore {
+  private get store(): PipelineRunStore {
     return this.options.store;
   }
 
@@ -114,14 +114,14 @@ export class PipelineEngine {
     return { recovered };
   }
 
-  private load(runId: string): ActiveRun | null {
+  private load(runId: string): ActivePipelineRun | null {
     const active = loadActiveRun(this.store, runId);
     if (active) this.active.set(runId, active);
     return active;
   }
 
   /** Creates a run (queued) unless its pipeline already has one for that logical date. */
-  createRun(input: CreateRunInput): string | null {
+  createRun(input: NewPipelineRunInput): string | null {
     const { pipeline } = input;
     const runId = `${pipeline.id}__${input.runType}__${iso(input.logicalDate)}`;
     const subset = input.taskSubset ?? null;
@@ -212,7 +212,7 @@ export class PipelineEngine {
     }
   }
 
-  private startRun(a: ActiveRun): void {
+  private startRun(a: ActivePipelineRun): void {
     const startedAt = a.run.startedAt ?? iso(Date.now());
     this.store.updateRun(a.run.runId, { state: 'running', started_at: startedAt, ended_at: null });
     a.run = { ...a.run, state: 'running', startedAt, endedAt: null, durationMs: null };
@@ -233,7 +233,7 @@ export class PipelineEngine {
   }
 
   /** Applies trigger rules and retry times; returns when it must look again (a retry's time), or Infinity. */
-  private settle(a: ActiveRun, now: number): number {
+  private settle(a: ActivePipelineRun, now: number): number {
     const { wake, changes } = settleTaskInstances(a, now);
     if (changes.length) {
       this.store.transaction(() => {
@@ -250,7 +250,7 @@ export class PipelineEngine {
     return wake;
   }
 
-  private finishIfDone(a: ActiveRun): void {
+  private finishIfDone(a: ActivePipelineRun): void {
     const completion = runCompletion(a);
     if (completion.kind === 'running') return;
     if (completion.kind === 'look-again') {
@@ -270,7 +270,7 @@ export class PipelineEngine {
     this.endRun(a, a.run.cancelled || leavesFailed(a) ? 'failed' : 'success');
   }
 
-  private endRun(a: ActiveRun, state: RunState): void {
+  private endRun(a: ActivePipelineRun, state: RunState): void {
     const endedAt = iso(Date.now());
     this.store.updateRun(a.run.runId, { state, ended_at: endedAt });
     a.run = {
@@ -295,7 +295,11 @@ export class PipelineEngine {
   // One try
   // ------------------------------------------------------------------------------------------------------
 
-  private tryPaths(a: ActiveRun, taskId: string, tryNumber: number): { logFile: string; tryDir: string } {
+  private tryPaths(
+    a: ActivePipelineRun,
+    taskId: string,
+    tryNumber: number,
+  ): { logFile: string; tryDir: string } {
     const base = path.join('pipelines', safeName(a.run.pipelineId), safeName(a.run.runId), safeName(taskId));
     return {
       logFile: path.join(base, `try-${tryNumber}.log`).split(path.sep).join('/'),
@@ -303,7 +307,7 @@ export class PipelineEngine {
     };
   }
 
-  private startTry(a: ActiveRun, ti: ActiveTi): void {
+  private startTry(a: ActivePipelineRun, ti: ActiveTi): void {
     const now = iso(Date.now());
     ti.tryNumber++;
     ti.state = 'queued';
@@ -395,7 +399,7 @@ export class PipelineEngine {
     const run = this.requireRun(runId);
     let a = this.active.get(runId);
     if (!a) {
-      a = this.load(runId) as ActiveRun;
+      a = this.load(runId) as ActivePipelineRun;
       this.active.delete(runId);
     }
     for (const id of taskIds) {
@@ -456,7 +460,7 @@ export class PipelineEngine {
   ): { marked: string[] } {
     this.requireRun(runId);
     const active = this.active.get(runId);
-    const a = active ?? (this.load(runId) as ActiveRun);
+    const a = active ?? (this.load(runId) as ActivePipelineRun);
     if (!active) this.active.delete(runId);
     for (const id of taskIds) {
       if (!a.tis.has(id))
@@ -497,7 +501,7 @@ export class PipelineEngine {
     this.options.events.emit('pipelines.onRunChanged', run);
   }
 
-  private emitTask(a: ActiveRun, ti: ActiveTi, tryNumber: number | null): void {
+  private emitTask(a: ActivePipelineRun, ti: ActiveTi, tryNumber: number | null): void {
     const task = a.tasks.get(ti.taskId) as Task;
     let tryRecord: TaskTry | null = null;
     if (tryNumber !== null) {

@@ -9,7 +9,7 @@ import {
 import { reportError } from '../runtime';
 import type { PipelineDefinitions, PipelineFile } from './definitions';
 import type { PipelineEngine } from './runner';
-import type { RunStore } from './store';
+import type { PipelineRunStore } from './pipeline-run-store';
 
 const SCHEDULER_INTERVAL_MS = 15_000;
 /** A catchup or backfill creates at most this many runs at once. */
@@ -24,7 +24,7 @@ export class PipelineScheduler {
 
   constructor(
     private readonly definitions: PipelineDefinitions,
-    private readonly store: RunStore,
+    private readonly store: PipelineRunStore,
     private readonly engine: PipelineEngine,
     private readonly readDefinition: (id: string) => Promise<PipelineFile | null>,
   ) {}

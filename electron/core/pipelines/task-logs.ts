@@ -2,12 +2,12 @@ import { open as openFile, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { RequestParsedArgs, RequestResult } from '../../../shared/api/contract';
 import { LakebenchError } from '../../../shared/errors';
-import type { RunStore } from './store';
+import type { PipelineRunStore } from './pipeline-run-store';
 
 /** The logs of task tries: read from an offset in whole UTF-8 characters, and searched with context lines. */
 export class TaskLogs {
   constructor(
-    private readonly store: RunStore,
+    private readonly store: PipelineRunStore,
     private readonly engineDir: string,
   ) {}
 

@@ -1,6 +1,6 @@
 import { FINISHED_TASK_STATES, type EffectiveTaskSettings } from '../../../shared/pipeline/model';
 import { evaluateTriggerRule } from '../../../shared/pipeline/trigger-rules';
-import { iso, type ActiveRun, type ActiveTi } from './run-state';
+import { iso, type ActivePipelineRun, type ActiveTi } from './pipeline-run-state';
 
 /**
  * The runner's decisions, apart from how they are stored and announced: which queued pipeline runs start,
@@ -10,11 +10,11 @@ import { iso, type ActiveRun, type ActiveTi } from './run-state';
 
 /** Queued runs to start now, as max_active_runs allows; backfills have their own limit, so they never take the slots scheduled runs need. */
 export function runsToStart(
-  active: Iterable<ActiveRun>,
+  active: Iterable<ActivePipelineRun>,
   backfillLimit: (backfillId: string) => number,
-): ActiveRun[] {
-  const start: ActiveRun[] = [];
-  const byPipeline = new Map<string, ActiveRun[]>();
+): ActivePipelineRun[] {
+  const start: ActivePipelineRun[] = [];
+  const byPipeline = new Map<string, ActivePipelineRun[]>();
   for (const a of active) {
     const list = byPipeline.get(a.run.pipelineId) ?? [];
     list.push(a);
@@ -31,7 +31,7 @@ export function runsToStart(
       start.push(a);
       running++;
     }
-    const byBackfill = new Map<string, ActiveRun[]>();
+    const byBackfill = new Map<string, ActivePipelineRun[]>();
     for (const a of runs) {
       if (!a.run.backfillId) continue;
       const list = byBackfill.get(a.run.backfillId) ?? [];
@@ -57,7 +57,10 @@ export function runsToStart(
  * Applies trigger rules and retry times to a running pipeline run's task instances. Returns the instances whose
  * state changed, and when to look again (a retry's time), or Infinity.
  */
-export function settleTaskInstances(a: ActiveRun, now: number): { wake: number; changes: ActiveTi[] } {
+export function settleTaskInstances(
+  a: ActivePipelineRun,
+  now: number,
+): { wake: number; changes: ActiveTi[] } {
   let wake = Infinity;
   const changes: ActiveTi[] = [];
   a.lastPassWasFull = a.fullScan;
@@ -110,15 +113,15 @@ export function settleTaskInstances(a: ActiveRun, now: number): { wake: number; 
 }
 
 /** A task finished a try: its downstream tasks' rules (and its own retry) must be looked at again. */
-export function markChanged(a: ActiveRun, ti: ActiveTi): void {
+export function markChanged(a: ActivePipelineRun, ti: ActiveTi): void {
   if (ti.state === 'up_for_retry') a.retrying.add(ti.taskId);
   for (const d of a.downstream.get(ti.taskId) ?? []) a.dirty.add(d);
 }
 
 /** Scheduled task instances to start a try of now, as each pipeline's max_active_tasks allows, scheduled runs first. */
-export function triesToStart(active: Iterable<ActiveRun>): [ActiveRun, ActiveTi][] {
-  const start: [ActiveRun, ActiveTi][] = [];
-  const byPipeline = new Map<string, ActiveRun[]>();
+export function triesToStart(active: Iterable<ActivePipelineRun>): [ActivePipelineRun, ActiveTi][] {
+  const start: [ActivePipelineRun, ActiveTi][] = [];
+  const byPipeline = new Map<string, ActivePipelineRun[]>();
   for (const a of active) {
     if (a.run.state !== 'running') continue;
     const list = byPipeline.get(a.run.pipelineId) ?? [];
@@ -165,7 +168,7 @@ export function triesToStart(active: Iterable<ActiveRun>): [ActiveRun, ActiveTi]
  * (Airflow's deadlock), which become upstream_failed.
  */
 export function runCompletion(
-  a: ActiveRun,
+  a: ActivePipelineRun,
 ): { kind: 'running' } | { kind: 'look-again' } | { kind: 'done'; deadlocked: ActiveTi[] } {
   let unfinished = 0;
   let progressing = 0;
@@ -181,7 +184,7 @@ export function runCompletion(
 }
 
 /** As in Airflow, the leaves decide: a pipeline run failed if a leaf failed or could not run. */
-export function leavesFailed(a: ActiveRun): boolean {
+export function leavesFailed(a: ActivePipelineRun): boolean {
   for (const [id, ti] of a.tis) {
     if ((a.downstreamCount.get(id) ?? 0) > 0) continue;
     if (ti.state === 'failed' || ti.state === 'upstream_failed') return true;

@@ -8,20 +8,20 @@ import { processIdentity, reportError } from '../runtime';
 import type { Workspace } from '../workspace';
 import { executeTask } from './executors';
 import type { EngineOptions } from './runner';
-import { engineRelative, iso, type ActiveRun, type ActiveTi } from './run-state';
-import type { RunStore } from './store';
+import { engineRelative, iso, type ActivePipelineRun, type ActiveTi } from './pipeline-run-state';
+import type { PipelineRunStore } from './pipeline-run-store';
 
 const LOG_FLUSH_MS = 150;
 
 /** What a try needs from the runner that started it. */
 export interface TryHost {
   readonly options: EngineOptions;
-  readonly store: RunStore;
+  readonly store: PipelineRunStore;
   readonly engineDir: string;
   /** Announces a task instance's state (with the try's record when tryNumber is given). */
-  emitTask(a: ActiveRun, ti: ActiveTi, tryNumber: number | null): void;
+  emitTask(a: ActivePipelineRun, ti: ActiveTi, tryNumber: number | null): void;
   /** The try ended: its downstream (and its retry) must be looked at again. */
-  changed(a: ActiveRun, ti: ActiveTi): void;
+  changed(a: ActivePipelineRun, ti: ActiveTi): void;
   /** Asks the runner for a pass. */
   tick(): void;
 }
@@ -29,7 +29,7 @@ export interface TryHost {
 /** A try's task with its templates rendered in the run's context, and what each field rendered to. */
 export async function renderTask(
   workspace: Workspace,
-  a: ActiveRun,
+  a: ActivePipelineRun,
   task: Task,
   tryNumber: number,
 ): Promise<{ task: Task; rendered: Record<string, string>; context: ReturnType<typeof runContext> }> {
@@ -126,7 +126,7 @@ export async function renderTask(
  */
 export async function runTry(
   host: TryHost,
-  a: ActiveRun,
+  a: ActivePipelineRun,
   ti: ActiveTi,
   tryNumber: number,
   abort: AbortController,

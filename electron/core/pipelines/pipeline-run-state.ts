@@ -9,7 +9,7 @@ import {
   type Task,
   type TaskState,
 } from '../../../shared/pipeline/model';
-import type { RunStore } from './store';
+import type { PipelineRunStore } from './pipeline-run-store';
 
 /**
  * The in-memory state of the active pipeline runs (queued or running), which the runner keeps beside the store:
@@ -31,7 +31,7 @@ export interface ActiveTi {
   stopReason: 'cancelled' | 'cleared' | 'marked' | 'closed' | null;
 }
 
-export interface ActiveRun {
+export interface ActivePipelineRun {
   run: PipelineRun;
   pipeline: Pipeline;
   tasks: Map<string, Task>;
@@ -55,7 +55,7 @@ export interface ActiveRun {
   lastPassWasFull: boolean;
 }
 
-export interface CreateRunInput {
+export interface NewPipelineRunInput {
   pipeline: Pipeline;
   runType: RunType;
   logicalDate: Date;
@@ -82,7 +82,7 @@ export function engineRelative(engineDir: string, file: string): string {
  * (limited to its task subset), the graph within the run, and its task instances. A task the snapshot has but
  * the store does not (added before a rerun) gets its instance now.
  */
-export function loadActiveRun(store: RunStore, runId: string): ActiveRun | null {
+export function loadActiveRun(store: PipelineRunStore, runId: string): ActivePipelineRun | null {
   const row = store.getRunRow(runId);
   if (!row) return null;
   const run = store.getRun(runId) as PipelineRun;
@@ -140,7 +140,7 @@ export function loadActiveRun(store: RunStore, runId: string): ActiveRun | null 
     });
   }
   const order = topologicalOrder(included.map((t) => ({ id: t.id, depends_on: upstream.get(t.id) })));
-  const active: ActiveRun = {
+  const active: ActivePipelineRun = {
     run,
     pipeline,
     tasks: new Map(included.map((t) => [t.id, t])),

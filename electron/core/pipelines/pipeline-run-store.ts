@@ -211,7 +211,7 @@ function tryFromRow(r: TryRow, logBytes: (file: string) => number): TaskTry {
   };
 }
 
-export interface NewRun {
+export interface NewPipelineRun {
   runId: string;
   pipelineId: string;
   runType: RunType;
@@ -235,7 +235,7 @@ export interface OrphanTry {
   runnerId: string | null;
 }
 
-export class RunStore {
+export class PipelineRunStore {
   readonly db: Database.Database;
   private readonly stmts;
   /** Prepared statements by text: the updates build their SET list per call, from a handful of shapes. */
@@ -309,7 +309,7 @@ export class RunStore {
   }
 
   /** Creates a run and its task instances; returns false (and writes nothing) when the date has a run. */
-  createRun(run: NewRun, now: string): boolean {
+  createRun(run: NewPipelineRun, now: string): boolean {
     return this.db.transaction(() => {
       const res = this.stmts.insertRun.run({
         ...run,
