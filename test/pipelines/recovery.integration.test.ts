@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Pipelines } from '../../electron/core/pipelines';
 // The store is read and written directly: these tests plant what a crashed runner leaves in pipelines.db.
 import { PipelineRunStore } from '../../electron/core/pipelines/pipeline-run-store';
-import { isProcessAlive, processIdentity } from '../../electron/core/runtime';
+import { isProcessAlive, killOwnProcessGroup, processIdentity } from '../../electron/core/runtime';
 import { statStartTime } from '../../electron/core/runtime/process';
 import { Warehouse } from '../../electron/core/warehouse';
 import { Workspace } from '../../electron/core/workspace';
@@ -135,6 +135,15 @@ describe('process identity', () => {
     expect(statStartTime(`1234 (evil) 0 0 (x) y) ${fields.join(' ')}`)).toBe('22');
     expect(statStartTime('1234 (short) S 1 2')).toBeNull();
     expect(statStartTime('garbage')).toBeNull();
+  });
+
+  it("kills a group Lakebench holds, but not once its leader's pid belongs to another process", async () => {
+    const a = await unrelatedProcess();
+    expect(killOwnProcessGroup(a, `${processIdentity(a) as string}0`)).toBe('other');
+    expect(isProcessAlive(a)).toBe(true);
+    expect(killOwnProcessGroup(a, processIdentity(a))).toBe('killed');
+    await expect.poll(() => isProcessAlive(a), { timeout: 10_000 }).toBe(false);
+    await expect.poll(() => killOwnProcessGroup(a, null), { timeout: 10_000 }).toBe('gone');
   });
 
   it('is the same for one process over time and different for another', async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { LakebenchError } from '../../../shared/errors';
 import { appendOutput } from '../../../shared/kernels/outputs';
 import type { NotebookOutput } from '../../../shared/notebook/model';
-import { resourcesDir } from '../runtime';
+import { killOwnProcessGroup, processIdentity, resourcesDir } from '../runtime';
 
 /**
  * Python kernels: a real IPython kernel (ipykernel) in a child process, reached through a small Python bridge
@@ -97,13 +97,12 @@ export function kernelBridgePath(): string {
   return path.join(resourcesDir(), 'python', KERNEL_BRIDGE_FILE);
 }
 
-/** SIGKILL to a whole process group; nothing if the group is gone (never a lone, possibly reused, pid). */
-function killGroup(pgid: number): void {
-  try {
-    process.kill(-pgid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
+/**
+ * SIGKILL to a whole process group; nothing if the group is gone (never a lone pid), nor if its leader's pid
+ * now belongs to another process (the kernel ended and the number was reused).
+ */
+function killGroup(pgid: number, identity: string | null): void {
+  killOwnProcessGroup(pgid, identity);
 }
 
 function installExitHook(): void {
@@ -128,6 +127,9 @@ export class PythonKernel {
   private fatal: BridgeEvent | null = null;
   /** The kernel process (its process group holds what cells started). */
   kernelPid: number | null = null;
+  /** Who the kernel process is (pid and start time), so a reused pid is never killed for it. */
+  private kernelIdentity: string | null = null;
+  private bridgeIdentity: string | null = null;
   /** The Python version the kernel runs, once it is ready. */
   pythonVersion: string | null = null;
 
@@ -150,7 +152,10 @@ export class PythonKernel {
     });
     live.add(this);
     installExitHook();
-    if (this.child.pid !== undefined) options.onSpawn?.(this.child.pid);
+    if (this.child.pid !== undefined) {
+      this.bridgeIdentity = processIdentity(this.child.pid);
+      options.onSpawn?.(this.child.pid);
+    }
     let started = false;
     // The bridge gives the kernel its own start-up limit; this one catches a bridge that hangs itself.
     const startupMs = options.startupTimeoutMs ?? DEFAULT_STARTUP_MS;
@@ -173,7 +178,7 @@ export class PythonKernel {
       this.exitCode = code ?? -1;
       live.delete(this);
       // The bridge kills the kernel's group as it ends; a bridge that was killed cannot, so do it here.
-      if (this.kernelPid !== null && code !== 0) killGroup(this.kernelPid);
+      if (this.kernelPid !== null && code !== 0) killGroup(this.kernelPid, this.kernelIdentity);
       this.endAll('died');
       this.setState(this.currentState === 'closed' ? 'closed' : 'dead');
       const err = this.startError();
@@ -294,6 +299,7 @@ export class PythonKernel {
     switch (event.ev) {
       case 'ready':
         this.kernelPid = event.pid ?? null;
+        this.kernelIdentity = this.kernelPid !== null ? processIdentity(this.kernelPid) : null;
         this.pythonVersion = event.version ?? null;
         this.setState('idle');
         ready(null);
@@ -328,6 +334,7 @@ export class PythonKernel {
       }
       case 'restarted':
         this.kernelPid = event.pid ?? null;
+        this.kernelIdentity = this.kernelPid !== null ? processIdentity(this.kernelPid) : null;
         this.setState('idle');
         this.restartWaiter?.resolve();
         this.restartWaiter = null;
@@ -431,8 +438,9 @@ export class PythonKernel {
   /** Kills the kernel and the bridge at once, with everything they started. Safe to call more than once. */
   kill(): void {
     this.setState('closed');
-    if (this.kernelPid !== null && this.exitCode === null) killGroup(this.kernelPid);
-    if (this.child.pid !== undefined && this.exitCode === null) killGroup(this.child.pid);
+    if (this.kernelPid !== null && this.exitCode === null) killGroup(this.kernelPid, this.kernelIdentity);
+    if (this.child.pid !== undefined && this.exitCode === null)
+      killGroup(this.child.pid, this.bridgeIdentity);
   }
 
   /** Resolves when the bridge process has ended. */

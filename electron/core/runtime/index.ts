@@ -8,6 +8,7 @@ export { reportError } from './report';
 export {
   isProcessAlive,
   killProcessGroup,
+  killOwnProcessGroup,
   killProcessGroupIfSame,
   processIdentity,
   runProcess,

@@ -125,6 +125,25 @@ export function killProcessGroupIfSame(
   return killProcessGroup(pid, signal) ? 'killed' : 'gone';
 }
 
+/**
+ * SIGKILL to the process group of a process this Lakebench started and still holds, unless its leader is alive
+ * but is no longer that process (its pid was reused after it ended): then nothing is killed. A group whose
+ * leader ended is still killed, since Linux does not hand a pid out while a group of that id has members.
+ */
+export function killOwnProcessGroup(pgid: number, identity: string | null): 'killed' | 'gone' | 'other' {
+  if (identity !== null && isProcessAlive(pgid)) {
+    const now = processIdentity(pgid);
+    if (now !== null && now !== identity) return 'other';
+  }
+  try {
+    process.kill(-pgid, 'SIGKILL');
+    return 'killed';
+  } catch {
+    // No such group: it ended on its own.
+    return 'gone';
+  }
+}
+
 export function runProcess(options: ProcessOptions): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     if (options.signal.aborted) {
