@@ -201,6 +201,7 @@ export class PythonKernel {
       // A process that never started emits no 'exit'.
       if (this.child.pid === undefined) ended(-1);
     });
+    // Writing to a bridge that just died fails with EPIPE; its end is reported by 'exit' above, with its cause.
     this.child.stdin.on('error', () => undefined);
 
     let rest = '';
