@@ -113,6 +113,7 @@ export function trackingEnvFromServerJson(engineDir: string): Record<string, str
       ...(s.token ? { MLFLOW_TRACKING_TOKEN: s.token } : {}),
     };
   } catch {
+    // A server.json being written or left broken names no server: Python tasks then run untracked.
     return {};
   }
 }
@@ -151,7 +152,7 @@ export class Pipelines implements PipelinesService {
   private unsubscribe: () => void = () => undefined;
 
   private constructor(
-    private readonly workspace: Workspace,
+    workspace: Workspace,
     warehouse: Warehouse,
     private readonly events: EventSink,
     options: PipelinesOptions,
@@ -188,7 +189,6 @@ export class Pipelines implements PipelinesService {
     this.manualRuns = new ManualRuns(this.definitions, this.store, this.engine);
   }
 
-  /** Opens the store and resumes unfinished runs (orphaned tries of a crashed process are recovered first). */
   /**
    * Turns the workspace's file changes into `pipelines.onDefinitionsChanged`, so an open editor learns that its
    * file changed on disk.
@@ -207,6 +207,7 @@ export class Pipelines implements PipelinesService {
     });
   }
 
+  /** Opens the store and resumes unfinished runs (orphaned tries of a crashed process are recovered first). */
   static open(
     workspace: Workspace,
     warehouse: Warehouse,
