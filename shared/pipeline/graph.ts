@@ -144,7 +144,6 @@ export function wouldCreateCycle(
   // A path to -> ... -> from already exists downstream of `to` iff the edge closes a cycle.
   const parent = new Map<string, string>();
   const queue = [to];
-  const seen = new Set([to]);
   for (let i = 0; i < queue.length; i++) {
     const id = queue[i];
     if (id === from) {
@@ -157,8 +156,8 @@ export function wouldCreateCycle(
       return [from, ...path];
     }
     for (const child of down.get(id) ?? []) {
-      if (seen.has(child)) continue;
-      seen.add(child);
+      // `to` and every task with a parent were reached already.
+      if (child === to || parent.has(child)) continue;
       parent.set(child, id);
       queue.push(child);
     }
