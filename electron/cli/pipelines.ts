@@ -2,12 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LakebenchError } from '../../shared/errors';
-import { resolveParams } from '../../shared/pipeline/parse';
-import { intervalStartingAt, parsePipelineDate } from '../../shared/pipeline/schedule';
 import type { RunState } from '../../shared/pipeline/model';
 import { LakebenchCore } from '../core/app';
-import { exportAirflow } from '../core/pipelines/airflow';
-import { PipelineDefinitions } from '../core/pipelines/definitions';
+import { airflowDagOf, workspacePipelineProblems } from '../core/pipelines';
 import { Workspace } from '../core/workspace';
 
 /** The pipeline commands of the `lakebench` CLI: run-pipeline, backfill, validate, export-airflow. */
@@ -100,59 +97,13 @@ export async function runPipeline(argv: string[], version: string): Promise<numb
   const core = await openCore(workspace, version);
   try {
     const pipelines = core.pipelines;
-    const pipeline = await pipelines.definitions.load(id);
-    for (const t of values.task ?? []) {
-      if (!pipeline.tasks.some((x) => x.id === t))
-        throw new LakebenchError('NOT_FOUND', `${id} has no task ${t}`, { task: t });
-    }
     const runIds = new Set<string>();
     const stop = printStates(core, runIds);
-    let runId: string;
-    if (values.date) {
-      const tz = pipeline.timezone ?? 'UTC';
-      let date: Date;
-      try {
-        date = parsePipelineDate(values.date, tz);
-      } catch (err) {
-        throw new LakebenchError('INVALID_REQUEST', `--date: ${(err as Error).message}`);
-      }
-      const existing = pipelines.store.runByDate(id, date.toISOString());
-      if (existing && (existing.state === 'running' || existing.state === 'queued')) {
-        out(`${id}: run ${existing.runId} is already under way (resumed after a restart); waiting for it`);
-        runId = existing.runId;
-        runIds.add(runId);
-      } else if (existing) {
-        runId = existing.runId;
-        runIds.add(runId);
-        out(`${id}: running ${existing.runId} again`);
-        const ids = values.task?.length
-          ? values.task
-          : pipelines.store.taskInstances(runId).map((t) => t.taskId);
-        pipelines.engine.clearTasks(runId, ids, false);
-      } else {
-        let params: Record<string, unknown>;
-        try {
-          params = resolveParams(pipeline, overrides);
-        } catch (err) {
-          throw new LakebenchError('PIPELINE_PARAM_INVALID', (err as Error).message);
-        }
-        const interval = intervalStartingAt(pipeline, date);
-        runId = pipelines.engine.createRun({
-          pipeline,
-          runType: 'manual',
-          logicalDate: date,
-          intervalStart: interval.start,
-          intervalEnd: interval.end,
-          params,
-          taskSubset: values.task?.length ? values.task : null,
-        }) as string;
-        runIds.add(runId);
-      }
-    } else {
-      if (values.task?.length) throw new LakebenchError('INVALID_REQUEST', '--task needs --date');
-      runId = (await pipelines.trigger(id, overrides)).runId;
-      runIds.add(runId);
-    }
+    const { runId, action } = await pipelines.runForDate(id, values.date, overrides, values.task ?? []);
+    runIds.add(runId);
+    if (action === 'resumed')
+      out(`${id}: run ${runId} is already under way (resumed after a restart); waiting for it`);
+    else if (action === 'rerun') out(`${id}: running ${runId} again`);
     out(`${id}: run ${runId}`);
     const state = await pipelines.waitForRun(runId);
     stop();
@@ -227,18 +178,10 @@ export async function validate(argv: string[]): Promise<number> {
   });
   const ws = await Workspace.open(requireWorkspace(values.workspace), { create: false });
   try {
-    const defs = new PipelineDefinitions(ws);
-    const ids = await defs.ids();
-    let problems = 0;
-    for (const id of ids) {
-      const def = await defs.read(id);
-      for (const p of def.problems) {
-        problems++;
-        out(`${p.file}:${p.line}:${p.column}: ${p.message}`);
-      }
-    }
-    process.stderr.write(`${ids.length} pipeline(s), ${problems} problem(s)\n`);
-    return problems ? 1 : 0;
+    const { pipelines, problems } = await workspacePipelineProblems(ws);
+    for (const p of problems) out(`${p.file}:${p.line}:${p.column}: ${p.message}`);
+    process.stderr.write(`${pipelines} pipeline(s), ${problems.length} problem(s)\n`);
+    return problems.length ? 1 : 0;
   } finally {
     ws.close();
   }
@@ -260,8 +203,7 @@ export async function exportAirflowCommand(argv: string[]): Promise<number> {
   const ws = await Workspace.open(requireWorkspace(values.workspace), { create: false });
   try {
     const id = onePositional(positionals, 'pipeline id');
-    const pipeline = await new PipelineDefinitions(ws).load(id);
-    const python = exportAirflow(pipeline, { airflow: Number(values.airflow) as 2 | 3 });
+    const python = await airflowDagOf(ws, id, Number(values.airflow) as 2 | 3);
     if (values.output) {
       await writeFile(values.output, python);
       process.stderr.write(`wrote ${values.output}\n`);

@@ -154,7 +154,7 @@ export const pipelinesService = defineService({
         id: run.runId,
         kind: 'pipeline.run',
         scope: ctx.root,
-        cancel: async () => (await pipelines.engine.cancelRun(run.runId)).cancelled,
+        cancel: async () => pipelines.cancelRun(run.runId).cancelled,
         follow: [
           follows('pipelines.onRunChanged', 'runId', (changed) =>
             TERMINAL_RUN_STATES.has(changed.state)

@@ -1,6 +1,7 @@
 import type { Edge, Node, NodeHandle, Position, XYPosition } from '@xyflow/react';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import { downstreamMap, formatCycle } from '../../shared/pipeline/graph';
+import { downstreamMap, formatCycle, wouldCreateCycle } from '../../shared/pipeline/graph';
+import { documentValue } from '../../shared/pipeline/parse';
 import {
   ID_PATTERN,
   TASK_TYPES,
@@ -85,7 +86,9 @@ export function readEditorGraph(text: string): ReadResult {
     !(isScalar(tasksNode) && tasksNode.value === null)
   )
     return { graph: null, blocked: 'tasks is not a list' };
-  const raw = doc.toJS({ maxAliasCount: 1000 }) as Record<string, unknown>;
+  const value = documentValue(doc);
+  if (!value.ok) return { graph: null, blocked: value.message };
+  const raw = value.value as Record<string, unknown>;
   const rawTasks = Array.isArray(raw.tasks) ? (raw.tasks as unknown[]) : [];
   const seen = new Set<string>();
   for (const [i, t] of rawTasks.entries()) {
@@ -179,37 +182,9 @@ function downstreamOf(tasks: readonly DraftTask[]): Map<string, string[]> {
   return down;
 }
 
-/**
- * The cycle an edge `from -> to` would close (`to` depends on `from`): a path `to -> ... -> from` that exists
- * already, found breadth first, so the shortest one is named. Null when the edge is fine.
- */
-export function wouldCloseCycle(tasks: readonly DraftTask[], from: string, to: string): string[] | null {
-  if (from === to) return [from, from];
-  const down = downstreamOf(tasks);
-  const parent = new Map<string, string>();
-  const queue = [to];
-  for (let i = 0; i < queue.length; i++) {
-    const id = queue[i];
-    if (id === from) {
-      const path = [from];
-      for (let cur = from; cur !== to;) {
-        cur = parent.get(cur) as string;
-        path.unshift(cur);
-      }
-      return [from, ...path];
-    }
-    for (const child of down.get(id) ?? []) {
-      if (child === to || parent.has(child)) continue;
-      parent.set(child, id);
-      queue.push(child);
-    }
-  }
-  return null;
-}
-
 /** The cycle an edge `from -> to` would close, as a sentence; null when the edge is fine. */
 export function cycleReason(tasks: readonly DraftTask[], from: string, to: string): string | null {
-  const cycle = wouldCloseCycle(tasks, from, to);
+  const cycle = wouldCreateCycle(tasks, from, to, downstreamOf(tasks));
   if (!cycle) return null;
   if (from === to) return `a task cannot depend on itself (${from})`;
   return `${to} cannot depend on ${from}: tasks ${formatCycle(cycle)} would form a cycle`;

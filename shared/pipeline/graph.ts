@@ -131,17 +131,21 @@ export function topologicalOrder(tasks: readonly GraphTask[]): string[] {
 
 /**
  * Whether a new edge `from -> to` (to depends on from) would close a cycle. Returns the cycle it would close
- * (`['from', 'to', ..., 'from']`), or null when the edge is fine.
+ * (`['from', 'to', ..., 'from']`), found breadth first so the shortest one is named, or null when the edge is
+ * fine. The editor, which checks many edges against one set of tasks, passes their `downstreamMap` in.
  */
-export function wouldCreateCycle(tasks: readonly GraphTask[], from: string, to: string): string[] | null {
+export function wouldCreateCycle(
+  tasks: readonly GraphTask[],
+  from: string,
+  to: string,
+  down: ReadonlyMap<string, readonly string[]> = downstreamMap(tasks),
+): string[] | null {
   if (from === to) return [from, from];
-  const down = downstreamMap(tasks);
   // A path to -> ... -> from already exists downstream of `to` iff the edge closes a cycle.
   const parent = new Map<string, string>();
   const queue = [to];
-  const seen = new Set([to]);
-  while (queue.length) {
-    const id = queue.shift() as string;
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i];
     if (id === from) {
       const path = [from];
       let cur = from;
@@ -152,8 +156,8 @@ export function wouldCreateCycle(tasks: readonly GraphTask[], from: string, to: 
       return [from, ...path];
     }
     for (const child of down.get(id) ?? []) {
-      if (seen.has(child)) continue;
-      seen.add(child);
+      // `to` and every task with a parent were reached already.
+      if (child === to || parent.has(child)) continue;
       parent.set(child, id);
       queue.push(child);
     }

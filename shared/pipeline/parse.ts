@@ -1,4 +1,4 @@
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { findCycle, formatCycle } from './graph';
 import {
@@ -109,6 +109,34 @@ function zodMessage(issue: z.core.$ZodIssue, raw: unknown): string {
   return field && !/^\d+$/.test(field) ? `${field}: ${issue.message}` : issue.message;
 }
 
+/** How many aliases a pipeline file may expand; more is an alias bomb (a few lines that expand to billions). */
+export const MAX_ALIAS_COUNT = 1000;
+
+/**
+ * A parsed document's value, or why it has none. The YAML library refuses to expand a document whose aliases
+ * would explode (and throws); that becomes the file's problem, pointed at its first alias, never a crash.
+ */
+export function documentValue(
+  doc: Document,
+): { ok: true; value: unknown } | { ok: false; message: string; range: Range | null } {
+  try {
+    return { ok: true, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+  } catch (err) {
+    let range: Range | null = null;
+    visit(doc, {
+      Alias(_key, node) {
+        range = (node.range as Range | undefined) ?? null;
+        return visit.BREAK;
+      },
+    });
+    const excessive = err instanceof Error && /alias/i.test(err.message);
+    const message = excessive
+      ? `its aliases expand past ${MAX_ALIAS_COUNT} copies (an alias bomb); write the values out or use fewer aliases`
+      : `the YAML cannot be read: ${err instanceof Error ? err.message : String(err)}`;
+    return { ok: false, message, range: range ?? (doc.contents?.range as Range | undefined) ?? null };
+  }
+}
+
 /**
  * Parses and validates a pipeline file. Every problem carries its line and column (and the task it belongs
  * to), so the YAML tab, the graph and `lakebench validate` can point at it. Never throws.
@@ -126,7 +154,12 @@ export function parsePipelineYaml(
     list.add('PIPELINE_YAML_SYNTAX', message, [e.pos[0], e.pos[1]], '');
   }
   if (doc.errors.length) return { pipeline: null, problems: list.problems, sources };
-  const raw: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const value = documentValue(doc);
+  if (!value.ok) {
+    list.add('PIPELINE_INVALID', value.message, value.range, '');
+    return { pipeline: null, problems: list.problems, sources };
+  }
+  const raw: unknown = value.value;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     list.add('PIPELINE_INVALID', 'a pipeline file is a mapping with id and tasks', doc.contents?.range, '');
     return { pipeline: null, problems: list.problems, sources };

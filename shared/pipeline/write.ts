@@ -11,6 +11,7 @@ import {
   type Pair,
 } from 'yaml';
 import { PIPELINE_KEY_ORDER, TASK_KEY_ORDER, type Pipeline } from './model';
+import { documentValue } from './parse';
 
 /**
  * The canonical, stable YAML writer the editor uses. It edits the user's document in place: nodes whose value
@@ -23,9 +24,11 @@ export function writePipelineYaml(original: string | null, pipeline: Pipeline): 
   let doc: Document | null = null;
   if (original !== null && original.trim() !== '') {
     const parsed = parseDocument(original);
-    if (parsed.errors.length === 0 && isMap(parsed.contents)) {
+    // A document whose aliases cannot be expanded (an alias bomb) is written afresh, not edited in place.
+    const value = parsed.errors.length === 0 && isMap(parsed.contents) ? documentValue(parsed) : null;
+    if (value?.ok) {
       // The document's own values, not a second parse: parsing is most of the cost on a 5,000-task file.
-      if (deepEqual(clean(parsed.toJS()), target)) return original;
+      if (deepEqual(clean(value.value), target)) return original;
       doc = parsed;
     }
   }

@@ -13,7 +13,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { RunStore } from '../../electron/core/pipelines/store';
+import { PipelineRunStore } from '../../electron/core/pipelines/pipeline-run-store';
 import { layoutTasks } from '../../renderer/pipelines/layout';
 import { parsePipelineYaml } from '../../shared/pipeline/parse';
 import { pipelineTestIds as ids } from '../../renderer/pipelines/testids';
@@ -56,7 +56,7 @@ const STATES = ['success', 'success', 'success', 'success', 'failed', 'upstream_
 
 /** Finished runs written straight into the run store, as if the runner had made them. */
 function seedRuns(dbFile: string, pipelineId: string, tasks: number, runs: number): void {
-  const store = new RunStore(dbFile);
+  const store = new PipelineRunStore(dbFile);
   try {
     const insertRun = store.db.prepare(
       `INSERT INTO runs (run_id, pipeline_id, run_type, state, logical_date, interval_start, interval_end,

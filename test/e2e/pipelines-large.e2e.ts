@@ -1,7 +1,7 @@
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RunStore } from '../../electron/core/pipelines/store';
+import { PipelineRunStore } from '../../electron/core/pipelines/pipeline-run-store';
 import { pipelineTestIds as ids } from '../../renderer/pipelines/testids';
 import { AppPage, screenshot, useServedApp } from './pages';
 import { PipelinesPage } from './pipelines-pages';
@@ -24,7 +24,7 @@ function pipelineYaml(id: string): string {
 
 /** Finished runs of `big` written into the run store before the server starts. */
 function seedRuns(workspace: string): void {
-  const store = new RunStore(path.join(workspace, '.lakebench', 'pipelines.db'));
+  const store = new PipelineRunStore(path.join(workspace, '.lakebench', 'pipelines.db'));
   try {
     const definition = JSON.stringify({
       id: 'big',

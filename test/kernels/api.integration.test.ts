@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPayload } from '../../shared/api/contract';
 import type { LakebenchClient } from '../../shared/api/client';
 import { LakebenchCore } from '../../electron/core/app';
-import { isProcessAlive } from '../../electron/core/pipelines/process';
+import { isProcessAlive } from '../../electron/core/runtime';
 import { fileVersion } from '../../electron/core/tracker/env';
 import { startServer, type RunningServer } from '../../electron/server';
 import { nextEvent } from '../support/contract-cases';

@@ -3,7 +3,7 @@ import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PythonKernel, stripAnsi } from '../../electron/core/kernels';
-import { isProcessAlive } from '../../electron/core/pipelines/process';
+import { isProcessAlive } from '../../electron/core/runtime';
 import { tempDir } from '../support/temp';
 
 /** Debian's Python, with ipykernel and jupyter_client. */

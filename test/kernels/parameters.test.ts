@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { injectParameters, isPythonName, pythonLiteral } from '../../electron/core/kernels/parameters';
+import { injectParameters, isPythonName, pythonLiteral } from '../../electron/core/kernels';
 import { newCell, type NotebookDocument } from '../../shared/notebook/model';
 
 function doc(...cells: ReturnType<typeof newCell>[]): NotebookDocument {

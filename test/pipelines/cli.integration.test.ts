@@ -3,9 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isProcessAlive } from '../../electron/core/pipelines/process';
-import { RunStore } from '../../electron/core/pipelines/store';
+import { isProcessAlive } from '../../electron/core/runtime';
+import { PipelineRunStore } from '../../electron/core/pipelines/pipeline-run-store';
 import { tempDir } from '../support/temp';
+import { ALIAS_BOMB } from './alias-bomb';
 
 const CLI = path.join(process.cwd(), 'electron', 'cli.ts');
 const ENTRY = `import(${JSON.stringify(CLI)}).then((m) => m.main(process.argv.slice(1)))`;
@@ -51,6 +52,24 @@ describe('lakebench CLI', () => {
     expect(r.stdout).toBe('pipelines/bad.yaml:4:56: tasks load -> clean -> load form a cycle\n');
     await writeFile(path.join(dir, 'pipelines', 'bad.yaml'), 'id: bad\ntasks: []\n');
     expect(lakebench(['validate', '--workspace', dir]).code).toBe(0);
+  });
+
+  it("validate reports an alias bomb as that file's problem, without a stack trace, and checks the rest", async () => {
+    await writeFile(path.join(dir, 'pipelines', 'bomb.yaml'), ALIAS_BOMB);
+    await writeFile(
+      path.join(dir, 'pipelines', 'ok.yaml'),
+      'id: ok\ntasks:\n  - { id: a, type: shell, command: x, depends_on: [missing] }\n',
+    );
+    const r = lakebench(['validate', '--workspace', dir]);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^pipelines\/bomb\.yaml:3:8: its aliases expand past 1000 copies \(an alias bomb\)/,
+    );
+    expect(lines[1]).toMatch(/^pipelines\/ok\.yaml:3:\d+: /);
+    expect(r.stderr).toBe('2 pipeline(s), 2 problem(s)\n');
+    expect(r.stderr + r.stdout).not.toMatch(/\n\s+at /);
   });
 
   it('export-airflow writes a DAG that Python parses, with the same tasks, edges, schedule and rules', async () => {
@@ -221,7 +240,7 @@ tasks:
     expect(again.stdout).toContain('already under way');
     expect(isProcessAlive(taskPid)).toBe(false);
 
-    const store = new RunStore(path.join(dir, '.lakebench', 'pipelines.db'));
+    const store = new PipelineRunStore(path.join(dir, '.lakebench', 'pipelines.db'));
     try {
       const runs = store.listRuns('crash', 10);
       expect(runs).toHaveLength(1);

@@ -4,6 +4,8 @@ import { findCycle, topologicalOrder, wouldCreateCycle, downstreamOf } from '../
 import { effectiveTaskSettings, retryDelayMs, type Pipeline } from '../../shared/pipeline/model';
 import { parsePipelineYaml, resolveParams } from '../../shared/pipeline/parse';
 import { writePipelineYaml } from '../../shared/pipeline/write';
+import { readEditorGraph } from '../../renderer/pipelines/graph-model';
+import { ALIAS_BOMB } from './alias-bomb';
 
 const HELLO = `id: hello
 schedule: "@daily"
@@ -248,5 +250,31 @@ describe('retry delays', () => {
       executionTimeoutMs: 90_000,
       retryDelayMs: 300_000,
     });
+  });
+});
+
+describe('a pipeline file that is an alias bomb', () => {
+  it('is a positioned problem of the file for parsing, the editor graph and the writer, never a throw', () => {
+    const parsed = parsePipelineYaml(ALIAS_BOMB, { file: 'pipelines/bomb.yaml', expectedId: 'bomb' });
+    expect(parsed.pipeline).toBeNull();
+    expect(parsed.problems).toEqual([
+      expect.objectContaining({ code: 'PIPELINE_INVALID', file: 'pipelines/bomb.yaml', line: 3, column: 8 }),
+    ]);
+    const graph = readEditorGraph(ALIAS_BOMB);
+    expect(graph.graph).toBeNull();
+    expect(graph.blocked).toMatch(/alias bomb/);
+    // The editor writes a fresh file for it rather than expanding the original to compare.
+    const written = writePipelineYaml(ALIAS_BOMB, { id: 'bomb', tasks: [] } as unknown as Pipeline);
+    expect(parsePipelineYaml(written).problems).toEqual([]);
+  });
+
+  it('still reads a file with a few aliases', () => {
+    const yaml = `id: ok\ntasks:\n  - { id: a, type: shell, command: &c "echo hi" }\n  - { id: b, type: shell, command: *c }\n`;
+    const parsed = parsePipelineYaml(yaml);
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.pipeline?.tasks.map((t) => (t as { command: string }).command)).toEqual([
+      'echo hi',
+      'echo hi',
+    ]);
   });
 });

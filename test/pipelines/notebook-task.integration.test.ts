@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stripAnsi } from '../../electron/core/kernels';
 import { Pipelines } from '../../electron/core/pipelines';
-import { isProcessAlive } from '../../electron/core/pipelines/process';
+import { isProcessAlive } from '../../electron/core/runtime';
 import { Warehouse } from '../../electron/core/warehouse';
 import { Workspace } from '../../electron/core/workspace';
 import { RecordingSink } from '../support/events';
@@ -283,7 +283,7 @@ tasks:
       return line.split(' ').slice(1).map(Number);
     };
     const cancelledPids = await pidsOf('cancelled');
-    expect(pipelines.engine.cancelRun(runId)).toEqual({ cancelled: true });
+    expect(pipelines.cancelRun(runId)).toEqual({ cancelled: true });
     expect(await pipelines.waitForRun(runId)).toBe('failed');
     // The run ends at once; the try records how it ended as its kernel goes.
     await expect

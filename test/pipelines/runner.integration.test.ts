@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Pipelines } from '../../electron/core/pipelines';
 import { runSql } from '../../electron/core/pipelines/executors';
-import { isProcessAlive } from '../../electron/core/pipelines/process';
+import { isProcessAlive } from '../../electron/core/runtime';
 import { Warehouse } from '../../electron/core/warehouse';
 import { Workspace } from '../../electron/core/workspace';
 import { RecordingSink } from '../support/events';
@@ -273,7 +273,7 @@ tasks:
       'pipelines.onTaskChanged',
       (e) => e.taskInstance.runId === runId && e.taskInstance.state === 'running',
     );
-    expect(pipelines.engine.cancelRun(runId)).toEqual({ cancelled: true });
+    expect(pipelines.cancelRun(runId)).toEqual({ cancelled: true });
     expect(await pipelines.waitForRun(runId)).toBe('failed');
     const detail = pipelines.getRun(runId);
     expect(detail.run.cancelled).toBe(true);
@@ -297,7 +297,7 @@ tasks:
     const first = await run('clear');
     expect(first.states).toEqual({ a: 'success', b: 'failed', c: 'upstream_failed' });
     await writeFile(flag, '');
-    expect(pipelines.engine.clearTasks(first.runId, ['b'], true)).toEqual({ cleared: ['b', 'c'] });
+    expect(pipelines.clearTasks(first.runId, ['b'], true)).toEqual({ cleared: ['b', 'c'] });
     expect(await pipelines.waitForRun(first.runId)).toBe('success');
     const after = pipelines.getRun(first.runId);
     const b = after.taskInstances.find((t) => t.taskId === 'b');
@@ -308,9 +308,9 @@ tasks:
       Date.parse(first.detail.run.endedAt as string),
     );
 
-    expect(pipelines.engine.markTasks(first.runId, ['c'], 'failed', false)).toEqual({ marked: ['c'] });
+    expect(pipelines.markTasks(first.runId, ['c'], 'failed', false)).toEqual({ marked: ['c'] });
     expect(pipelines.getRun(first.runId).run.state).toBe('failed');
-    pipelines.engine.markTasks(first.runId, ['c'], 'success', false);
+    pipelines.markTasks(first.runId, ['c'], 'success', false);
     expect(pipelines.getRun(first.runId).run.state).toBe('success');
   });
 
@@ -355,8 +355,8 @@ tasks:
     await pipelines.startScheduler();
     const ended: string[] = [];
     await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        const runs = pipelines.store.listRuns('loop', 10);
+      const check = setInterval(async () => {
+        const { runs } = await pipelines.listRuns('loop', 10);
         ended.splice(0, ended.length, ...runs.filter((r) => r.state === 'success').map((r) => r.runId));
         if (ended.length >= 3) {
           clearInterval(check);
@@ -365,7 +365,7 @@ tasks:
       }, 50);
     });
     pipelines.stopScheduler();
-    const runs = pipelines.store.listRuns('loop', 20);
+    const { runs } = await pipelines.listRuns('loop', 20);
     expect(runs.filter((r) => r.state === 'running' || r.state === 'queued').length).toBeLessThanOrEqual(1);
     expect(new Set(runs.map((r) => r.logicalDate)).size).toBe(runs.length);
   });
@@ -461,7 +461,9 @@ tasks:
       (r) => r.runId === manual.runId && r.state === 'running',
     );
     // The manual run started while the backfill's first run still ran.
-    const running = pipelines.store.listRuns('busy', 20).filter((r) => r.backfillId && r.state === 'running');
+    const running = (await pipelines.listRuns('busy', 20)).runs.filter(
+      (r) => r.backfillId && r.state === 'running',
+    );
     expect(running.length).toBe(1);
     expect(started.startedAt).not.toBeNull();
     for (const id of [manual.runId, ...backfill.runIds])
@@ -546,7 +548,7 @@ tasks:
     );
     await new Promise((res) => setTimeout(res, 300));
     const t0 = Date.now();
-    pipelines.engine.cancelRun(runId);
+    pipelines.cancelRun(runId);
     expect(await pipelines.waitForRun(runId)).toBe('failed');
     expect(Date.now() - t0).toBeLessThan(5000);
   });

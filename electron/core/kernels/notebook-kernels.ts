@@ -2,10 +2,11 @@ import type { EventSink } from '../../../shared/api/client';
 import type { RequestParsedArgs, RequestResult } from '../../../shared/api/contract';
 import { LakebenchError, toErrorData } from '../../../shared/errors';
 import type { ExecutionStatus, KernelInfo, KernelStatus } from '../../../shared/kernels/contract';
-import { pythonExecutable } from '../pipelines/executors';
-import { fileVersion, trackingEnvironment } from '../tracker/env';
+import { pythonExecutable, reportError } from '../runtime';
+import { fileVersion, trackingEnvironment } from '../tracker';
 import type { Workspace } from '../workspace';
-import { PythonKernel, type KernelState } from './index';
+import type { KernelsService } from './index';
+import { PythonKernel, type KernelState } from './python-kernel';
 
 interface Session {
   notebook: string;
@@ -26,7 +27,7 @@ function statusOf(state: KernelState): KernelStatus {
  * workspace folder, with the tracking server's address, the notebook's experiment (`notebook:<path>`) and
  * where `import lakebench` is found in its environment. Every output and state change goes out as an event.
  */
-export class NotebookKernels {
+export class NotebookKernels implements KernelsService {
   private readonly sessions = new Map<string, Session>();
   private closed = false;
 
@@ -185,6 +186,7 @@ export class NotebookKernels {
 
   async restart(notebook: string): Promise<KernelInfo> {
     const s = this.session(notebook);
+    // A start that failed set the session's error itself; the restart starts over either way.
     if (s.starting) await s.starting.catch(() => undefined);
     if (s.kernel && s.kernel.state !== 'closed') {
       try {
@@ -203,6 +205,7 @@ export class NotebookKernels {
     const s = this.session(notebook);
     this.sessions.delete(notebook);
     const starting = s.starting;
+    // A start that failed left no kernel to shut down (its error is on the session already).
     const kernel = s.kernel ?? (starting ? await starting.catch(() => null) : null);
     s.kernel = null;
     if (!kernel) return { shutdown: false };
@@ -223,6 +226,11 @@ export class NotebookKernels {
   async close(): Promise<void> {
     this.closed = true;
     const all = [...this.sessions.keys()];
-    await Promise.all(all.map((nb) => this.shutdown(nb).catch(() => undefined)));
+    await Promise.all(
+      all.map((nb) =>
+        // One kernel that fails to stop must not keep the others running; the failure is told.
+        this.shutdown(nb).catch((err) => reportError(`the kernel of ${nb} did not shut down cleanly`, err)),
+      ),
+    );
   }
 }

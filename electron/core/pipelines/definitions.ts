@@ -41,6 +41,7 @@ export class PipelineDefinitions {
 
   /** Ids of every `pipelines/*.yaml` (and .yml) file, sorted. */
   async ids(): Promise<string[]> {
+    // A workspace without a pipelines folder has no pipelines.
     const entries = await readdir(this.dir).catch(() => [] as string[]);
     return entries
       .filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('.'))
@@ -99,6 +100,7 @@ export class PipelineDefinitions {
         ? full.replace(/\.yaml$/, '.yml')
         : full;
     const file = this.workspace.relative(existing);
+    // No file yet: nothing on disk to have changed.
     const current = await stat(existing).catch(() => null);
     if (current && !force && (baseMtimeMs === null || current.mtimeMs > baseMtimeMs + MTIME_SLACK_MS)) {
       throw new LakebenchError(
@@ -130,6 +132,7 @@ export class PipelineDefinitions {
   async delete(id: string): Promise<void> {
     const full = await this.locate(id);
     await unlink(full);
+    // A pipeline never laid out in the editor has no layout file.
     await unlink(this.layoutPath(id)).catch(() => undefined);
   }
 

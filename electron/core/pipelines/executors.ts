@@ -10,11 +10,10 @@ import { parseIpynb, serializeIpynb } from '../../../shared/notebook/ipynb';
 import type { NotebookCell, NotebookOutput } from '../../../shared/notebook/model';
 import { MAX_OUTPUT_BYTES, OUTPUT_MARKER, type Task } from '../../../shared/pipeline/model';
 import { renderTemplate, type TemplateContext } from '../../../shared/pipeline/template';
-import { PythonKernel, stripAnsi } from '../kernels';
-import { injectParameters } from '../kernels/parameters';
+import { injectParameters, PythonKernel, stripAnsi } from '../kernels';
 import type { Warehouse } from '../warehouse';
 import { writeFileAtomic, type Workspace } from '../workspace';
-import { runProcess } from './process';
+import { runProcess } from '../runtime';
 
 /** What an executor gets: the task with its templates rendered, where to log, and how to be stopped. */
 export interface TaskExecution {
@@ -515,13 +514,4 @@ export async function executeTask(ex: TaskExecution): Promise<ExecutionResult> {
     }
   }
   return { ...result, output: checkOutput(result.output, ex.taskId) };
-}
-
-/** The Python Lakebench runs: LAKEBENCH_PYTHON, then lakebench.yaml's `python`, then Debian's, then PATH's. */
-export function pythonExecutable(settings: Record<string, unknown>): string {
-  if (process.env.LAKEBENCH_PYTHON) return process.env.LAKEBENCH_PYTHON;
-  const fromSettings = (settings.pipelines as { python?: unknown } | undefined)?.python ?? settings.python;
-  if (typeof fromSettings === 'string' && fromSettings.trim()) return fromSettings;
-  if (existsSync('/usr/bin/python3')) return '/usr/bin/python3';
-  return 'python3';
 }

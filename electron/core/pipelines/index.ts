@@ -1,36 +1,101 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { open as openFile, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { EventBus, EventSink } from '../../../shared/api/client';
 import type { RequestParsedArgs, RequestResult } from '../../../shared/api/contract';
 import { LakebenchError } from '../../../shared/errors';
 import type { PipelineListItem, PlannedRun } from '../../../shared/pipeline/contract';
 import { topologicalOrder } from '../../../shared/pipeline/graph';
-import type { Pipeline, PipelineRun, RunState, TaskInstance } from '../../../shared/pipeline/model';
-import { parsePipelineYaml, resolveParams } from '../../../shared/pipeline/parse';
-import {
-  describeSchedule,
-  interpretSchedule,
-  intervalStartingAt,
-  intervalsEndingBetween,
-  intervalsStartingBetween,
-  latestCompleteInterval,
-  nextRunAt,
-  parsePipelineDate,
-} from '../../../shared/pipeline/schedule';
+import type {
+  NodePosition,
+  Pipeline,
+  PipelineProblem,
+  PipelineRun,
+  RunState,
+  TaskInstance,
+} from '../../../shared/pipeline/model';
+import { parsePipelineYaml, type ParsedPipeline } from '../../../shared/pipeline/parse';
+import { describeSchedule, nextRunAt } from '../../../shared/pipeline/schedule';
+import { isProcessAlive, pythonExecutable, reportError } from '../runtime';
 import type { Warehouse } from '../warehouse';
 import type { Workspace } from '../workspace';
 import { exportAirflow } from './airflow';
-import { PipelineDefinitions, newPipelineYaml } from './definitions';
-import { pythonExecutable } from './executors';
-import { isProcessAlive } from './process';
+import { Backfills } from './backfill';
+import { PipelineDefinitions, newPipelineYaml, type PipelineFile } from './definitions';
 import { PipelineEngine, type RunTracking } from './runner';
-import { RunStore } from './store';
+import { PipelineScheduler } from './scheduler';
+import { PipelineRunStore } from './pipeline-run-store';
+import { ManualRuns } from './manual-runs';
+import { TaskLogs } from './task-logs';
 
-const SCHEDULER_INTERVAL_MS = 15_000;
-/** A catchup or backfill creates at most this many runs at once. */
-const MAX_RUNS_PER_REQUEST = 5000;
+export type { RunTracking } from './runner';
+export type { PipelineFile } from './definitions';
+
+/** A pipeline file as the editor opens it: its text, the pipeline when valid, its problems and node positions. */
+export interface PipelineDocument extends ParsedPipeline {
+  id: string;
+  file: string;
+  yaml: string;
+  positions: Record<string, NodePosition>;
+  mtimeMs: number;
+}
+
+/**
+ * The pipelines service: definitions (the YAML files), pipeline runs with their task instances and tries, the
+ * scheduler and backfills. The API handlers, the CLI and the tests use this interface; the run store, the
+ * runner and the scheduler behind it are the service's own.
+ */
+export interface PipelinesService {
+  list(): Promise<PipelineListItem[]>;
+  get(id: string): Promise<PipelineDocument>;
+  validate(yaml: string, id?: string): ParsedPipeline;
+  save(
+    id: string,
+    yaml: string,
+    baseMtimeMs: number | null,
+    force?: boolean,
+  ): Promise<{ file: string; mtimeMs: number; problems: PipelineProblem[] }>;
+  savePositions(id: string, positions: Record<string, NodePosition>): Promise<void>;
+  create(
+    id: string,
+    description?: string,
+    yaml?: string,
+  ): Promise<{ id: string; file: string; mtimeMs: number }>;
+  delete(id: string, deleteRuns: boolean): Promise<Record<string, never>>;
+  exportAirflow(id: string, airflow: 2 | 3): Promise<{ python: string; fileName: string }>;
+
+  trigger(id: string, params: Record<string, unknown>, logicalDate?: string): Promise<{ runId: string }>;
+  runForDate(
+    id: string,
+    logicalDate: string | undefined,
+    params: Record<string, string>,
+    taskIds: string[],
+  ): Promise<{ runId: string; action: 'created' | 'resumed' | 'rerun' }>;
+  rerun(runId: string): void;
+  waitForRun(runId: string): Promise<RunState>;
+  getRun(runId: string): { run: PipelineRun; taskInstances: TaskInstance[] };
+  listRuns(id: string, limit: number, before?: string): Promise<RequestResult<'pipelines.listRuns'>>;
+  cancelRun(runId: string): { cancelled: boolean };
+  clearTasks(runId: string, taskIds: string[], downstream: boolean): { cleared: string[] };
+  markTasks(
+    runId: string,
+    taskIds: string[],
+    state: 'success' | 'failed',
+    downstream: boolean,
+  ): { marked: string[] };
+  readLog(args: RequestParsedArgs<'pipelines.readLog'>): Promise<RequestResult<'pipelines.readLog'>>;
+  searchLog(args: RequestParsedArgs<'pipelines.searchLog'>): Promise<RequestResult<'pipelines.searchLog'>>;
+
+  planBackfill(
+    args: RequestParsedArgs<'pipelines.planBackfill'>,
+  ): Promise<{ pipeline: Pipeline; runs: PlannedRun[]; taskIds: string[] }>;
+  backfill(args: RequestParsedArgs<'pipelines.backfill'>): Promise<{ backfillId: string; runIds: string[] }>;
+  cancelBackfill(backfillId: string): { cancelled: number };
+
+  startScheduler(): Promise<number>;
+  stopScheduler(): void;
+  scheduleDue(now?: Date): Promise<number>;
+  close(): Promise<void>;
+}
 
 export interface PipelinesOptions {
   tracking?: RunTracking | null;
@@ -48,29 +113,52 @@ export function trackingEnvFromServerJson(engineDir: string): Record<string, str
       ...(s.token ? { MLFLOW_TRACKING_TOKEN: s.token } : {}),
     };
   } catch {
+    // A server.json being written or left broken names no server: Python tasks then run untracked.
     return {};
   }
+}
+
+/**
+ * The problems of every pipeline file of a workspace, in file order, with how many files there are: what
+ * `lakebench validate` checks. It reads the files only (no run store, no runner).
+ */
+export async function workspacePipelineProblems(
+  workspace: Workspace,
+): Promise<{ pipelines: number; problems: PipelineProblem[] }> {
+  const defs = new PipelineDefinitions(workspace);
+  const ids = await defs.ids();
+  const problems: PipelineProblem[] = [];
+  for (const id of ids) problems.push(...(await defs.read(id)).problems);
+  return { pipelines: ids.length, problems };
+}
+
+/** A pipeline of a workspace as an Airflow DAG file, from its files alone (`lakebench export-airflow`). */
+export async function airflowDagOf(workspace: Workspace, id: string, airflow: 2 | 3): Promise<string> {
+  return exportAirflow(await new PipelineDefinitions(workspace).load(id), { airflow });
 }
 
 /**
  * The pipelines of an open workspace: their files, the run store, the runner and the scheduler. The app, the
  * server, the CLI and the tests use this one object.
  */
-export class Pipelines {
-  readonly definitions: PipelineDefinitions;
-  readonly store: RunStore;
-  readonly engine: PipelineEngine;
-  private schedulerTimer: NodeJS.Timeout | null = null;
+export class Pipelines implements PipelinesService {
+  private readonly definitions: PipelineDefinitions;
+  private readonly store: PipelineRunStore;
+  private readonly engine: PipelineEngine;
+  private readonly scheduler: PipelineScheduler;
+  private readonly backfills: Backfills;
+  private readonly logs: TaskLogs;
+  private readonly manualRuns: ManualRuns;
   private unsubscribe: () => void = () => undefined;
 
   private constructor(
-    readonly workspace: Workspace,
-    readonly warehouse: Warehouse,
+    workspace: Workspace,
+    warehouse: Warehouse,
     private readonly events: EventSink,
     options: PipelinesOptions,
   ) {
     this.definitions = new PipelineDefinitions(workspace);
-    this.store = new RunStore(path.join(workspace.engineDir, 'pipelines.db'));
+    this.store = new PipelineRunStore(path.join(workspace.engineDir, 'pipelines.db'));
     const tracking: RunTracking | null = options.tracking ?? {
       startRun: async () => null,
       endRun: async () => undefined,
@@ -82,7 +170,7 @@ export class Pipelines {
     const forward: EventSink = {
       emit: (name, payload, to) => {
         events.emit(name, payload, to);
-        if (name === 'pipelines.onRunChanged') this.runChanged(payload as PipelineRun);
+        if (name === 'pipelines.onRunChanged') this.scheduler.runChanged(payload as PipelineRun);
       },
     };
     this.engine = new PipelineEngine({
@@ -93,9 +181,14 @@ export class Pipelines {
       python: pythonExecutable(workspace.settings as Record<string, unknown>),
       tracking,
     });
+    this.scheduler = new PipelineScheduler(this.definitions, this.store, this.engine, (id) =>
+      this.readDefinition(id),
+    );
+    this.backfills = new Backfills(this.definitions, this.store, this.engine);
+    this.logs = new TaskLogs(this.store, workspace.engineDir);
+    this.manualRuns = new ManualRuns(this.definitions, this.store, this.engine);
   }
 
-  /** Opens the store and resumes unfinished runs (orphaned tries of a crashed process are recovered first). */
   /**
    * Turns the workspace's file changes into `pipelines.onDefinitionsChanged`, so an open editor learns that its
    * file changed on disk.
@@ -114,6 +207,7 @@ export class Pipelines {
     });
   }
 
+  /** Opens the store and resumes unfinished runs (orphaned tries of a crashed process are recovered first). */
   static open(
     workspace: Workspace,
     warehouse: Warehouse,
@@ -131,9 +225,23 @@ export class Pipelines {
     return p;
   }
 
+  /**
+   * A pipeline file for a look over every pipeline (listing, scheduling): one that vanished since the folder was
+   * read is passed over, and one that cannot be read is told about and passed over, so the others still work.
+   */
+  private async readDefinition(id: string): Promise<PipelineFile | null> {
+    try {
+      return await this.definitions.read(id);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'NOT_FOUND')
+        reportError(`pipeline ${id} could not be read`, err);
+      return null;
+    }
+  }
+
   async close(): Promise<void> {
     this.unsubscribe();
-    this.stopScheduler();
+    this.scheduler.stop();
     await this.engine.close();
     this.store.close();
   }
@@ -143,157 +251,57 @@ export class Pipelines {
   // ------------------------------------------------------------------------------------------------------
 
   /** Starts the scheduler: catchup now, then a look every few seconds. */
-  async startScheduler(): Promise<number> {
-    const created = await this.scheduleDue();
-    this.schedulerTimer = setInterval(
-      () => void this.scheduleDue().catch(() => undefined),
-      SCHEDULER_INTERVAL_MS,
-    );
-    this.schedulerTimer.unref();
-    return created;
-  }
-
-  private runChanged(run: PipelineRun): void {
-    if (!this.schedulerTimer || (run.state !== 'success' && run.state !== 'failed')) return;
-    setImmediate(() => {
-      if (!this.schedulerTimer) return;
-      void this.definitions
-        .read(run.pipelineId)
-        .then((def) => {
-          if (
-            def.pipeline &&
-            this.schedulerTimer &&
-            interpretSchedule(def.pipeline.schedule).kind === 'continuous'
-          )
-            this.scheduleOne(def.pipeline, new Date());
-        })
-        .catch(() => undefined);
-    });
+  startScheduler(): Promise<number> {
+    return this.scheduler.start();
   }
 
   stopScheduler(): void {
-    if (this.schedulerTimer) clearInterval(this.schedulerTimer);
-    this.schedulerTimer = null;
+    this.scheduler.stop();
   }
 
-  /**
-   * Creates the scheduled runs that are due at `now`: with catchup, every interval that ended since the last
-   * scheduled run (or since start_date); without, only the latest one. Each logical date gets one run at most.
-   */
-  async scheduleDue(now = new Date()): Promise<number> {
-    let created = 0;
-    for (const id of await this.definitions.ids()) {
-      const def = await this.definitions.read(id).catch(() => null);
-      if (!def?.pipeline) continue;
-      created += this.scheduleOne(def.pipeline, now);
-    }
-    return created;
-  }
-
-  scheduleOne(pipeline: Pipeline, now: Date): number {
-    const kind = interpretSchedule(pipeline.schedule);
-    const params = resolveParams(pipeline, {});
-    const tz = pipeline.timezone ?? 'UTC';
-    let created = 0;
-    const create = (start: Date, end: Date) => {
-      const id = this.engine.createRun({
-        pipeline,
-        runType: 'scheduled',
-        logicalDate: start,
-        intervalStart: start,
-        intervalEnd: end,
-        params,
-      });
-      if (id) created++;
-    };
-    if (kind.kind === 'once') {
-      if (this.store.hasScheduledRun(pipeline.id)) return 0;
-      const start = pipeline.start_date ? parsePipelineDate(pipeline.start_date, tz) : now;
-      if (start.getTime() <= now.getTime()) create(start, start);
-      return created;
-    }
-    if (kind.kind === 'continuous') {
-      if (this.engine.activeRunsOf(pipeline.id).length > 0) return 0;
-      if (pipeline.start_date && parsePipelineDate(pipeline.start_date, tz).getTime() > now.getTime())
-        return 0;
-      create(now, now);
-      return created;
-    }
-    if (kind.kind !== 'cron') return 0;
-    const lastEnd = this.store.lastScheduledIntervalEnd(pipeline.id);
-    if (pipeline.catchup) {
-      const after = lastEnd ? new Date(lastEnd) : null;
-      for (const i of intervalsEndingBetween(pipeline, after, now, MAX_RUNS_PER_REQUEST))
-        create(i.start, i.end);
-    } else {
-      const latest = latestCompleteInterval(pipeline, now);
-      if (latest && (!lastEnd || latest.end.getTime() > Date.parse(lastEnd)))
-        create(latest.start, latest.end);
-    }
-    return created;
+  /** Creates the scheduled runs that are due at `now`; returns how many. */
+  scheduleDue(now = new Date()): Promise<number> {
+    return this.scheduler.scheduleDue(now);
   }
 
   // ------------------------------------------------------------------------------------------------------
   // Runs
   // ------------------------------------------------------------------------------------------------------
 
-  async trigger(
-    id: string,
-    paramsIn: Record<string, unknown>,
-    logicalDate?: string,
-  ): Promise<{ runId: string }> {
-    const pipeline = await this.definitions.load(id);
-    let params: Record<string, unknown>;
-    try {
-      params = resolveParams(pipeline, paramsIn);
-    } catch (err) {
-      throw new LakebenchError('PIPELINE_PARAM_INVALID', (err as Error).message, {
-        file: this.definitions.fileOf(id),
-      });
-    }
-    const tz = pipeline.timezone ?? 'UTC';
-    let interval: { start: Date; end: Date };
-    let date: Date;
-    if (logicalDate) {
-      date = parsePipelineDate(logicalDate, tz);
-      interval = intervalStartingAt(pipeline, date);
-    } else {
-      date = new Date();
-      // A manual run's data interval is the latest complete one, as Airflow's manual runs infer it.
-      interval = latestCompleteInterval(
-        { ...pipeline, start_date: undefined, end_date: undefined },
-        date,
-      ) ?? {
-        start: date,
-        end: date,
-      };
-    }
-    const existing = this.store.runByDate(id, date.toISOString());
-    if (existing) {
-      throw new LakebenchError(
-        'PIPELINE_RUN_EXISTS',
-        `${id} has a run for ${date.toISOString()} already (${existing.runId}); clear its tasks to run it again`,
-      );
-    }
-    const runId = this.engine.createRun({
-      pipeline,
-      runType: 'manual',
-      logicalDate: date,
-      intervalStart: interval.start,
-      intervalEnd: interval.end,
-      params,
-    });
-    if (!runId)
-      throw new LakebenchError('PIPELINE_RUN_EXISTS', `${id} has a run for ${date.toISOString()} already`);
-    return { runId };
+  trigger(id: string, params: Record<string, unknown>, logicalDate?: string): Promise<{ runId: string }> {
+    return this.manualRuns.trigger(id, params, logicalDate);
   }
 
   /** Runs every task of an existing finished run again (the CLI's rerun of a date). */
   rerun(runId: string): void {
-    const a = this.store.getRun(runId);
-    if (!a) throw new LakebenchError('NOT_FOUND', `There is no run ${runId}`);
-    const ids = this.store.taskInstances(runId).map((t) => t.taskId);
-    if (ids.length) this.engine.clearTasks(runId, ids, false);
+    this.manualRuns.rerun(runId);
+  }
+
+  /** The command line's run of a date (see ManualRuns.runForDate). */
+  runForDate(
+    id: string,
+    logicalDate: string | undefined,
+    params: Record<string, string>,
+    taskIds: string[],
+  ): Promise<{ runId: string; action: 'created' | 'resumed' | 'rerun' }> {
+    return this.manualRuns.runForDate(id, logicalDate, params, taskIds);
+  }
+
+  cancelRun(runId: string): { cancelled: boolean } {
+    return this.engine.cancelRun(runId);
+  }
+
+  clearTasks(runId: string, taskIds: string[], downstream: boolean): { cleared: string[] } {
+    return this.engine.clearTasks(runId, taskIds, downstream);
+  }
+
+  markTasks(
+    runId: string,
+    taskIds: string[],
+    state: 'success' | 'failed',
+    downstream: boolean,
+  ): { marked: string[] } {
+    return this.engine.markTasks(runId, taskIds, state, downstream);
   }
 
   waitForRun(runId: string): Promise<RunState> {
@@ -319,7 +327,7 @@ export class Pipelines {
     const runs = this.store
       .listRuns(id, limit, before)
       .map((r) => ({ ...r, tasks: this.store.taskInstances(r.runId) }));
-    const def = await this.definitions.read(id).catch(() => null);
+    const def = await this.readDefinition(id);
     const taskIds = def?.pipeline ? topologicalOrder(def.pipeline.tasks) : [];
     const seen = new Set(taskIds);
     for (const r of runs)
@@ -335,129 +343,18 @@ export class Pipelines {
   // Backfill
   // ------------------------------------------------------------------------------------------------------
 
-  async planBackfill(
+  planBackfill(
     args: RequestParsedArgs<'pipelines.planBackfill'>,
   ): Promise<{ pipeline: Pipeline; runs: PlannedRun[]; taskIds: string[] }> {
-    const pipeline = await this.definitions.load(args.id);
-    const tz = pipeline.timezone ?? 'UTC';
-    const from = parsePipelineDate(args.from, tz);
-    const to = parsePipelineDate(args.to, tz);
-    if (to < from)
-      throw new LakebenchError('INVALID_REQUEST', `--to (${args.to}) is before --from (${args.from})`);
-    const kind = interpretSchedule(pipeline.schedule);
-    if (kind.kind !== 'cron') {
-      throw new LakebenchError(
-        'INVALID_REQUEST',
-        `${args.id} has no cron schedule, so it has no intervals to backfill`,
-        {
-          file: this.definitions.fileOf(args.id),
-        },
-      );
-    }
-    for (const t of args.taskIds ?? []) {
-      if (!pipeline.tasks.some((x) => x.id === t)) {
-        throw new LakebenchError('NOT_FOUND', `${args.id} has no task ${t}`, { task: t });
-      }
-    }
-    const intervals = intervalsStartingBetween(pipeline, from, to, MAX_RUNS_PER_REQUEST + 1);
-    if (intervals.length > MAX_RUNS_PER_REQUEST) {
-      throw new LakebenchError(
-        'INVALID_REQUEST',
-        `the range has more than ${MAX_RUNS_PER_REQUEST} intervals; backfill a shorter range`,
-      );
-    }
-    const order = topologicalOrder(pipeline.tasks);
-    const chosen = args.taskIds ? order.filter((t) => args.taskIds?.includes(t)) : order;
-    const runs: PlannedRun[] = intervals.map((i) => {
-      const planned = {
-        logicalDate: i.start.toISOString(),
-        dataIntervalStart: i.start.toISOString(),
-        dataIntervalEnd: i.end.toISOString(),
-      };
-      const existing = this.store.runByDate(args.id, i.start.toISOString());
-      if (!existing) return { ...planned, action: 'create', existingRunId: null, taskIds: chosen };
-      const busy = existing.state === 'running' || existing.state === 'queued';
-      const skip = { ...planned, action: 'skip' as const, existingRunId: existing.runId, taskIds: [] };
-      if (busy) return skip;
-      if (args.rerunExisting) return { ...skip, action: 'rerun', taskIds: chosen };
-      // As Airflow's backfill does with a DAG run that exists: the tasks it has no instance of run in it.
-      const has = new Set(this.store.taskInstances(existing.runId).map((t) => t.taskId));
-      const missing = chosen.filter((t) => !has.has(t));
-      return missing.length ? { ...skip, action: 'fill', taskIds: missing } : skip;
-    });
-    return { pipeline, runs, taskIds: chosen };
+    return this.backfills.plan(args);
   }
 
-  async backfill(
-    args: RequestParsedArgs<'pipelines.backfill'>,
-  ): Promise<{ backfillId: string; runIds: string[] }> {
-    const plan = await this.planBackfill(args);
-    const backfillId = `backfill__${args.id}__${Date.now().toString(36)}${randomUUID().slice(0, 6)}`;
-    this.store.insertBackfill({
-      backfillId,
-      pipelineId: args.id,
-      from: args.from,
-      to: args.to,
-      maxActiveRuns: args.maxActiveRuns,
-      taskSubset: args.taskIds ?? null,
-      now: new Date().toISOString(),
-    });
-    const params = resolveParams(plan.pipeline, {});
-    const runIds: string[] = [];
-    for (const r of plan.runs) {
-      if (r.action === 'create') {
-        const id = this.engine.createRun({
-          pipeline: plan.pipeline,
-          runType: 'backfill',
-          logicalDate: new Date(r.logicalDate),
-          intervalStart: new Date(r.dataIntervalStart),
-          intervalEnd: new Date(r.dataIntervalEnd),
-          params,
-          backfillId,
-          taskSubset: args.taskIds ?? null,
-        });
-        if (id) runIds.push(id);
-      } else if ((r.action === 'rerun' || r.action === 'fill') && r.existingRunId) {
-        this.runInExistingRun(r.existingRunId, plan.pipeline, r.taskIds, backfillId);
-        runIds.push(r.existingRunId);
-      }
-    }
-    return { backfillId, runIds };
-  }
-
-  /**
-   * Runs tasks again (or for the first time) in a run that exists. The run takes the pipeline as it is now (e.g.
-   * with a task just added), includes those tasks if it was limited to others, and joins the backfill, so the
-   * backfill's limit holds for it and it never takes the slots scheduled and manual runs need.
-   */
-  private runInExistingRun(runId: string, pipeline: Pipeline, taskIds: string[], backfillId: string): void {
-    const run = this.store.getRun(runId);
-    if (!run) throw new LakebenchError('NOT_FOUND', `There is no run ${runId}`);
-    const union = new Set([...(run.taskSubset ?? []), ...taskIds]);
-    const subset =
-      run.taskSubset && pipeline.tasks.some((t) => !union.has(t.id))
-        ? topologicalOrder(pipeline.tasks).filter((t) => union.has(t))
-        : null;
-    this.store.updateRun(runId, {
-      // Its duration is the new run's, not the time since it first started.
-      started_at: null,
-      definition: JSON.stringify(pipeline),
-      task_subset: subset ? JSON.stringify(subset) : null,
-      backfill_id: backfillId,
-    });
-    this.engine.clearTasks(runId, taskIds, false);
+  backfill(args: RequestParsedArgs<'pipelines.backfill'>): Promise<{ backfillId: string; runIds: string[] }> {
+    return this.backfills.start(args);
   }
 
   cancelBackfill(backfillId: string): { cancelled: number } {
-    let cancelled = 0;
-    for (const runId of this.engine.activeRunIds()) {
-      const run = this.store.getRun(runId);
-      if (run?.backfillId === backfillId) {
-        this.engine.cancelRun(runId);
-        cancelled++;
-      }
-    }
-    return { cancelled };
+    return this.backfills.cancel(backfillId);
   }
 
   // ------------------------------------------------------------------------------------------------------
@@ -468,7 +365,7 @@ export class Pipelines {
     const out: PipelineListItem[] = [];
     const now = new Date();
     for (const id of await this.definitions.ids()) {
-      const def = await this.definitions.read(id).catch(() => null);
+      const def = await this.readDefinition(id);
       if (!def) continue;
       const raw = def.pipeline ?? (parsePipelineYaml(def.yaml).pipeline as Pipeline | null);
       const last = this.store.lastRun(id);
@@ -499,6 +396,38 @@ export class Pipelines {
     return out;
   }
 
+  async get(id: string): Promise<PipelineDocument> {
+    const def = await this.definitions.read(id);
+    return {
+      id: def.id,
+      file: def.file,
+      yaml: def.yaml,
+      pipeline: def.pipeline,
+      problems: def.problems,
+      sources: def.sources,
+      positions: await this.definitions.positions(id),
+      mtimeMs: def.mtimeMs,
+    };
+  }
+
+  validate(yaml: string, id?: string): ParsedPipeline {
+    const file = id ? this.definitions.fileOf(id) : undefined;
+    return parsePipelineYaml(yaml, { file, expectedId: id });
+  }
+
+  save(
+    id: string,
+    yaml: string,
+    baseMtimeMs: number | null,
+    force = false,
+  ): Promise<{ file: string; mtimeMs: number; problems: PipelineProblem[] }> {
+    return this.definitions.save(id, yaml, baseMtimeMs, force);
+  }
+
+  savePositions(id: string, positions: Record<string, NodePosition>): Promise<void> {
+    return this.definitions.savePositions(id, positions);
+  }
+
   async create(
     id: string,
     description?: string,
@@ -522,85 +451,12 @@ export class Pipelines {
     };
   }
 
-  private logFileOf(runId: string, taskId: string, tryNumber: number): { file: string; complete: boolean } {
-    const t = this.store.getTry(runId, taskId, tryNumber, () => 0);
-    if (!t)
-      throw new LakebenchError('NOT_FOUND', `run ${runId} has no try ${tryNumber} of ${taskId}`, {
-        task: taskId,
-      });
-    return {
-      file: path.join(this.workspace.engineDir, t.logFile),
-      complete: t.state === 'success' || t.state === 'failed',
-    };
+  readLog(args: RequestParsedArgs<'pipelines.readLog'>): Promise<RequestResult<'pipelines.readLog'>> {
+    return this.logs.read(args);
   }
 
-  async readLog(args: RequestParsedArgs<'pipelines.readLog'>): Promise<RequestResult<'pipelines.readLog'>> {
-    const { file, complete } = this.logFileOf(args.runId, args.taskId, args.tryNumber);
-    const size = (await stat(file).catch(() => null))?.size ?? 0;
-    if (args.offset >= size) return { text: '', nextOffset: size, size, complete };
-    const handle = await openFile(file, 'r');
-    try {
-      const length = Math.min(args.maxBytes, size - args.offset);
-      const buf = Buffer.alloc(length);
-      const { bytesRead } = await handle.read(buf, 0, length, args.offset);
-      // Stop at the last whole UTF-8 character, so a tail never splits one.
-      let end = bytesRead;
-      if (args.offset + end < size) {
-        while (end > 0 && (buf[end - 1] & 0xc0) === 0x80) end--;
-        if (end > 0 && buf[end - 1] >= 0xc0) end--;
-      }
-      return { text: buf.subarray(0, end).toString('utf8'), nextOffset: args.offset + end, size, complete };
-    } finally {
-      await handle.close();
-    }
-  }
-
-  async searchLog(
-    args: RequestParsedArgs<'pipelines.searchLog'>,
-  ): Promise<RequestResult<'pipelines.searchLog'>> {
-    let matcher: (line: string) => boolean;
-    if (args.regex) {
-      let re: RegExp;
-      try {
-        re = new RegExp(args.query, args.caseSensitive ? '' : 'i');
-      } catch (err) {
-        throw new LakebenchError(
-          'INVALID_REQUEST',
-          `the search is not a valid regular expression: ${(err as Error).message}`,
-        );
-      }
-      matcher = (l) => re.test(l);
-    } else {
-      const q = args.caseSensitive ? args.query : args.query.toLowerCase();
-      matcher = (l) => (args.caseSensitive ? l : l.toLowerCase()).includes(q);
-    }
-    const tries = this.store
-      .triesOf(args.runId, args.taskId, () => 0)
-      .filter((t) => args.tryNumber === undefined || t.tryNumber === args.tryNumber);
-    if (!tries.length)
-      throw new LakebenchError('NOT_FOUND', `run ${args.runId} has no such try of ${args.taskId}`, {
-        task: args.taskId,
-      });
-    const matches: RequestResult<'pipelines.searchLog'>['matches'] = [];
-    let total = 0;
-    for (const t of tries) {
-      const text = await readFile(path.join(this.workspace.engineDir, t.logFile), 'utf8').catch(() => '');
-      const lines = text.split('\n');
-      if (lines[lines.length - 1] === '') lines.pop();
-      for (let i = 0; i < lines.length; i++) {
-        if (!matcher(lines[i])) continue;
-        // Past the limit the matches are only counted, so the user learns how many there are.
-        if (total++ >= args.limit) continue;
-        matches.push({
-          tryNumber: t.tryNumber,
-          line: i + 1,
-          text: lines[i],
-          before: lines.slice(Math.max(0, i - args.context), i),
-          after: lines.slice(i + 1, i + 1 + args.context),
-        });
-      }
-    }
-    return { matches, total, truncated: total > matches.length };
+  searchLog(args: RequestParsedArgs<'pipelines.searchLog'>): Promise<RequestResult<'pipelines.searchLog'>> {
+    return this.logs.search(args);
   }
 }
 

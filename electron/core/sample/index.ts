@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resourcesDir } from '../runtime';
 import type { Warehouse } from '../warehouse';
 
 /** Where Lakebench keeps the user's own folders (the sample workspace): LAKEBENCH_HOME or ~/Lakebench. */
@@ -12,25 +12,8 @@ export function lakebenchHome(): string {
     : path.join(os.homedir(), 'Lakebench');
 }
 
-/**
- * The folder of Lakebench's shipped resources. The code runs from the source tree (tests), from dist/ (CLI,
- * server) or from a packaged app, so look upward from this module and in Electron's resources folder.
- */
-export function resourcesDir(): string {
-  if (process.env.LAKEBENCH_RESOURCES) return path.resolve(process.env.LAKEBENCH_RESOURCES);
-  const candidates: string[] = [];
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    candidates.push(path.join(dir, 'resources'));
-    dir = path.dirname(dir);
-  }
-  const electronResources = (process as { resourcesPath?: string }).resourcesPath;
-  if (electronResources) candidates.push(path.join(electronResources, 'resources'));
-  const found = candidates.find((c) => existsSync(path.join(c, 'sample-workspace')));
-  if (!found)
-    throw new Error(`Lakebench's resources folder was not found (looked in ${candidates.join(', ')})`);
-  return found;
-}
+// The resources folder is the runtime's; re-exported for callers that still look for it here.
+export { resourcesDir } from '../runtime';
 
 /** Copies the sample workspace into the user's Lakebench folder on first start; returns its path. */
 export async function prepareSampleWorkspace(home = lakebenchHome()): Promise<string> {

@@ -10,6 +10,7 @@ import { TrackerStore, type SearchRunsInput } from './store';
 export { TrackerStore } from './store';
 export { ModelRegistry } from './registry';
 export { ArtifactStore } from './artifacts';
+export { fileVersion, trackingEnvironment, localUser } from './env';
 
 /** How often at most the UI hears that runs changed while processes log (per experiment). */
 const CHANGE_INTERVAL_MS = 250;

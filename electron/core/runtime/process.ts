@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /**
@@ -51,6 +51,96 @@ export function isProcessAlive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return true;
+  }
+}
+
+/** The machine's boot, so that a start time from before a reboot never matches one after it. */
+let bootId: string | null | undefined;
+function linuxBootId(): string | null {
+  if (bootId === undefined) {
+    try {
+      bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      // Without the boot id the start time alone still tells processes of one boot apart.
+      bootId = null;
+    }
+  }
+  return bootId;
+}
+
+/**
+ * The start time (field 22, in clock ticks since boot) from a `/proc/PID/stat` line. The command name (field 2)
+ * is in parentheses and may itself contain spaces and parentheses, so the fields are counted after the last ')'.
+ */
+export function statStartTime(stat: string): string | null {
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return null;
+  // After ") " come field 3 (state), field 4, ...: field 22 is the 20th of them.
+  const fields = stat
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
+  const start = fields[22 - 3];
+  return start !== undefined && /^\d+$/.test(start) ? start : null;
+}
+
+/**
+ * Who a process is, in a form that survives pid reuse: the pid together with when the process started. A pid
+ * alone is not enough after a crash; by the time Lakebench starts again the number may belong to someone
+ * else. Null when it cannot be told (the process is gone, or the system offers no way).
+ */
+export function processIdentity(pid: number): string | null {
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  if (process.platform === 'linux') {
+    try {
+      const start = statStartTime(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      return start ? `linux:${linuxBootId() ?? ''}:${pid}:${start}` : null;
+    } catch {
+      return null;
+    }
+  }
+  if (process.platform === 'win32') {
+    // Tasks do not run in process groups on Windows and nothing there kills a recorded pid; no identity means
+    // a recorded process is never killed on recovery.
+    return null;
+  }
+  // macOS and the BSDs have no /proc: `ps` gives the start time (to the second) and the command.
+  const r = spawnSync('ps', ['-o', 'lstart=,command=', '-p', String(pid)], { encoding: 'utf8' });
+  const line = r.status === 0 ? r.stdout.trim() : '';
+  return line ? `ps:${pid}:${line}` : null;
+}
+
+/**
+ * Kills a recorded process's group only if the process is still the one that was recorded. `gone`: it no longer
+ * runs; `other`: the pid now belongs to another process (or who it is cannot be told), which is left alone.
+ */
+export function killProcessGroupIfSame(
+  pid: number,
+  identity: string | null,
+  signal: NodeJS.Signals = 'SIGKILL',
+): 'killed' | 'gone' | 'other' {
+  if (!isProcessAlive(pid)) return 'gone';
+  const now = processIdentity(pid);
+  if (identity === null || now === null || now !== identity) return 'other';
+  return killProcessGroup(pid, signal) ? 'killed' : 'gone';
+}
+
+/**
+ * SIGKILL to the process group of a process this Lakebench started and still holds, unless its leader is alive
+ * but is no longer that process (its pid was reused after it ended): then nothing is killed. A group whose
+ * leader ended is still killed, since Linux does not hand a pid out while a group of that id has members.
+ */
+export function killOwnProcessGroup(pgid: number, identity: string | null): 'killed' | 'gone' | 'other' {
+  if (identity !== null && isProcessAlive(pgid)) {
+    const now = processIdentity(pgid);
+    if (now !== null && now !== identity) return 'other';
+  }
+  try {
+    process.kill(-pgid, 'SIGKILL');
+    return 'killed';
+  } catch {
+    // No such group: it ended on its own.
+    return 'gone';
   }
 }
 

@@ -88,6 +88,9 @@ const MIGRATIONS: string[] = [
      task_subset TEXT,
      created_at TEXT NOT NULL
    );`,
+  // Who the try's process was (pid plus start time), so recovery never kills a process that reused the pid.
+  // Rows from before have none, and their processes are not killed on recovery.
+  `ALTER TABLE tries ADD COLUMN pid_identity TEXT;`,
 ];
 
 interface RunRow {
@@ -140,6 +143,7 @@ interface TryRow {
   tracker_run_id: string | null;
   runner_id: string | null;
   pid: number | null;
+  pid_identity: string | null;
 }
 
 function duration(start: string | null, end: string | null): number | null {
@@ -207,7 +211,7 @@ function tryFromRow(r: TryRow, logBytes: (file: string) => number): TaskTry {
   };
 }
 
-export interface NewRun {
+export interface NewPipelineRun {
   runId: string;
   pipelineId: string;
   runType: RunType;
@@ -226,10 +230,12 @@ export interface OrphanTry {
   taskId: string;
   tryNumber: number;
   pid: number | null;
+  /** processIdentity() of the pid when it was spawned; null when it could not be told. */
+  pidIdentity: string | null;
   runnerId: string | null;
 }
 
-export class RunStore {
+export class PipelineRunStore {
   readonly db: Database.Database;
   private readonly stmts;
   /** Prepared statements by text: the updates build their SET list per call, from a handful of shapes. */
@@ -237,6 +243,9 @@ export class RunStore {
 
   constructor(file: string) {
     this.db = openDatabase(file);
+    // A run, a task's state and a try are acknowledged to clients (and to other runners after a crash) once
+    // written; with NORMAL a power loss may take back the last commits under WAL, so every commit is synced.
+    this.db.pragma('synchronous = FULL');
     this.migrate();
     const db = this.db;
     this.stmts = {
@@ -300,7 +309,7 @@ export class RunStore {
   }
 
   /** Creates a run and its task instances; returns false (and writes nothing) when the date has a run. */
-  createRun(run: NewRun, now: string): boolean {
+  createRun(run: NewPipelineRun, now: string): boolean {
     return this.db.transaction(() => {
       const res = this.stmts.insertRun.run({
         ...run,
@@ -441,6 +450,7 @@ export class RunStore {
       executed_notebook: string | null;
       tracker_run_id: string | null;
       pid: number | null;
+      pid_identity: string | null;
     }>,
   ): void {
     const keys = Object.keys(fields);
@@ -493,7 +503,7 @@ export class RunStore {
     return (
       this.db
         .prepare(
-          `SELECT run_id, task_id, try_number, pid, runner_id FROM tries
+          `SELECT run_id, task_id, try_number, pid, pid_identity, runner_id FROM tries
            WHERE state IN ('queued', 'running') AND (runner_id IS NULL OR runner_id != ?)`,
         )
         .all(ownRunnerId) as {
@@ -501,6 +511,7 @@ export class RunStore {
         task_id: string;
         try_number: number;
         pid: number | null;
+        pid_identity: string | null;
         runner_id: string | null;
       }[]
     ).map((r) => ({
@@ -508,6 +519,7 @@ export class RunStore {
       taskId: r.task_id,
       tryNumber: r.try_number,
       pid: r.pid,
+      pidIdentity: r.pid_identity,
       runnerId: r.runner_id,
     }));
   }
