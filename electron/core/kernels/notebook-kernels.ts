@@ -3,7 +3,7 @@ import type { RequestParsedArgs, RequestResult } from '../../../shared/api/contr
 import { LakebenchError, toErrorData } from '../../../shared/errors';
 import type { ExecutionStatus, KernelInfo, KernelStatus } from '../../../shared/kernels/contract';
 import { pythonExecutable } from '../pipelines/executors';
-import { fileVersion, trackingEnvironment } from '../tracker/env';
+import { fileVersion, trackingEnvironment } from '../tracker';
 import type { Workspace } from '../workspace';
 import { PythonKernel, type KernelState } from './index';
 

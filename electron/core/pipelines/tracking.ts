@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { TAG } from '../../../shared/tracker/model';
-import type { Tracker } from '../tracker';
-import { fileVersion, localUser } from '../tracker/env';
+import { fileVersion, localUser, type TrackerService } from '../tracker';
 import { trackingEnvFromServerJson } from './index';
 import type { RunTracking } from './runner';
 
@@ -12,14 +11,14 @@ import type { RunTracking } from './runner';
  * which the run page links back to. Python tasks also get MLFLOW_RUN_ID of their try's run, so an MLflow client
  * in the script logs into it.
  */
-export function trackerTracking(tracker: Tracker, engineDir: string): RunTracking {
+export function trackerTracking(tracker: TrackerService, engineDir: string): RunTracking {
   const workspaceRoot = path.dirname(engineDir);
   const experimentId = (pipelineId: string): string => {
     const name = `pipeline:${pipelineId}`;
     try {
-      return tracker.store.getExperimentByName(name).experimentId;
+      return tracker.getExperimentByName(name).experimentId;
     } catch {
-      return tracker.store.createExperiment(name, { [TAG.sourceKind]: 'pipeline' }).experimentId;
+      return tracker.createExperiment(name, { [TAG.sourceKind]: 'pipeline' }).experimentId;
     }
   };
   /**
@@ -37,7 +36,7 @@ export function trackerTracking(tracker: Tracker, engineDir: string): RunTrackin
   return {
     async startRun(run, pipeline) {
       const { file, version } = pipelineFile(pipeline.id);
-      const created = tracker.store.createRun({
+      const created = tracker.createRun({
         experimentId: experimentId(pipeline.id),
         runName: `${pipeline.id} ${run.logicalDate.slice(0, 19)}`,
         startTime: Date.parse(run.startedAt ?? run.queuedAt),
@@ -56,20 +55,20 @@ export function trackerTracking(tracker: Tracker, engineDir: string): RunTrackin
         { key: 'logical_date', value: run.logicalDate },
         ...Object.entries(run.params).map(([key, value]) => ({ key, value: String(value) })),
       ];
-      tracker.store.logBatch(created.info.runId, { params: params.slice(0, 100) });
+      tracker.logBatch(created.info.runId, { params: params.slice(0, 100) });
       return created.info.runId;
     },
     async endRun(trackerRunId, state) {
-      tracker.store.updateRun(trackerRunId, {
+      tracker.updateRun(trackerRunId, {
         status: state === 'success' ? 'FINISHED' : 'FAILED',
         endTime: Date.now(),
       });
     },
     async startTry(parentRunId, run, taskId, tryNumber) {
-      const parent = tracker.store.getRun(parentRunId);
+      const parent = tracker.getRun(parentRunId);
       // The try belongs to the file version its run started with, not to edits made while it runs.
       const version = parent.tags[TAG.sourceVersion];
-      const created = tracker.store.createRun({
+      const created = tracker.createRun({
         experimentId: parent.info.experimentId,
         runName: `${taskId} try ${tryNumber}`,
         tags: {
@@ -95,8 +94,8 @@ export function trackerTracking(tracker: Tracker, engineDir: string): RunTrackin
         .filter(([, v]) => Number.isFinite(v))
         .slice(0, 100)
         .map(([key, value]) => ({ key, value, timestamp: now, step: 0 }));
-      if (list.length) tracker.store.logBatch(trackerRunId, { metrics: list });
-      tracker.store.updateRun(trackerRunId, {
+      if (list.length) tracker.logBatch(trackerRunId, { metrics: list });
+      tracker.updateRun(trackerRunId, {
         status: state === 'success' ? 'FINISHED' : 'FAILED',
         endTime: now,
       });

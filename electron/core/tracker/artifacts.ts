@@ -110,6 +110,14 @@ export class ArtifactStore {
     return { full, size: info.size };
   }
 
+  /** Deletes a file; false when there is none at that path. */
+  async delete(dir: string, rel: string): Promise<boolean> {
+    const info = await this.fileInfo(dir, rel);
+    if (!info) return false;
+    await unlink(info.full);
+    return true;
+  }
+
   async preview(dir: string, rel: string, maxBytes: number): Promise<ArtifactContent> {
     const info = await this.fileInfo(dir, rel);
     if (!info) throw new LakebenchError('NOT_FOUND', `No artifact '${rel}' in this run`);

@@ -118,6 +118,16 @@ function registryFilter(filter: string, allowed: string[]): { sql: string; param
   return { sql: parts.join(' AND '), params };
 }
 
+/** What a new model version is made from. */
+export interface NewModelVersion {
+  name: string;
+  source: string;
+  runId?: string | null;
+  tags?: Record<string, string>;
+  description?: string;
+  runLink?: string;
+}
+
 /** The model registry: registered models, versions, stages with their full history, aliases and tags. */
 export class ModelRegistry {
   constructor(private readonly store: TrackerStore) {}
@@ -352,14 +362,7 @@ export class ModelRegistry {
 
   // ---- versions ----------------------------------------------------------------------------------------------
 
-  createVersion(input: {
-    name: string;
-    source: string;
-    runId?: string | null;
-    tags?: Record<string, string>;
-    description?: string;
-    runLink?: string;
-  }): ModelVersion {
+  createVersion(input: NewModelVersion): ModelVersion {
     this.modelRow(input.name);
     if (typeof input.source !== 'string' || input.source === '')
       throw invalid("Missing value for required parameter 'source'.");

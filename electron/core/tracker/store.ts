@@ -176,6 +176,14 @@ export class TrackerStore {
     if (this.db.open) this.db.close();
   }
 
+  isOpen(): boolean {
+    return this.db.open;
+  }
+
+  inTransaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   onChange(listener: TrackerChangeListener | null): void {
     this.listener = listener;
   }
@@ -519,6 +527,35 @@ export class TrackerStore {
       throw new LakebenchError('NOT_FOUND', `No tag with name: ${key} in run with id ${runId}`);
     if (key === TAG.runName) this.db.prepare(`UPDATE runs SET name = '' WHERE run_uuid = ?`).run(runId);
     this.changedRuns(row.experiment_id, [runId]);
+  }
+
+  /**
+   * Appends a logged model's description to the run's `mlflow.log-model.history` tag, a JSON list as MLflow's
+   * own stores keep it. A tag that is not such a list (written by hand or by another client) does not break the
+   * run: a single JSON object in it is kept as the first entry, anything else starts the history anew.
+   */
+  logModel(runId: string, model: unknown): void {
+    if (!model || typeof model !== 'object' || Array.isArray(model))
+      throw invalid('Malformed model info: model_json must be a JSON object.');
+    const key = 'mlflow.log-model.history';
+    this.activeRun(runId);
+    const previous = this.db
+      .prepare<[string, string], { value: string }>('SELECT value FROM tags WHERE run_uuid = ? AND key = ?')
+      .get(runId, key)?.value;
+    let history: unknown[] = [];
+    if (previous) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(previous);
+      } catch {
+        // Not JSON: nothing in it can be read back as a model, so the history starts with this model.
+        parsed = undefined;
+      }
+      if (Array.isArray(parsed)) history = parsed;
+      else if (parsed && typeof parsed === 'object') history = [parsed];
+    }
+    history.push(model);
+    this.setTag(runId, key, JSON.stringify(history));
   }
 
   /** Metrics, params and tags of one request, all stored or none (MLflow's limits and messages). */
