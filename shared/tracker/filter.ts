@@ -432,14 +432,3 @@ export function parseOrderBy(clause: string): OrderByClause {
   if (!key) throw bad('a key is required');
   return { entity, key, ascending };
 }
-
-/** A LIKE pattern (% and _) as a RegExp, for matching outside SQL. */
-export function likeToRegExp(pattern: string, caseInsensitive: boolean): RegExp {
-  let re = '';
-  for (const c of pattern) {
-    if (c === '%') re += '[\\s\\S]*';
-    else if (c === '_') re += '[\\s\\S]';
-    else re += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`, caseInsensitive ? 'i' : '');
-}

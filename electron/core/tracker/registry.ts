@@ -7,6 +7,14 @@ import {
   type ModelVersion,
   type RegisteredModel,
 } from '../../../shared/tracker/model';
+import {
+  MODEL_VERSION_FIELDS,
+  QuerySyntaxError,
+  REGISTERED_MODEL_FIELDS,
+  parseQuery,
+  type FieldSet,
+  type QueryExpr,
+} from '../../../shared/query';
 import { likeToGlob } from './search-sql';
 import type { TrackerStore } from './store';
 import { decodeToken } from './store';
@@ -78,44 +86,41 @@ export function checkVersion(version: unknown): number {
   return n;
 }
 
-/** Which filter a registry search accepts: `name = 'x'`, `name LIKE '%x%'`, `run_id = '...'`, joined by AND. */
-function registryFilter(filter: string, allowed: string[]): { sql: string; params: unknown[] } {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  const text = filter.trim();
-  if (!text) return { sql: '1', params };
-  const clause =
-    /^\s*(\w+)\s*(=|!=|LIKE|ILIKE|IN)\s*('(?:[^']|'')*'|"(?:[^"]|"")*"|\((?:\s*'(?:[^']|'')*'\s*,?)+\))\s*/i;
-  let rest = text;
-  for (;;) {
-    const m = clause.exec(rest);
-    if (!m) throw invalid(`Invalid filter '${filter}': expected <key> <comparator> '<value>' near '${rest}'`);
-    const key = m[1];
-    if (!allowed.includes(key))
-      throw invalid(`Invalid attribute key '${key}' specified. Valid keys are '${allowed.join("', '")}'`);
-    const op = m[2].toUpperCase();
-    const col = key === 'run_id' ? 'v.run_id' : key === 'source_path' ? 'v.source' : 'v.name';
-    if (op === 'IN') {
-      const values = [...m[3].matchAll(/'((?:[^']|'')*)'/g)].map((x) => x[1].replace(/''/g, "'"));
-      parts.push(`${col} IN (SELECT value FROM json_each(?))`);
-      params.push(JSON.stringify(values));
-    } else {
-      const value = m[3].slice(1, -1).replace(/''/g, "'").replace(/""/g, '"');
-      if (op === 'LIKE' || op === 'ILIKE') {
-        parts.push(op === 'LIKE' ? `${col} GLOB ?` : `lower(${col}) GLOB ?`);
-        params.push(likeToGlob(op === 'LIKE' ? value : value.toLowerCase()));
-      } else {
-        parts.push(`${col} ${op} ?`);
-        params.push(value);
-      }
-    }
-    rest = rest.slice(m[0].length);
-    if (!rest) break;
-    const and = /^AND\s+/i.exec(rest);
-    if (!and) throw invalid(`Invalid filter '${filter}': expected AND near '${rest}'`);
-    rest = rest.slice(and[0].length);
+/**
+ * A registry search's filter as SQL over `v` (registered_models or model_versions): `name = 'x'`,
+ * `name LIKE '%x%'`, `run_id IN ('a', 'b')`, `source_path != '...'`, with AND and OR. Values are bound.
+ */
+function registryFilter(filter: string, fields: FieldSet): { sql: string; params: unknown[] } {
+  let expr: QueryExpr | null;
+  try {
+    expr = parseQuery(filter, fields);
+  } catch (err) {
+    if (err instanceof QuerySyntaxError)
+      throw invalid(
+        `Invalid filter '${filter.length > 200 ? `${filter.slice(0, 200)}...` : filter}' at column ${err.offset + 1}: ${err.message}`,
+      );
+    throw err;
   }
-  return { sql: parts.join(' AND '), params };
+  const params: unknown[] = [];
+  const compile = (node: QueryExpr): string => {
+    if (node.kind !== 'compare')
+      return `(${node.items.map(compile).join(node.kind === 'and' ? ' AND ' : ' OR ')})`;
+    const key = node.field.key;
+    const col = key === 'run_id' ? 'v.run_id' : key === 'source_path' ? 'v.source' : 'v.name';
+    const v = node.value;
+    if (v.kind === 'list') {
+      params.push(JSON.stringify(v.items));
+      return `${col} ${node.op === 'NOT IN' ? 'NOT IN' : 'IN'} (SELECT value FROM json_each(?))`;
+    }
+    const value = v.kind === 'string' ? v.value : v.kind === 'number' ? String(v.value) : '';
+    if (node.op === 'LIKE' || node.op === 'ILIKE') {
+      params.push(likeToGlob(node.op === 'LIKE' ? value : value.toLowerCase()));
+      return node.op === 'LIKE' ? `${col} GLOB ?` : `lower(${col}) GLOB ?`;
+    }
+    params.push(value);
+    return `${col} ${node.op === '!=' ? '!=' : '='} ?`;
+  };
+  return { sql: expr ? compile(expr) : '1', params };
 }
 
 /** What a new model version is made from. */
@@ -334,7 +339,7 @@ export class ModelRegistry {
     maxResults: number,
     pageToken: string | null,
   ): { models: RegisteredModel[]; nextPageToken: string | null } {
-    const { sql, params } = registryFilter(filter, ['name']);
+    const { sql, params } = registryFilter(filter, REGISTERED_MODEL_FIELDS);
     const offset = decodeToken(pageToken);
     const rows = this.db
       .prepare<unknown[], ModelRow>(
@@ -463,7 +468,7 @@ export class ModelRegistry {
     maxResults: number,
     pageToken: string | null,
   ): { versions: ModelVersion[]; nextPageToken: string | null } {
-    const { sql, params } = registryFilter(filter, ['name', 'run_id', 'source_path']);
+    const { sql, params } = registryFilter(filter, MODEL_VERSION_FIELDS);
     const offset = decodeToken(pageToken);
     const rows = this.db
       .prepare<unknown[], VersionRow>(

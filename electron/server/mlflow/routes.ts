@@ -1,6 +1,12 @@
 import type { Experiment, RunStatus, RunViewType } from '../../../shared/tracker/model';
 import { RUN_STATUSES, toMetricValue } from '../../../shared/tracker/model';
-import { likeToRegExp } from '../../../shared/tracker/filter';
+import {
+  EXPERIMENT_FIELDS,
+  QuerySyntaxError,
+  likeMatch,
+  parseQuery,
+  type QueryExpr,
+} from '../../../shared/query';
 import { checkVersion, decodeToken, type TrackerService } from '../../core/tracker';
 import type { Fields } from './protocol';
 import { MlflowError, missing } from './protocol';
@@ -42,60 +48,57 @@ function runStatus(v: string | undefined): RunStatus | undefined {
   return v as RunStatus;
 }
 
-/** Experiments' own filter: `name`, `tags.<key>`, creation_time and last_update_time, joined by AND. */
+/** A parse error of a search filter in MLflow's terms, naming the column of the mistake. */
+function filterError(filter: string, err: unknown): unknown {
+  if (!(err instanceof QuerySyntaxError)) return err;
+  return new MlflowError(
+    'INVALID_PARAMETER_VALUE',
+    `Invalid filter '${filter.length > 200 ? `${filter.slice(0, 200)}...` : filter}' at column ${err.offset + 1}: ${err.message}`,
+  );
+}
+
+/** Experiments' own filter: `name`, `tags.<key>`, creation_time and last_update_time, with AND and OR. */
 function experimentMatcher(filter: string): (e: Experiment) => boolean {
-  const text = filter.trim();
-  if (!text) return () => true;
-  const tests: ((e: Experiment) => boolean)[] = [];
-  const clause =
-    /^\s*(?:(?:attributes?|attr)\.)?(name|creation_time|last_update_time|tags?\.(?:`[^`]+`|"[^"]+"|[\w./-]+))\s*(=|!=|<=|>=|<|>|LIKE|ILIKE)\s*('(?:[^']|'')*'|"(?:[^"]|"")*"|-?\d+)\s*/i;
-  let rest = text;
-  for (;;) {
-    const m = clause.exec(rest);
-    if (!m) throw new MlflowError('INVALID_PARAMETER_VALUE', `Invalid filter '${filter}' near '${rest}'`);
-    const [, field, rawOp, rawValue] = m;
-    const op = rawOp.toUpperCase();
-    const quoted = rawValue.startsWith("'") || rawValue.startsWith('"');
-    const value = quoted ? rawValue.slice(1, -1).replace(/''/g, "'") : Number(rawValue);
-    const get = (e: Experiment): string | number | undefined => {
-      if (field === 'name') return e.name;
-      if (field === 'creation_time') return e.creationTime;
-      if (field === 'last_update_time') return e.lastUpdateTime;
-      const key = field.replace(/^tags?\./i, '').replace(/^[`"]|[`"]$/g, '');
-      return e.tags[key];
-    };
-    tests.push((e) => {
-      const x = get(e);
-      if (x === undefined) return false;
-      switch (op) {
-        case '=':
-          return x === value;
-        case '!=':
-          return x !== value;
-        case 'LIKE':
-        case 'ILIKE':
-          return likeToRegExp(String(value), op === 'ILIKE').test(String(x));
-        case '<':
-          return x < value;
-        case '<=':
-          return x <= value;
-        case '>':
-          return x > value;
-        default:
-          return x >= value;
-      }
-    });
-    rest = rest.slice(m[0].length);
-    if (!rest) break;
-    const and = /^AND\s+/i.exec(rest);
-    if (!and)
-      throw new MlflowError(
-        'INVALID_PARAMETER_VALUE',
-        `Invalid filter '${filter}': expected AND near '${rest}'`,
-      );
-    rest = rest.slice(and[0].length);
+  let expr: QueryExpr | null;
+  try {
+    expr = parseQuery(filter, EXPERIMENT_FIELDS);
+  } catch (err) {
+    throw filterError(filter, err);
   }
-  return (e) => tests.every((t) => t(e));
+  if (!expr) return () => true;
+  const test = (node: QueryExpr, e: Experiment): boolean => {
+    if (node.kind === 'and') return node.items.every((n) => test(n, e));
+    if (node.kind === 'or') return node.items.some((n) => test(n, e));
+    const { field, op } = node;
+    const x =
+      field.group === 'tag'
+        ? e.tags[field.key]
+        : field.key === 'name'
+          ? e.name
+          : field.key === 'creation_time'
+            ? e.creationTime
+            : e.lastUpdateTime;
+    if (x === undefined) return false;
+    const value = node.value.kind === 'string' || node.value.kind === 'number' ? node.value.value : '';
+    switch (op) {
+      case '=':
+        return x === value;
+      case '!=':
+        return x !== value;
+      case 'LIKE':
+      case 'ILIKE':
+        return likeMatch(String(x), String(value), op === 'ILIKE');
+      case '<':
+        return x < value;
+      case '<=':
+        return x <= value;
+      case '>':
+        return x > value;
+      default:
+        return x >= value;
+    }
+  };
+  return (e) => test(expr, e);
 }
 
 function nextToken(offset: number, shown: number, total: number): string | undefined {
