@@ -37,7 +37,9 @@ export type ErrorCode =
   | 'TRANSPORT_CLOSED'
   | 'INVALID_PARAMETER_VALUE'
   | 'KERNEL_UNAVAILABLE'
-  | 'KERNEL_DIED';
+  | 'KERNEL_DIED'
+  | 'DISK_FULL'
+  | 'STORAGE_READ_ONLY';
 
 export interface LakebenchErrorData {
   code: ErrorCode;
@@ -71,7 +73,8 @@ export class LakebenchError extends Error implements LakebenchErrorData {
 /** The message of anything thrown: an Error's message, else its text. */
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
-  if (err && typeof err === 'object' && 'message' in err && typeof err.message === 'string') return err.message;
+  if (err && typeof err === 'object' && 'message' in err && typeof err.message === 'string')
+    return err.message;
   return String(err);
 }
 

@@ -1,9 +1,30 @@
 import type { RequestHandlers } from '../../../shared/api/client';
 import { ID_PAGE_SIZE, type trackerRequests } from '../../../shared/tracker/contract';
 import type { LakebenchCore } from '../app';
+import { storageError } from './storage-errors';
 
-/** The tracker service's part of the API: one handler per request of its contract. */
-export function trackerHandlers(core: LakebenchCore): Pick<RequestHandlers, keyof typeof trackerRequests> {
+type TrackerHandlers = Pick<RequestHandlers, keyof typeof trackerRequests>;
+
+/**
+ * The tracker service's part of the API: one handler per request of its contract. A write that fails for a full
+ * disk or a read-only database answers DISK_FULL or STORAGE_READ_ONLY, so the UI can say so.
+ */
+export function trackerHandlers(core: LakebenchCore): TrackerHandlers {
+  const handlers = requestHandlers(core);
+  type Handler = (args: never, ctx: never) => Promise<unknown>;
+  const wrapped: Record<string, Handler> = {};
+  for (const [name, handler] of Object.entries(handlers) as unknown as [string, Handler][])
+    wrapped[name] = async (args, ctx) => {
+      try {
+        return await handler(args, ctx);
+      } catch (err) {
+        throw storageError(err) ?? err;
+      }
+    };
+  return wrapped as unknown as TrackerHandlers;
+}
+
+function requestHandlers(core: LakebenchCore): TrackerHandlers {
   const t = () => core.tracker;
   return {
     'tracker.listExperiments': async ({ includeDeleted }) =>

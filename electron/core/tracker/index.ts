@@ -33,6 +33,8 @@ export { trackerHandlers } from './handlers';
 export { mimeTypeOf } from './artifacts';
 export { checkVersion } from './registry';
 export { decodeToken } from './store';
+export { storageError } from './storage-errors';
+export { hasLoneSurrogate } from './validate';
 export { GROUPED_SCAN_LIMIT } from './queries';
 export type { CreateRunInput, LogBatchInput, SearchRunsInput } from './store';
 export type { NewModelVersion } from './registry';

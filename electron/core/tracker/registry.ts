@@ -18,7 +18,7 @@ import {
 import { likeToGlob } from './search-sql';
 import type { TrackerStore } from './store';
 import { decodeToken } from './store';
-import { checkTagValue, invalid } from './validate';
+import { LIMITS, checkEntityName, checkName, checkTagValue, invalid } from './validate';
 
 interface VersionRow {
   name: string;
@@ -75,8 +75,15 @@ export function canonicalStage(stage: unknown): ModelStage {
 
 function checkModelName(name: unknown): string {
   if (typeof name !== 'string' || name === '') throw invalid('Registered model name cannot be empty.');
-  if (name.length > 256) throw invalid(`Registered model name '${name.slice(0, 40)}...' is too long.`);
-  return name;
+  if (name.length > LIMITS.modelNameLength)
+    throw invalid(`Registered model name '${name.slice(0, 40)}...' is too long.`);
+  return checkEntityName('name', name, LIMITS.modelNameLength);
+}
+
+/** A registry tag: MLflow's tag name rules, and values of at most 5000 characters. */
+function checkRegistryTag(key: unknown, value: unknown): void {
+  const k = checkName('tag', key);
+  checkTagValue(k, value, LIMITS.registryTagValueLength);
 }
 
 export function checkVersion(version: unknown): number {
@@ -261,7 +268,7 @@ export class ModelRegistry {
 
   createModel(name: string, tags: Record<string, string> = {}, description = ''): RegisteredModel {
     checkModelName(name);
-    for (const [k, v] of Object.entries(tags)) checkTagValue(k, v);
+    for (const [k, v] of Object.entries(tags)) checkRegistryTag(k, v);
     const now = Date.now();
     this.db.transaction(() => {
       if (this.db.prepare('SELECT 1 FROM registered_models WHERE name = ?').get(name))
@@ -313,7 +320,7 @@ export class ModelRegistry {
 
   setModelTag(name: string, key: string, value: string): void {
     this.modelRow(name);
-    checkTagValue(key, value);
+    checkRegistryTag(key, value);
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -373,7 +380,7 @@ export class ModelRegistry {
       throw invalid("Missing value for required parameter 'source'.");
     if (input.runId && !this.store.runExists(input.runId))
       throw new LakebenchError('NOT_FOUND', `Run with id=${input.runId} not found`);
-    for (const [k, v] of Object.entries(input.tags ?? {})) checkTagValue(k, v);
+    for (const [k, v] of Object.entries(input.tags ?? {})) checkRegistryTag(k, v);
     const now = Date.now();
     const version = this.db.transaction(() => {
       const next =
@@ -502,7 +509,7 @@ export class ModelRegistry {
 
   setVersionTag(name: string, version: number, key: string, value: string): void {
     this.versionRow(name, version);
-    checkTagValue(key, value);
+    checkRegistryTag(key, value);
     this.db
       .prepare(
         `INSERT INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?)

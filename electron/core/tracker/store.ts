@@ -23,6 +23,7 @@ import { migrate } from './schema';
 import { openDatabase } from '../sqlite';
 import {
   LIMITS,
+  checkEntityName,
   checkName,
   checkParamValue,
   checkTagValue,
@@ -309,10 +310,7 @@ export class TrackerStore {
   }
 
   createExperiment(name: string, tags: Record<string, string> = {}, artifactLocation?: string): Experiment {
-    if (typeof name !== 'string' || name.trim() === '')
-      throw invalid(
-        "Missing value for required parameter 'name'. See the API docs for more information about request parameters.",
-      );
+    checkEntityName('name', name, LIMITS.experimentNameLength);
     for (const [k, v] of Object.entries(tags)) {
       checkName('tag', k);
       checkTagValue(k, v, LIMITS.experimentTagValueLength);
@@ -340,8 +338,7 @@ export class TrackerStore {
 
   renameExperiment(id: string, newName: string): Experiment {
     const row = this.experimentRow(id);
-    if (typeof newName !== 'string' || newName.trim() === '')
-      throw invalid("Missing value for required parameter 'new_name'.");
+    checkEntityName('new_name', newName, LIMITS.experimentNameLength);
     this.db.transaction(() => {
       const other = this.db
         .prepare<[string], { experiment_id: number }>('SELECT experiment_id FROM experiments WHERE name = ?')
@@ -433,6 +430,7 @@ export class TrackerStore {
         `The experiment ${input.experimentId} must be in the 'active' state. Current state is deleted.`,
       );
     const tags = { ...(input.tags ?? {}) };
+    if (input.runName) checkEntityName('run_name', input.runName, LIMITS.entityNameLength);
     for (const [k, v] of Object.entries(tags)) {
       checkName('tag', k);
       checkTagValue(k, v);
@@ -465,6 +463,7 @@ export class TrackerStore {
     changes: { status?: RunStatus; endTime?: number | null; runName?: string; description?: string },
   ): Run {
     const row = this.runRow(runId);
+    if (changes.runName) checkEntityName('run_name', changes.runName, LIMITS.entityNameLength);
     if (changes.status !== undefined && !RUN_STATUSES.includes(changes.status))
       throw invalid(
         `Invalid run status '${String(changes.status)}'. Valid values are ${RUN_STATUSES.join(', ')}`,

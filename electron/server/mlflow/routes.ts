@@ -120,7 +120,7 @@ function version(f: Fields): number {
 export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'DELETE', Handler>>> = {
   'experiments/create': {
     POST: (f, t) => {
-      const name = f.str('name', true);
+      const name = f.name('name', true);
       const e = t.createExperiment(name, f.keyValues('tags'), f.str('artifact_location') || undefined);
       return { experiment_id: e.experimentId };
     },
@@ -130,7 +130,7 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
   },
   'experiments/get-by-name': {
     GET: (f, t) => ({
-      experiment: experimentJson(t.getExperimentByName(f.str('experiment_name', true))),
+      experiment: experimentJson(t.getExperimentByName(f.name('experiment_name', true))),
     }),
   },
   'experiments/search': {
@@ -139,7 +139,7 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
   },
   'experiments/update': {
     POST: (f, t) => {
-      t.renameExperiment(f.str('experiment_id', true), f.str('new_name', true));
+      t.renameExperiment(f.str('experiment_id', true), f.name('new_name', true));
       return {};
     },
   },
@@ -157,7 +157,7 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
   },
   'experiments/set-experiment-tag': {
     POST: (f, t) => {
-      t.setExperimentTag(f.str('experiment_id', true), f.str('key', true), f.str('value', true));
+      t.setExperimentTag(f.str('experiment_id', true), f.name('key', true), f.str('value', true));
       return {};
     },
   },
@@ -167,7 +167,7 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
       const run = t.createRun({
         experimentId: f.str('experiment_id') || '0',
         userId: f.str('user_id'),
-        runName: f.str('run_name'),
+        runName: f.name('run_name'),
         startTime: f.int('start_time'),
         tags: f.keyValues('tags'),
       });
@@ -180,7 +180,7 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
       const run = t.updateRun(f.runId(), {
         status: runStatus(f.str('status')),
         endTime: f.int('end_time'),
-        runName: f.str('run_name'),
+        runName: f.name('run_name'),
       });
       return { run_info: runInfoJson(run.info) };
     },
@@ -200,7 +200,7 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
   'runs/log-metric': {
     POST: (f, t) => {
       const runId = f.runId();
-      const key = f.str('key', true);
+      const key = f.name('key', true);
       if (!f.has('value')) throw missing('value');
       if (!f.has('timestamp')) throw missing('timestamp');
       t.logBatch(runId, {
@@ -212,7 +212,7 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
   'runs/log-parameter': {
     POST: (f, t) => {
       const runId = f.runId();
-      t.logBatch(runId, { params: [{ key: f.str('key', true), value: f.str('value', true) }] });
+      t.logBatch(runId, { params: [{ key: f.name('key', true), value: f.str('value', true) }] });
       return {};
     },
   },
@@ -248,13 +248,13 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
   },
   'runs/set-tag': {
     POST: (f, t) => {
-      t.setTag(f.runId(), f.str('key', true), f.str('value', true));
+      t.setTag(f.runId(), f.name('key', true), f.str('value', true));
       return {};
     },
   },
   'runs/delete-tag': {
     POST: (f, t) => {
-      t.deleteTag(f.runId(), f.str('key', true));
+      t.deleteTag(f.runId(), f.name('key', true));
       return {};
     },
   },
@@ -264,7 +264,7 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
   'metrics/get-history': {
     GET: (f, t) => {
       const runId = f.runId();
-      const key = f.str('metric_key', true);
+      const key = f.name('metric_key', true);
       const max = maxResults(f, 25_000, 25_000);
       const page = t.metricHistory(runId, key, max, f.str('page_token') ?? null);
       return {
@@ -297,26 +297,26 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
   'registered-models/create': {
     POST: (f, t) => ({
       registered_model: registeredModelJson(
-        t.createModel(f.str('name', true), f.keyValues('tags'), f.str('description') ?? ''),
+        t.createModel(f.name('name', true), f.keyValues('tags'), f.str('description') ?? ''),
       ),
     }),
   },
   'registered-models/get': {
-    GET: (f, t) => ({ registered_model: registeredModelJson(t.getModel(f.str('name', true))) }),
+    GET: (f, t) => ({ registered_model: registeredModelJson(t.getModel(f.name('name', true))) }),
   },
   'registered-models/rename': {
     POST: (f, t) => ({
-      registered_model: registeredModelJson(t.renameModel(f.str('name', true), f.str('new_name', true))),
+      registered_model: registeredModelJson(t.renameModel(f.name('name', true), f.name('new_name', true))),
     }),
   },
   'registered-models/update': {
     PATCH: (f, t) => ({
-      registered_model: registeredModelJson(t.updateModel(f.str('name', true), f.str('description') ?? '')),
+      registered_model: registeredModelJson(t.updateModel(f.name('name', true), f.str('description') ?? '')),
     }),
   },
   'registered-models/delete': {
     DELETE: (f, t) => {
-      t.deleteModel(f.str('name', true));
+      t.deleteModel(f.name('name', true));
       return {};
     },
   },
@@ -335,27 +335,27 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
   },
   'registered-models/set-tag': {
     POST: (f, t) => {
-      t.setModelTag(f.str('name', true), f.str('key', true), f.str('value', true));
+      t.setModelTag(f.name('name', true), f.name('key', true), f.str('value', true));
       return {};
     },
   },
   'registered-models/delete-tag': {
     DELETE: (f, t) => {
-      t.deleteModelTag(f.str('name', true), f.str('key', true));
+      t.deleteModelTag(f.name('name', true), f.name('key', true));
       return {};
     },
   },
   'registered-models/alias': {
     POST: (f, t) => {
-      t.setAlias(f.str('name', true), f.str('alias', true), version(f));
+      t.setAlias(f.name('name', true), f.name('alias', true), version(f));
       return {};
     },
     DELETE: (f, t) => {
-      t.deleteAlias(f.str('name', true), f.str('alias', true));
+      t.deleteAlias(f.name('name', true), f.name('alias', true));
       return {};
     },
     GET: (f, t) => ({
-      model_version: modelVersionJson(t.versionByAlias(f.str('name', true), f.str('alias', true))),
+      model_version: modelVersionJson(t.versionByAlias(f.name('name', true), f.name('alias', true))),
     }),
   },
 
@@ -363,7 +363,7 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
     POST: (f, t) => ({
       model_version: modelVersionJson(
         t.createVersion({
-          name: f.str('name', true),
+          name: f.name('name', true),
           source: f.str('source', true),
           runId: f.str('run_id') || null,
           tags: f.keyValues('tags'),
@@ -375,19 +375,19 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
   },
   'model-versions/get': {
     GET: (f, t) => ({
-      model_version: modelVersionJson(t.getVersion(f.str('name', true), version(f))),
+      model_version: modelVersionJson(t.getVersion(f.name('name', true), version(f))),
     }),
   },
   'model-versions/update': {
     PATCH: (f, t) => ({
       model_version: modelVersionJson(
-        t.updateVersion(f.str('name', true), version(f), f.str('description') ?? ''),
+        t.updateVersion(f.name('name', true), version(f), f.str('description') ?? ''),
       ),
     }),
   },
   'model-versions/delete': {
     DELETE: (f, t) => {
-      t.deleteVersion(f.str('name', true), version(f));
+      t.deleteVersion(f.name('name', true), version(f));
       return {};
     },
   },
@@ -395,7 +395,7 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
     POST: (f, t) => ({
       model_version: modelVersionJson(
         t.transition(
-          f.str('name', true),
+          f.name('name', true),
           version(f),
           f.str('stage', true),
           f.bool('archive_existing_versions') ?? false,
@@ -418,17 +418,17 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
     },
   },
   'model-versions/get-download-uri': {
-    GET: (f, t) => ({ artifact_uri: t.getVersion(f.str('name', true), version(f)).source }),
+    GET: (f, t) => ({ artifact_uri: t.getVersion(f.name('name', true), version(f)).source }),
   },
   'model-versions/set-tag': {
     POST: (f, t) => {
-      t.setVersionTag(f.str('name', true), version(f), f.str('key', true), f.str('value', true));
+      t.setVersionTag(f.name('name', true), version(f), f.name('key', true), f.str('value', true));
       return {};
     },
   },
   'model-versions/delete-tag': {
     DELETE: (f, t) => {
-      t.deleteVersionTag(f.str('name', true), version(f), f.str('key', true));
+      t.deleteVersionTag(f.name('name', true), version(f), f.name('key', true));
       return {};
     },
   },
@@ -481,7 +481,7 @@ function searchRuns(f: Fields, t: TrackerService) {
 }
 
 function latestVersions(f: Fields, t: TrackerService) {
-  const name = f.str('name', true);
+  const name = f.name('name', true);
   t.getModel(name);
   const versions = t.latestVersions(name, f.strings('stages'));
   return { model_versions: versions.length ? versions.map(modelVersionJson) : undefined };
