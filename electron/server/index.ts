@@ -155,7 +155,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     if (!rendererDir) return sendText(res, 404, 'Lakebench: this server was started without the renderer');
-    const rel = decodeURIComponent(url.pathname).replace(/^\/+/, '') || 'index.html';
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(url.pathname);
+    } catch {
+      return sendText(res, 400, 'Lakebench: malformed percent-encoding in the path');
+    }
+    const rel = decoded.replace(/^\/+/, '') || 'index.html';
     const file = path.resolve(rendererDir, rel);
     if (file !== rendererDir && !file.startsWith(rendererDir + path.sep))
       return sendText(res, 404, 'Not found');
