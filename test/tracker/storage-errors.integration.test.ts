@@ -92,6 +92,11 @@ describe('storage failures of the run tracker', () => {
     expect((await mlflow('runs/create', { experiment_id: exp.experimentId })).status).toBe(200);
   });
 
+  it('syncs every acknowledged write to disk (synchronous = FULL)', () => {
+    expect(db().pragma('synchronous', { simple: true })).toBe(2);
+    expect(db().pragma('journal_mode', { simple: true })).toBe('wal');
+  });
+
   it('maps the file system spellings of the same failures', () => {
     const fs = (code: string) => Object.assign(new Error(`${code}: write failed`), { code });
     expect(toMlflowError(fs('ENOSPC'))).toMatchObject({ errorCode: 'RESOURCE_EXHAUSTED', status: 507 });
