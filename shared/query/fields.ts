@@ -11,6 +11,8 @@ export type ValueKind = 'string' | 'number' | 'string-or-integer';
 export interface FieldSpec {
   ops: readonly QueryOp[];
   value: ValueKind;
+  /** For a group: the only keys it has (datasets: name, digest, context); free keys when absent. */
+  keys?: readonly string[];
 }
 
 export interface FieldSet {
@@ -26,6 +28,8 @@ export interface FieldSet {
   aliases?: Record<string, string>;
   /** Whether an attribute may be named without a prefix (`name = 'x'`). */
   bare: boolean;
+  /** The prefixes as a message lists them: `metrics, params, tags, attributes and datasets`. */
+  prefixNames?: string;
 }
 
 const EQUALITY: QueryOp[] = ['=', '!='];
@@ -56,7 +60,12 @@ export const RUN_FIELDS: FieldSet = {
     dataset: 'dataset',
     datasets: 'dataset',
   },
-  keyed: { metric: RUN_NUMBER, param: RUN_STRING, tag: RUN_STRING },
+  keyed: {
+    metric: RUN_NUMBER,
+    param: RUN_STRING,
+    tag: RUN_STRING,
+    dataset: { ...RUN_STRING, keys: ['name', 'digest', 'context'] },
+  },
   attributes: {
     run_id: RUN_STRING,
     run_name: RUN_STRING,
@@ -70,6 +79,7 @@ export const RUN_FIELDS: FieldSet = {
   },
   aliases: { created: 'start_time' },
   bare: false,
+  prefixNames: 'metrics, params, tags, attributes and datasets',
 };
 
 const EXPERIMENT_ANY: FieldSpec = { ops: [...EQUALITY, ...ORDER, ...PATTERN], value: 'string-or-integer' };
@@ -81,6 +91,7 @@ export const EXPERIMENT_FIELDS: FieldSet = {
   keyed: { tag: EXPERIMENT_ANY },
   attributes: { name: EXPERIMENT_ANY, creation_time: EXPERIMENT_ANY, last_update_time: EXPERIMENT_ANY },
   bare: true,
+  prefixNames: 'attributes and tags',
 };
 
 const REGISTRY_STRING: FieldSpec = { ops: ['=', '!=', 'LIKE', 'ILIKE', 'IN'], value: 'string' };

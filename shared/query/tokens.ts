@@ -30,11 +30,16 @@ export interface Token {
   end: number;
 }
 
-/** A mistake in a query, at an offset of its text. */
+/** What a parser expected where it stopped; a search box uses it to offer completions. */
+export type QueryExpectation = 'field' | 'key' | 'operator' | 'value' | 'conjunction';
+
+/** A mistake in a query, at an offset of its text, with what was expected there and in which field group. */
 export class QuerySyntaxError extends Error {
   constructor(
     message: string,
     readonly offset: number,
+    readonly expected: QueryExpectation | null = null,
+    readonly group: string | null = null,
   ) {
     super(message);
   }
@@ -85,54 +90,66 @@ export function readQuoted(
   throw new QuerySyntaxError(`the string opened at column ${start + 1} is not closed`, start);
 }
 
-/** Splits a query into tokens, ending with one `end` token. */
-export function tokenize(text: string, options: TokenizeOptions = {}): Token[] {
-  const extra = options.extraOperators ?? '';
-  const tokens: Token[] = [];
-  let pos = 0;
-  while (pos < text.length) {
-    const c = text[pos];
-    if (SPACE.has(c)) {
-      pos++;
-      continue;
-    }
-    const start = pos;
+/**
+ * Reads tokens one at a time, so a parser meets the mistakes of a text in the order they are written (an
+ * unclosed string after a wrong field is reported as the wrong field).
+ */
+export class Lexer {
+  private pos = 0;
+  private readonly extra: string;
+
+  constructor(
+    readonly text: string,
+    private readonly options: TokenizeOptions = {},
+  ) {
+    this.extra = options.extraOperators ?? '';
+  }
+
+  /** The next token; `end` once the text is read, and again on every later call. */
+  next(): Token {
+    const text = this.text;
+    while (this.pos < text.length && SPACE.has(text[this.pos])) this.pos++;
+    const start = this.pos;
+    if (start >= text.length) return { kind: 'end', text: '', value: '', start, end: start };
+    const c = text[start];
     if (c === "'" || c === '"' || c === '`') {
-      const { value, end } = readQuoted(text, pos, options.backslashEscapes ?? false);
-      tokens.push({
+      const { value, end } = readQuoted(text, start, this.options.backslashEscapes ?? false);
+      this.pos = end;
+      return {
         kind: c === '`' ? 'name' : 'string',
         text: text.slice(start, end),
         value,
         quote: c,
         start,
         end,
-      });
-      pos = end;
-      continue;
+      };
     }
     if (c === '(' || c === ')' || c === ',') {
+      this.pos++;
       const kind = c === '(' ? 'lparen' : c === ')' ? 'rparen' : 'comma';
-      tokens.push({ kind, text: c, value: c, start, end: pos + 1 });
-      pos++;
-      continue;
+      return { kind, text: c, value: c, start, end: start + 1 };
     }
-    if (c === '=' || c === '!' || c === '<' || c === '>' || extra.includes(c)) {
-      const two = text.slice(pos, pos + 2);
+    if (c === '=' || c === '!' || c === '<' || c === '>' || this.extra.includes(c)) {
+      const two = text.slice(start, start + 2);
       const op = ['==', '!=', '<>', '<=', '>='].includes(two) ? two : c;
-      if (op === '!') throw new QuerySyntaxError(`'!' must be followed by '='`, pos);
-      tokens.push({ kind: 'op', text: op, value: op, start, end: pos + op.length });
-      pos += op.length;
-      continue;
+      if (op === '!') throw new QuerySyntaxError(`'!' must be followed by '='`, start, 'operator');
+      this.pos += op.length;
+      return { kind: 'op', text: op, value: op, start, end: this.pos };
     }
-    while (pos < text.length && !WORD_END.has(text[pos]) && !extra.includes(text[pos])) pos++;
-    tokens.push({
-      kind: 'word',
-      text: text.slice(start, pos),
-      value: text.slice(start, pos),
-      start,
-      end: pos,
-    });
+    while (this.pos < text.length && !WORD_END.has(text[this.pos]) && !this.extra.includes(text[this.pos]))
+      this.pos++;
+    const word = text.slice(start, this.pos);
+    return { kind: 'word', text: word, value: word, start, end: this.pos };
   }
-  tokens.push({ kind: 'end', text: '', value: '', start: text.length, end: text.length });
-  return tokens;
+}
+
+/** Splits a query into tokens, ending with one `end` token. */
+export function tokenize(text: string, options: TokenizeOptions = {}): Token[] {
+  const lexer = new Lexer(text, options);
+  const tokens: Token[] = [];
+  for (;;) {
+    const t = lexer.next();
+    tokens.push(t);
+    if (t.kind === 'end') return tokens;
+  }
 }

@@ -87,9 +87,19 @@ export class ArtifactStore {
    */
   private async inside(dir: string, rel: string): Promise<string> {
     const full = resolveInside(dir, rel);
-    const realDir = await realPathOf(dir);
-    if (!isInside(await realPathOf(this.root), realDir) || !isInside(realDir, await realPathOf(full)))
-      throw refused(rel);
+    // Longer than the file system takes (PATH_MAX, NAME_MAX): no artifact can have that name.
+    if (Buffer.byteLength(full) >= 4096 || full.split(path.sep).some((p) => Buffer.byteLength(p) > 255))
+      throw refused(rel.length > 200 ? `${rel.slice(0, 200)}...` : rel);
+    try {
+      const realDir = await realPathOf(dir);
+      if (!isInside(await realPathOf(this.root), realDir) || !isInside(realDir, await realPathOf(full)))
+        throw refused(rel);
+    } catch (err) {
+      // A name too long for the file system, or links that loop, name no artifact: the path is refused.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENAMETOOLONG' || code === 'ELOOP') throw refused(rel);
+      throw err;
+    }
     return full;
   }
 
