@@ -22,7 +22,7 @@ import type {
   MetricStats,
 } from '../../../shared/tracker/model';
 import { ArtifactStore, resolveInside } from './artifacts';
-import { getRuns, loadSelectedRuns, metricHistories } from './queries';
+import { metricHistories } from './metric-histories';
 import { ModelRegistry, type NewModelVersion } from './registry';
 import { TrackerStore, type CreateRunInput, type LogBatchInput, type SearchRunsInput } from './store';
 
@@ -32,10 +32,10 @@ export { ensureSampleExperiment, SAMPLE_EXPERIMENT, SAMPLE_MODEL } from './sampl
 export { trackerHandlers } from './handlers';
 export { mimeTypeOf } from './artifacts';
 export { checkVersion } from './registry';
-export { decodeToken } from './store';
+export { decodeToken } from './page-token';
 export { storageError } from './storage-errors';
 export { hasLoneSurrogate } from './validate';
-export { GROUPED_SCAN_LIMIT } from './queries';
+export { GROUPED_SCAN_LIMIT } from './metric-histories';
 export type { CreateRunInput, LogBatchInput, SearchRunsInput } from './store';
 export type { NewModelVersion } from './registry';
 
@@ -318,7 +318,7 @@ export class Tracker implements TrackerService {
   }
 
   getRuns(runIds: readonly string[], select?: RunSelect): { runs: Run[]; missing: string[] } {
-    return getRuns(this.store, runIds, select);
+    return this.store.getRuns(runIds, select);
   }
 
   updateRun(
@@ -356,7 +356,7 @@ export class Tracker implements TrackerService {
     if (!select) return this.store.searchRuns(input);
     const page = this.store.searchRunIds(input);
     return {
-      runs: loadSelectedRuns(this.store, page.ids, select),
+      runs: this.store.loadRuns(page.ids, select),
       nextPageToken: page.nextPageToken,
       totalCount: page.total,
     };

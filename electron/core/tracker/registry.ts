@@ -17,7 +17,7 @@ import {
 } from '../../../shared/query';
 import { likeToGlob } from './search-sql';
 import type { TrackerStore } from './store';
-import { decodeToken } from './store';
+import { decodeToken, encodeToken } from './page-token';
 import { LIMITS, checkEntityName, checkName, checkTagValue, invalid } from './validate';
 
 interface VersionRow {
@@ -357,9 +357,7 @@ export class ModelRegistry {
     if (more) rows.pop();
     return {
       models: rows.map((r) => this.toModel(r)),
-      nextPageToken: more
-        ? Buffer.from(JSON.stringify({ offset: offset + rows.length })).toString('base64')
-        : null,
+      nextPageToken: more ? encodeToken(offset + rows.length) : null,
     };
   }
 
@@ -486,9 +484,7 @@ export class ModelRegistry {
     if (more) rows.pop();
     return {
       versions: rows.map((r) => this.toVersion(r)),
-      nextPageToken: more
-        ? Buffer.from(JSON.stringify({ offset: offset + rows.length })).toString('base64')
-        : null,
+      nextPageToken: more ? encodeToken(offset + rows.length) : null,
     };
   }
 
