@@ -31,7 +31,7 @@ export { fileVersion, localUser, trackingEnvironment, type RunSourceEnv } from '
 export { ensureSampleExperiment, SAMPLE_EXPERIMENT, SAMPLE_MODEL } from './sample';
 export { trackerHandlers } from './handlers';
 export { mimeTypeOf } from './artifacts';
-export { checkVersion } from './registry';
+export { checkVersion } from './registry-checks';
 export { decodeToken } from './page-token';
 export { storageError } from './storage-errors';
 export { hasLoneSurrogate } from './validate';

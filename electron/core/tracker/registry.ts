@@ -1,4 +1,3 @@
-import os from 'node:os';
 import { LakebenchError } from '../../../shared/errors';
 import {
   MODEL_STAGES,
@@ -7,18 +6,12 @@ import {
   type ModelVersion,
   type RegisteredModel,
 } from '../../../shared/tracker/model';
-import {
-  MODEL_VERSION_FIELDS,
-  QuerySyntaxError,
-  REGISTERED_MODEL_FIELDS,
-  parseQuery,
-  type FieldSet,
-  type QueryExpr,
-} from '../../../shared/query';
-import { likeToGlob } from './search-sql';
+import { MODEL_VERSION_FIELDS, REGISTERED_MODEL_FIELDS } from '../../../shared/query';
+import { canonicalStage, checkModelName, checkRegistryTag, localUser } from './registry-checks';
+import { registryFilter } from './registry-filter';
 import type { TrackerStore } from './store';
 import { decodeToken, encodeToken } from './page-token';
-import { LIMITS, checkEntityName, checkName, checkTagValue, invalid } from './validate';
+import { invalid } from './validate';
 
 interface VersionRow {
   name: string;
@@ -51,83 +44,6 @@ interface EventRow {
   timestamp: number;
   comment: string;
   caused_by: number | null;
-}
-
-function localUser(): string {
-  try {
-    return os.userInfo().username || 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
-/** MLflow accepts stages in any case; the canonical spelling is stored. */
-export function canonicalStage(stage: unknown): ModelStage {
-  const found = MODEL_STAGES.find(
-    (s) => typeof stage === 'string' && s.toLowerCase() === stage.toLowerCase(),
-  );
-  if (!found)
-    throw invalid(
-      `Invalid Model Version stage: ${String(stage)}. Value must be one of ${MODEL_STAGES.join(', ')}.`,
-    );
-  return found;
-}
-
-function checkModelName(name: unknown): string {
-  if (typeof name !== 'string' || name === '') throw invalid('Registered model name cannot be empty.');
-  if (name.length > LIMITS.modelNameLength)
-    throw invalid(`Registered model name '${name.slice(0, 40)}...' is too long.`);
-  return checkEntityName('name', name, LIMITS.modelNameLength);
-}
-
-/** A registry tag: MLflow's tag name rules, and values of at most 5000 characters. */
-function checkRegistryTag(key: unknown, value: unknown): void {
-  const k = checkName('tag', key);
-  checkTagValue(k, value, LIMITS.registryTagValueLength);
-}
-
-export function checkVersion(version: unknown): number {
-  const n = typeof version === 'string' && /^\d+$/.test(version) ? Number(version) : version;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1)
-    throw invalid(`Model version must be a positive integer, got '${String(version)}'.`);
-  return n;
-}
-
-/**
- * A registry search's filter as SQL over `v` (registered_models or model_versions): `name = 'x'`,
- * `name LIKE '%x%'`, `run_id IN ('a', 'b')`, `source_path != '...'`, with AND and OR. Values are bound.
- */
-function registryFilter(filter: string, fields: FieldSet): { sql: string; params: unknown[] } {
-  let expr: QueryExpr | null;
-  try {
-    expr = parseQuery(filter, fields);
-  } catch (err) {
-    if (err instanceof QuerySyntaxError)
-      throw invalid(
-        `Invalid filter '${filter.length > 200 ? `${filter.slice(0, 200)}...` : filter}' at column ${err.offset + 1}: ${err.message}`,
-      );
-    throw err;
-  }
-  const params: unknown[] = [];
-  const compile = (node: QueryExpr): string => {
-    if (node.kind !== 'compare')
-      return `(${node.items.map(compile).join(node.kind === 'and' ? ' AND ' : ' OR ')})`;
-    const key = node.field.key;
-    const col = key === 'run_id' ? 'v.run_id' : key === 'source_path' ? 'v.source' : 'v.name';
-    const v = node.value;
-    if (v.kind === 'list') {
-      params.push(JSON.stringify(v.items));
-      return `${col} ${node.op === 'NOT IN' ? 'NOT IN' : 'IN'} (SELECT value FROM json_each(?))`;
-    }
-    const value = v.kind === 'string' ? v.value : v.kind === 'number' ? String(v.value) : '';
-    if (node.op === 'LIKE' || node.op === 'ILIKE') {
-      params.push(likeToGlob(node.op === 'LIKE' ? value : value.toLowerCase()));
-      return node.op === 'LIKE' ? `${col} GLOB ?` : `lower(${col}) GLOB ?`;
-    }
-    params.push(value);
-    return `${col} ${node.op === '!=' ? '!=' : '='} ?`;
-  };
-  return { sql: expr ? compile(expr) : '1', params };
 }
 
 /** What a new model version is made from. */
