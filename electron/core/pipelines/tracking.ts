@@ -34,26 +34,26 @@ export function trackerTracking(tracker: TrackerService, engineDir: string): Run
     return { file: `pipelines/${pipelineId}.yaml`, version: null };
   };
   return {
-    async startRun(run, pipeline) {
+    async startRun(pipelineRun, pipeline) {
       const { file, version } = pipelineFile(pipeline.id);
       const created = tracker.createRun({
         experimentId: experimentId(pipeline.id),
-        runName: `${pipeline.id} ${run.logicalDate.slice(0, 19)}`,
-        startTime: Date.parse(run.startedAt ?? run.queuedAt),
+        runName: `${pipeline.id} ${pipelineRun.logicalDate.slice(0, 19)}`,
+        startTime: Date.parse(pipelineRun.startedAt ?? pipelineRun.queuedAt),
         tags: {
           [TAG.user]: localUser(),
           [TAG.sourceKind]: 'pipeline',
           [TAG.sourceName]: file,
           [TAG.sourcePipeline]: pipeline.id,
-          [TAG.sourcePipelineRun]: run.runId,
+          [TAG.sourcePipelineRun]: pipelineRun.runId,
           ...(version ? { [TAG.sourceVersion]: version } : {}),
-          'lakebench.pipeline.run_id': run.runId,
-          'lakebench.pipeline.run_type': run.runType,
+          'lakebench.pipeline.run_id': pipelineRun.runId,
+          'lakebench.pipeline.run_type': pipelineRun.runType,
         },
       });
       const params = [
-        { key: 'logical_date', value: run.logicalDate },
-        ...Object.entries(run.params).map(([key, value]) => ({ key, value: String(value) })),
+        { key: 'logical_date', value: pipelineRun.logicalDate },
+        ...Object.entries(pipelineRun.params).map(([key, value]) => ({ key, value: String(value) })),
       ];
       tracker.logBatch(created.info.runId, { params: params.slice(0, 100) });
       return created.info.runId;
@@ -64,7 +64,8 @@ export function trackerTracking(tracker: TrackerService, engineDir: string): Run
         endTime: Date.now(),
       });
     },
-    async startTry(parentRunId, run, taskId, tryNumber) {
+    async startTry(parentRunId, pipelineRun, taskId, tryNumber) {
+      // parentRunId is the tracked run of the pipeline run; the try gets a tracked run nested in it.
       const parent = tracker.getRun(parentRunId);
       // The try belongs to the file version its run started with, not to edits made while it runs.
       const version = parent.tags[TAG.sourceVersion];
@@ -75,13 +76,13 @@ export function trackerTracking(tracker: TrackerService, engineDir: string): Run
           [TAG.user]: localUser(),
           [TAG.parentRunId]: parentRunId,
           [TAG.sourceKind]: 'pipeline',
-          [TAG.sourceName]: parent.tags[TAG.sourceName] ?? `pipelines/${run.pipelineId}.yaml`,
-          [TAG.sourcePipeline]: run.pipelineId,
-          [TAG.sourcePipelineRun]: run.runId,
+          [TAG.sourceName]: parent.tags[TAG.sourceName] ?? `pipelines/${pipelineRun.pipelineId}.yaml`,
+          [TAG.sourcePipeline]: pipelineRun.pipelineId,
+          [TAG.sourcePipelineRun]: pipelineRun.runId,
           [TAG.sourceTask]: taskId,
           [TAG.sourceTry]: String(tryNumber),
           ...(version ? { [TAG.sourceVersion]: version } : {}),
-          'lakebench.pipeline.run_id': run.runId,
+          'lakebench.pipeline.run_id': pipelineRun.runId,
           'lakebench.pipeline.task_id': taskId,
           'lakebench.pipeline.try_number': String(tryNumber),
         },
