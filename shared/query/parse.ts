@@ -10,8 +10,11 @@ import { Lexer, QuerySyntaxError, type QueryExpectation, type Token, type Tokeni
  */
 
 export const MAX_NESTING = 64;
-/** More comparisons than any written filter has; each one costs a lookup when the filter runs. */
-export const MAX_COMPARISONS = 1000;
+/**
+ * More comparisons than any written filter has; each one costs a lookup when the filter runs, and SQLite refuses
+ * expressions deeper than 1000 (a chain of 999 ORs), so the limit stays well below that.
+ */
+export const MAX_COMPARISONS = 500;
 
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const INTEGER = /^-?\d+$/;

@@ -249,6 +249,8 @@ function corpus(): Case[] {
     ['an unclosed list', `params.a IN (${Array.from({ length: 27 }, (_, i) => `'v${i}'`).join(', ')}`],
     ['deep parentheses', `${'('.repeat(5000)}params.a = 'x'${')'.repeat(5000)}`],
     ['a lone !', "params.a ! 'x'"],
+    ['999 ORs', Array.from({ length: 999 }, (_, i) => `params.a = 'v${i}'`).join(' OR ')],
+    ['999 ANDs', Array.from({ length: 999 }, (_, i) => `params.a = 'v${i}'`).join(' AND ')],
   ])
     post(`runs/search with ${what}`, 'runs/search', { experiment_ids: [exp], filter });
   post('runs/search with an order_by that is not a clause', 'runs/search', {
