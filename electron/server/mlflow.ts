@@ -22,6 +22,14 @@ export async function handleMlflowRequest(
   const isArtifacts = ARTIFACTS.test(url.pathname) || ARTIFACTS.test(`${url.pathname}/`);
   if (!api && !isArtifacts) return false;
   try {
+    try {
+      decodeURIComponent(url.pathname);
+    } catch {
+      throw new MlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `Malformed percent-encoding in the path ${url.pathname}`,
+      );
+    }
     const tracker = core.tracker;
     if (isArtifacts) {
       if (await handleArtifactRequest(req, res, url, tracker)) return true;

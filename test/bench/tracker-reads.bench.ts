@@ -51,7 +51,7 @@ export async function main(): Promise<void> {
     return reply.value as RequestResult<K>;
   };
   try {
-    const store = core.tracker.store;
+    const store = core.tracker;
     const exp = store.createExperiment('reads').experimentId;
     const made = timed(() => {
       const ids: string[] = [];

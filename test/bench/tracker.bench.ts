@@ -131,7 +131,7 @@ export async function main(): Promise<void> {
   const { dir, cleanup } = await tempDir('lakebench-bench-tracker-');
   const core = await LakebenchCore.open({ workspacePath: path.join(dir, 'ws'), version: 'bench' });
   const server = await startServer({ core, port: 0 });
-  const store = core.tracker.store;
+  const store = core.tracker;
   try {
     // ---- ingest through REST --------------------------------------------------------------------------------
     // The server shares the machine's cores with the logging processes, so their CPU time is printed too.
@@ -196,25 +196,26 @@ export async function main(): Promise<void> {
     // ---- search over 10,000 runs ----------------------------------------------------------------------------
     const sweep = store.createExperiment('sweep-10k');
     const t2 = performance.now();
-    const insertRun = store.db.transaction((i: number) => {
-      const run = store.createRun({
-        experimentId: sweep.experimentId,
-        runName: `run-${i}`,
-        startTime: 1_700_000_000_000 + i,
+    const insertRun = (i: number) =>
+      store.inTransaction(() => {
+        const run = store.createRun({
+          experimentId: sweep.experimentId,
+          runName: `run-${i}`,
+          startTime: 1_700_000_000_000 + i,
+        });
+        store.logBatch(run.info.runId, {
+          params: [
+            { key: 'alpha', value: String([0.001, 0.01, 0.1, 1, 10][i % 5]) },
+            { key: 'depth', value: String(2 + (i % 7)) },
+            { key: 'seed', value: String(i % 10) },
+          ],
+          metrics: [
+            { key: 'rmse', value: ((i * 7919) % 1000) / 1000, timestamp: 1, step: 0 },
+            { key: 'accuracy', value: ((i * 104729) % 1000) / 1000, timestamp: 1, step: 0 },
+          ],
+          tags: [{ key: 'team', value: ['ml-core', 'ml-vision', 'data'][i % 3] }],
+        });
       });
-      store.logBatch(run.info.runId, {
-        params: [
-          { key: 'alpha', value: String([0.001, 0.01, 0.1, 1, 10][i % 5]) },
-          { key: 'depth', value: String(2 + (i % 7)) },
-          { key: 'seed', value: String(i % 10) },
-        ],
-        metrics: [
-          { key: 'rmse', value: ((i * 7919) % 1000) / 1000, timestamp: 1, step: 0 },
-          { key: 'accuracy', value: ((i * 104729) % 1000) / 1000, timestamp: 1, step: 0 },
-        ],
-        tags: [{ key: 'team', value: ['ml-core', 'ml-vision', 'data'][i % 3] }],
-      });
-    });
     for (let i = 0; i < RUNS; i++) insertRun(i);
     line(
       `made ${RUNS.toLocaleString()} runs with params, metrics and tags in ${((performance.now() - t2) / 1000).toFixed(1)} s`,

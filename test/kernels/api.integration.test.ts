@@ -5,7 +5,7 @@ import type { EventPayload } from '../../shared/api/contract';
 import type { LakebenchClient } from '../../shared/api/client';
 import { LakebenchCore } from '../../electron/core/app';
 import { isProcessAlive } from '../../electron/core/runtime';
-import { fileVersion } from '../../electron/core/tracker/env';
+import { fileVersion } from '../../electron/core/tracker';
 import { startServer, type RunningServer } from '../../electron/server';
 import { nextEvent } from '../support/contract-cases';
 import { tempDir } from '../support/temp';
@@ -110,7 +110,7 @@ describe('the kernels API', () => {
     expect(states.slice(0, 2)).toEqual(['starting', 'idle']);
     expect(states).toContain('busy');
     // The cell logged into the workspace's tracker through the MLflow API, in the notebook's experiment.
-    const experiment = core.tracker.store.getExperimentByName(`notebook:${nb}`);
+    const experiment = core.tracker.getExperimentByName(`notebook:${nb}`);
     const found = await client.call('tracker.searchRuns', { experimentIds: [experiment.experimentId] });
     expect(found.runs.map((x) => x.info.runName)).toEqual(['from-a-cell']);
     expect(found.runs[0].metrics.accuracy.value).toBe(0.93);

@@ -95,11 +95,11 @@ describe('pipelines API on the sample workspace', () => {
     expect((train?.output as { r2: number }).r2).toBeGreaterThan(0.3);
     expect(detail.run.trackerRunId).toMatch(/^[0-9a-f]{32}$/);
     const trackerTry = train?.tries[0].trackerRunId as string;
-    const nested = t.core.tracker.store.getRun(trackerTry);
+    const nested = t.core.tracker.getRun(trackerTry);
     expect(nested.info.parentRunId).toBe(detail.run.trackerRunId);
     expect(nested.info.status).toBe('FINISHED');
     expect(nested.metrics.r2.value).toBe((train?.output as { r2: number }).r2);
-    expect(t.core.tracker.store.getRun(detail.run.trackerRunId as string).params.logical_date).toBe(
+    expect(t.core.tracker.getRun(detail.run.trackerRunId as string).params.logical_date).toBe(
       detail.run.logicalDate,
     );
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HISTORY_POINT_BUDGET, MAX_HISTORY_RUNS } from '../../shared/tracker/contract';
 import { metricNumber, TAG } from '../../shared/tracker/model';
-import { GROUPED_SCAN_LIMIT } from '../../electron/core/tracker/queries';
+import { GROUPED_SCAN_LIMIT } from '../../electron/core/tracker';
 import { useCore } from '../support/core';
 
 const t = useCore('tracker-reads');
@@ -9,7 +9,7 @@ const { call, fails } = t;
 
 /** A run with many params, metrics and tags, as a sweep logs them. */
 function wideRun(experimentId: string, name: string, i: number, start: number): string {
-  const store = t.core.tracker.store;
+  const store = t.core.tracker;
   const run = store.createRun({
     experimentId,
     runName: name,
@@ -155,7 +155,7 @@ const LONG = GROUPED_SCAN_LIMIT + 10_000;
 describe('tracker.getMetricHistories in batches', () => {
   it('answers hundreds of runs x metrics in one request, each series as the one-run reader draws it', async () => {
     const exp = (await call('tracker.createExperiment', { name: 'histories-many' })).experimentId;
-    const store = t.core.tracker.store;
+    const store = t.core.tracker;
     const runIds: string[] = [];
     const start = 1_700_000_000_000;
     for (let i = 0; i < 300; i++) {
@@ -208,7 +208,7 @@ describe('tracker.getMetricHistories in batches', () => {
 
   it('reduces long histories keeping peaks, NaN and infinities, and every series to stay in the budget', async () => {
     const exp = (await call('tracker.createExperiment', { name: 'histories-long' })).experimentId;
-    const store = t.core.tracker.store;
+    const store = t.core.tracker;
     const start = 1_700_000_000_000;
     const log = (runId: string, n: number, at: (step: number) => number) => {
       for (let k = 0; k < n; k += 1000)

@@ -787,9 +787,9 @@ describe('concurrent logging', () => {
     );
     expect(codes).toEqual(Array(8).fill(0));
     for (const runId of runIds) {
-      expect(s.core.tracker.store.metricCount(runId, 'loss')).toBe(perProcess);
-      expect(s.core.tracker.store.metricCount(runId, 'acc')).toBe(perProcess);
-      const run = s.core.tracker.store.getRun(runId);
+      expect(s.core.tracker.metricCount(runId, 'loss')).toBe(perProcess);
+      expect(s.core.tracker.metricCount(runId, 'acc')).toBe(perProcess);
+      const run = s.core.tracker.getRun(runId);
       expect(run.metrics.loss.value).toBe(perProcess - 1);
     }
   }, 120_000);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trackingEnvironment } from '../../electron/core/tracker/env';
+import { trackingEnvironment } from '../../electron/core/tracker';
 import { startTrackerServer, type TrackerServer } from './helpers';
 
 /** Debian's Python, with scikit-learn; the one Lakebench uses for its own Python. */
@@ -61,7 +61,7 @@ with lb.start_run(run_name="py-run", tags={"team": "ml"}, description="a *note*"
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const runId = r.out.trim();
-    const run = s.core.tracker.store.getRun(runId);
+    const run = s.core.tracker.getRun(runId);
     expect(run.info).toMatchObject({ runName: 'py-run', status: 'FINISHED', description: 'a *note*' });
     expect(run.info.source).toMatchObject({
       kind: 'pipeline',
@@ -70,9 +70,9 @@ with lb.start_run(run_name="py-run", tags={"team": "ml"}, description="a *note*"
       pipelineRun: 'r-7',
       version: 'abc123',
     });
-    expect(s.core.tracker.store.getExperiment(run.info.experimentId).name).toBe('py-module');
+    expect(s.core.tracker.getExperiment(run.info.experimentId).name).toBe('py-module');
     expect(run.params).toEqual({ alpha: '0.1', depth: '3', solver: 'adam' });
-    expect(s.core.tracker.store.metricCount(runId, 'loss')).toBe(2500);
+    expect(s.core.tracker.metricCount(runId, 'loss')).toBe(2500);
     expect(run.metrics.odd.value).toBe('NaN');
     expect(run.tags).toMatchObject({ team: 'ml', stage: 'dev' });
     const files = await s.core.host.dispatch(
@@ -101,7 +101,7 @@ except ValueError:
       s.workspace,
     );
     expect(r.code).toBe(0);
-    const run = s.core.tracker.store.getRun(r.out.trim());
+    const run = s.core.tracker.getRun(r.out.trim());
     expect(run.info.status).toBe('FAILED');
     expect(run.info.experimentId).toBe('0');
   });
@@ -121,14 +121,14 @@ os.kill(os.getpid(), signal.SIGKILL)
     );
     expect(r.code).toBe(null);
     const runId = r.out.trim();
-    expect(s.core.tracker.store.getRun(runId).info.status).toBe('RUNNING');
+    expect(s.core.tracker.getRun(runId).info.status).toBe('RUNNING');
     const marked = await s.core.host.dispatch(
       'tracker.updateRun',
       { runId, status: 'FAILED' },
       { clientId: 't' },
     );
     expect(marked.ok).toBe(true);
-    const run = s.core.tracker.store.getRun(runId);
+    const run = s.core.tracker.getRun(runId);
     expect(run.info.status).toBe('FAILED');
     expect(run.info.endTime).toBeGreaterThan(0);
   });
@@ -153,8 +153,8 @@ RandomForestRegressor(n_estimators=5, max_depth=3, random_state=0).fit(X, y)
     );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    const exp = s.core.tracker.store.getExperimentByName('autolog');
-    const runs = s.core.tracker.store.searchRuns({
+    const exp = s.core.tracker.getExperimentByName('autolog');
+    const runs = s.core.tracker.searchRuns({
       experimentIds: [exp.experimentId],
       filter: '',
       orderBy: ['attributes.start_time ASC'],

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { LakebenchCore } from '../../electron/core/app';
-import { SAMPLE_EXPERIMENT, SAMPLE_MODEL } from '../../electron/core/tracker/sample';
+import { SAMPLE_EXPERIMENT, SAMPLE_MODEL } from '../../electron/core/tracker';
 import { SCHEMA_VERSION, migrate } from '../../electron/core/tracker/schema';
 import { useCore } from '../support/core';
 import { tempDir } from '../support/temp';
@@ -18,7 +18,7 @@ function logRun(
   curve: number[],
   start = Date.now(),
 ) {
-  const store = t.core.tracker.store;
+  const store = t.core.tracker;
   const run = store.createRun({ experimentId, runName: name, startTime: start });
   store.logBatch(run.info.runId, {
     params: Object.entries(params).map(([key, value]) => ({ key, value })),
@@ -98,7 +98,7 @@ describe('tracker requests', () => {
 
   it('compiles every kind of condition to the runs it names', async () => {
     const exp = (await call('tracker.createExperiment', { name: 'conditions' })).experimentId;
-    const store = t.core.tracker.store;
+    const store = t.core.tracker;
     const ids: Record<string, string> = {};
     for (const [name, team, loss, owner] of [
       ['p', 'ml-core', 0.1, 'ana'],
@@ -187,7 +187,7 @@ describe('tracker requests', () => {
     const start = 1_700_000_000_000;
     const runId = logRun(exp, 'long', {}, [], start);
     for (let k = 0; k < curve.length; k += 1000)
-      t.core.tracker.store.logBatch(runId, {
+      t.core.tracker.logBatch(runId, {
         metrics: curve
           .slice(k, k + 1000)
           .map((value, i) => ({ key: 'loss', value, timestamp: start + (k + i) * 10, step: k + i })),
@@ -217,7 +217,7 @@ describe('tracker requests', () => {
     expect(relative.x[0]).toBe(0);
     // Points logged without steps (all at step 0) are reduced over time instead.
     const flat = logRun(exp, 'flat', {}, [], start);
-    t.core.tracker.store.logBatch(flat, {
+    t.core.tracker.logBatch(flat, {
       metrics: Array.from({ length: 1000 }, (_, i) => ({
         key: 'loss',
         value: i === 777 ? -5 : 1,
@@ -447,7 +447,7 @@ describe('the tracker database', () => {
 
   it('records its schema version and keeps data across reopening', async () => {
     const file = path.join(t.dir, 'ws', '.lakebench', 'tracker.db');
-    const runs = t.core.tracker.store.searchRuns({
+    const runs = t.core.tracker.searchRuns({
       experimentIds: [],
       filter: '',
       orderBy: [],
@@ -457,10 +457,10 @@ describe('the tracker database', () => {
     }).totalCount;
     const other = path.join(t.dir, 'other');
     await t.core.openWorkspace(other);
-    expect(t.core.tracker.store.file).toBe(path.join(other, '.lakebench', 'tracker.db'));
+    expect(t.core.tracker.file).toBe(path.join(other, '.lakebench', 'tracker.db'));
     await t.core.openWorkspace(path.join(t.dir, 'ws'));
     expect(
-      t.core.tracker.store.searchRuns({
+      t.core.tracker.searchRuns({
         experimentIds: [],
         filter: '',
         orderBy: [],
@@ -495,7 +495,7 @@ describe('the sample workspace', () => {
         return expect.fail('the sample folder did not open as the sample workspace');
       let exp;
       for (let i = 0; i < 1200 && !exp; i++) {
-        exp = c.tracker.store.listExperiments().find((e) => e.name === SAMPLE_EXPERIMENT);
+        exp = c.tracker.listExperiments().find((e) => e.name === SAMPLE_EXPERIMENT);
         if (!exp) await new Promise((r) => setTimeout(r, 100));
       }
       expect(exp?.runCount).toBe(12);
@@ -512,7 +512,7 @@ describe('the sample workspace', () => {
         ['random_forest', 6],
         ['ridge', 6],
       ]);
-      expect(c.tracker.registry.getModel(SAMPLE_MODEL).aliases).toEqual({ champion: 2 });
+      expect(c.tracker.getModel(SAMPLE_MODEL).aliases).toEqual({ champion: 2 });
     } finally {
       await c.close();
       if (previous === undefined) delete process.env.LAKEBENCH_HOME;

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { TAG } from '../../../shared/tracker/model';
-import type { Tracker } from '../tracker';
-import { fileVersion, localUser } from '../tracker/env';
+import { fileVersion, localUser, type TrackerService } from '../tracker';
 import { trackingEnvFromServerJson } from './index';
 import type { RunTracking } from './runner';
 
@@ -12,14 +11,14 @@ import type { RunTracking } from './runner';
  * which the run page links back to. Python tasks also get MLFLOW_RUN_ID of their try's run, so an MLflow client
  * in the script logs into it.
  */
-export function trackerTracking(tracker: Tracker, engineDir: string): RunTracking {
+export function trackerTracking(tracker: TrackerService, engineDir: string): RunTracking {
   const workspaceRoot = path.dirname(engineDir);
   const experimentId = (pipelineId: string): string => {
     const name = `pipeline:${pipelineId}`;
     try {
-      return tracker.store.getExperimentByName(name).experimentId;
+      return tracker.getExperimentByName(name).experimentId;
     } catch {
-      return tracker.store.createExperiment(name, { [TAG.sourceKind]: 'pipeline' }).experimentId;
+      return tracker.createExperiment(name, { [TAG.sourceKind]: 'pipeline' }).experimentId;
     }
   };
   /**
@@ -35,54 +34,55 @@ export function trackerTracking(tracker: Tracker, engineDir: string): RunTrackin
     return { file: `pipelines/${pipelineId}.yaml`, version: null };
   };
   return {
-    async startRun(run, pipeline) {
+    async startRun(pipelineRun, pipeline) {
       const { file, version } = pipelineFile(pipeline.id);
-      const created = tracker.store.createRun({
+      const created = tracker.createRun({
         experimentId: experimentId(pipeline.id),
-        runName: `${pipeline.id} ${run.logicalDate.slice(0, 19)}`,
-        startTime: Date.parse(run.startedAt ?? run.queuedAt),
+        runName: `${pipeline.id} ${pipelineRun.logicalDate.slice(0, 19)}`,
+        startTime: Date.parse(pipelineRun.startedAt ?? pipelineRun.queuedAt),
         tags: {
           [TAG.user]: localUser(),
           [TAG.sourceKind]: 'pipeline',
           [TAG.sourceName]: file,
           [TAG.sourcePipeline]: pipeline.id,
-          [TAG.sourcePipelineRun]: run.runId,
+          [TAG.sourcePipelineRun]: pipelineRun.runId,
           ...(version ? { [TAG.sourceVersion]: version } : {}),
-          'lakebench.pipeline.run_id': run.runId,
-          'lakebench.pipeline.run_type': run.runType,
+          'lakebench.pipeline.run_id': pipelineRun.runId,
+          'lakebench.pipeline.run_type': pipelineRun.runType,
         },
       });
       const params = [
-        { key: 'logical_date', value: run.logicalDate },
-        ...Object.entries(run.params).map(([key, value]) => ({ key, value: String(value) })),
+        { key: 'logical_date', value: pipelineRun.logicalDate },
+        ...Object.entries(pipelineRun.params).map(([key, value]) => ({ key, value: String(value) })),
       ];
-      tracker.store.logBatch(created.info.runId, { params: params.slice(0, 100) });
+      tracker.logBatch(created.info.runId, { params: params.slice(0, 100) });
       return created.info.runId;
     },
     async endRun(trackerRunId, state) {
-      tracker.store.updateRun(trackerRunId, {
+      tracker.updateRun(trackerRunId, {
         status: state === 'success' ? 'FINISHED' : 'FAILED',
         endTime: Date.now(),
       });
     },
-    async startTry(parentRunId, run, taskId, tryNumber) {
-      const parent = tracker.store.getRun(parentRunId);
+    async startTry(parentRunId, pipelineRun, taskId, tryNumber) {
+      // parentRunId is the tracked run of the pipeline run; the try gets a tracked run nested in it.
+      const parent = tracker.getRun(parentRunId);
       // The try belongs to the file version its run started with, not to edits made while it runs.
       const version = parent.tags[TAG.sourceVersion];
-      const created = tracker.store.createRun({
+      const created = tracker.createRun({
         experimentId: parent.info.experimentId,
         runName: `${taskId} try ${tryNumber}`,
         tags: {
           [TAG.user]: localUser(),
           [TAG.parentRunId]: parentRunId,
           [TAG.sourceKind]: 'pipeline',
-          [TAG.sourceName]: parent.tags[TAG.sourceName] ?? `pipelines/${run.pipelineId}.yaml`,
-          [TAG.sourcePipeline]: run.pipelineId,
-          [TAG.sourcePipelineRun]: run.runId,
+          [TAG.sourceName]: parent.tags[TAG.sourceName] ?? `pipelines/${pipelineRun.pipelineId}.yaml`,
+          [TAG.sourcePipeline]: pipelineRun.pipelineId,
+          [TAG.sourcePipelineRun]: pipelineRun.runId,
           [TAG.sourceTask]: taskId,
           [TAG.sourceTry]: String(tryNumber),
           ...(version ? { [TAG.sourceVersion]: version } : {}),
-          'lakebench.pipeline.run_id': run.runId,
+          'lakebench.pipeline.run_id': pipelineRun.runId,
           'lakebench.pipeline.task_id': taskId,
           'lakebench.pipeline.try_number': String(tryNumber),
         },
@@ -95,8 +95,8 @@ export function trackerTracking(tracker: Tracker, engineDir: string): RunTrackin
         .filter(([, v]) => Number.isFinite(v))
         .slice(0, 100)
         .map(([key, value]) => ({ key, value, timestamp: now, step: 0 }));
-      if (list.length) tracker.store.logBatch(trackerRunId, { metrics: list });
-      tracker.store.updateRun(trackerRunId, {
+      if (list.length) tracker.logBatch(trackerRunId, { metrics: list });
+      tracker.updateRun(trackerRunId, {
         status: state === 'success' ? 'FINISHED' : 'FAILED',
         endTime: now,
       });

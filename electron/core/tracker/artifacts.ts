@@ -1,10 +1,10 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { LakebenchError } from '../../../shared/errors';
+import { LakebenchError, errorMessage } from '../../../shared/errors';
 import type { ArtifactContent, ArtifactEntry } from '../../../shared/tracker/model';
 
 /**
@@ -52,8 +52,56 @@ export function resolveInside(base: string, rel: string): string {
   return full;
 }
 
+/**
+ * The real path of `full`, following symbolic links: of the deepest part that exists, with the rest appended
+ * (a file about to be written does not exist yet, but the folder it goes into may be a link).
+ */
+async function realPathOf(full: string): Promise<string> {
+  const rest: string[] = [];
+  let at = full;
+  for (;;) {
+    try {
+      return path.join(await realpath(at), ...rest.reverse());
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+      const parent = path.dirname(at);
+      if (parent === at) return full;
+      rest.push(path.basename(at));
+      at = parent;
+    }
+  }
+}
+
+function isInside(base: string, full: string): boolean {
+  return full === base || full.startsWith(base + path.sep);
+}
+
 export class ArtifactStore {
   constructor(readonly root: string) {}
+
+  /**
+   * `rel` under `dir`, refused when it, or a symbolic link on its way, leads out of the run's folder (or the run's
+   * folder itself out of the artifact root): a link planted in a run's artifacts must not expose or overwrite
+   * files elsewhere.
+   */
+  private async inside(dir: string, rel: string): Promise<string> {
+    const full = resolveInside(dir, rel);
+    // Longer than the file system takes (PATH_MAX, NAME_MAX): no artifact can have that name.
+    if (Buffer.byteLength(full) >= 4096 || full.split(path.sep).some((p) => Buffer.byteLength(p) > 255))
+      throw refused(rel.length > 200 ? `${rel.slice(0, 200)}...` : rel);
+    try {
+      const realDir = await realPathOf(dir);
+      if (!isInside(await realPathOf(this.root), realDir) || !isInside(realDir, await realPathOf(full)))
+        throw refused(rel);
+    } catch (err) {
+      // A name too long for the file system, or links that loop, name no artifact: the path is refused.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENAMETOOLONG' || code === 'ELOOP') throw refused(rel);
+      throw err;
+    }
+    return full;
+  }
 
   /** The folder of a run's artifacts. */
   runDir(experimentId: string, runId: string): string {
@@ -61,7 +109,7 @@ export class ArtifactStore {
   }
 
   async list(dir: string, rel: string): Promise<ArtifactEntry[]> {
-    const full = resolveInside(dir, rel);
+    const full = await this.inside(dir, rel);
     const entries = await readdir(full, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return [];
       throw err;
@@ -83,9 +131,11 @@ export class ArtifactStore {
 
   /** Writes a file atomically (temporary name, then rename), creating folders. */
   async write(dir: string, rel: string, body: Readable | Uint8Array): Promise<void> {
-    const full = resolveInside(dir, rel);
+    const full = await this.inside(dir, rel);
     if (full === dir) throw refused(rel);
     await mkdir(path.dirname(full), { recursive: true });
+    // Checked again now that the folders exist: one may have been replaced by a link meanwhile.
+    await this.inside(dir, rel);
     const tmp = path.join(path.dirname(full), `.lakebench-upload-${randomBytes(6).toString('hex')}`);
     try {
       if (body instanceof Uint8Array) {
@@ -98,16 +148,32 @@ export class ArtifactStore {
       } else await pipeline(body, createWriteStream(tmp));
       await rename(tmp, full);
     } catch (err) {
-      await unlink(tmp).catch(() => undefined);
+      await unlink(tmp).catch((cleanup: NodeJS.ErrnoException) => {
+        // The temporary file may never have been made; any other failure leaves a stray file worth a warning.
+        if (cleanup.code !== 'ENOENT')
+          console.warn(`Could not remove the partial upload ${tmp}: ${errorMessage(cleanup)}`);
+      });
       throw err;
     }
   }
 
   async fileInfo(dir: string, rel: string): Promise<{ full: string; size: number } | null> {
-    const full = resolveInside(dir, rel);
-    const info = await stat(full).catch(() => null);
+    const full = await this.inside(dir, rel);
+    const info = await stat(full).catch((err: NodeJS.ErrnoException) => {
+      // No file there (or a file where a folder was expected): the caller answers "not found".
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return null;
+      throw err;
+    });
     if (!info || !info.isFile()) return null;
     return { full, size: info.size };
+  }
+
+  /** Deletes a file; false when there is none at that path. */
+  async delete(dir: string, rel: string): Promise<boolean> {
+    const info = await this.fileInfo(dir, rel);
+    if (!info) return false;
+    await unlink(info.full);
+    return true;
   }
 
   async preview(dir: string, rel: string, maxBytes: number): Promise<ArtifactContent> {

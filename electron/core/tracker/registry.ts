@@ -1,4 +1,3 @@
-import os from 'node:os';
 import { LakebenchError } from '../../../shared/errors';
 import {
   MODEL_STAGES,
@@ -7,10 +6,12 @@ import {
   type ModelVersion,
   type RegisteredModel,
 } from '../../../shared/tracker/model';
-import { likeToGlob } from './search-sql';
+import { MODEL_VERSION_FIELDS, REGISTERED_MODEL_FIELDS } from '../../../shared/query';
+import { canonicalStage, checkModelName, checkRegistryTag, localUser } from './registry-checks';
+import { registryFilter } from './registry-filter';
 import type { TrackerStore } from './store';
-import { decodeToken } from './store';
-import { checkTagValue, invalid } from './validate';
+import { decodeToken, encodeToken } from './page-token';
+import { invalid } from './validate';
 
 interface VersionRow {
   name: string;
@@ -45,77 +46,14 @@ interface EventRow {
   caused_by: number | null;
 }
 
-function localUser(): string {
-  try {
-    return os.userInfo().username || 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
-/** MLflow accepts stages in any case; the canonical spelling is stored. */
-export function canonicalStage(stage: unknown): ModelStage {
-  const found = MODEL_STAGES.find(
-    (s) => typeof stage === 'string' && s.toLowerCase() === stage.toLowerCase(),
-  );
-  if (!found)
-    throw invalid(
-      `Invalid Model Version stage: ${String(stage)}. Value must be one of ${MODEL_STAGES.join(', ')}.`,
-    );
-  return found;
-}
-
-function checkModelName(name: unknown): string {
-  if (typeof name !== 'string' || name === '') throw invalid('Registered model name cannot be empty.');
-  if (name.length > 256) throw invalid(`Registered model name '${name.slice(0, 40)}...' is too long.`);
-  return name;
-}
-
-export function checkVersion(version: unknown): number {
-  const n = typeof version === 'string' && /^\d+$/.test(version) ? Number(version) : version;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1)
-    throw invalid(`Model version must be a positive integer, got '${String(version)}'.`);
-  return n;
-}
-
-/** Which filter a registry search accepts: `name = 'x'`, `name LIKE '%x%'`, `run_id = '...'`, joined by AND. */
-function registryFilter(filter: string, allowed: string[]): { sql: string; params: unknown[] } {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  const text = filter.trim();
-  if (!text) return { sql: '1', params };
-  const clause =
-    /^\s*(\w+)\s*(=|!=|LIKE|ILIKE|IN)\s*('(?:[^']|'')*'|"(?:[^"]|"")*"|\((?:\s*'(?:[^']|'')*'\s*,?)+\))\s*/i;
-  let rest = text;
-  for (;;) {
-    const m = clause.exec(rest);
-    if (!m) throw invalid(`Invalid filter '${filter}': expected <key> <comparator> '<value>' near '${rest}'`);
-    const key = m[1];
-    if (!allowed.includes(key))
-      throw invalid(`Invalid attribute key '${key}' specified. Valid keys are '${allowed.join("', '")}'`);
-    const op = m[2].toUpperCase();
-    const col = key === 'run_id' ? 'v.run_id' : key === 'source_path' ? 'v.source' : 'v.name';
-    if (op === 'IN') {
-      const values = [...m[3].matchAll(/'((?:[^']|'')*)'/g)].map((x) => x[1].replace(/''/g, "'"));
-      parts.push(`${col} IN (SELECT value FROM json_each(?))`);
-      params.push(JSON.stringify(values));
-    } else {
-      const value = m[3].slice(1, -1).replace(/''/g, "'").replace(/""/g, '"');
-      if (op === 'LIKE' || op === 'ILIKE') {
-        parts.push(op === 'LIKE' ? `${col} GLOB ?` : `lower(${col}) GLOB ?`);
-        params.push(likeToGlob(op === 'LIKE' ? value : value.toLowerCase()));
-      } else {
-        parts.push(`${col} ${op} ?`);
-        params.push(value);
-      }
-    }
-    rest = rest.slice(m[0].length);
-    if (!rest) break;
-    const and = /^AND\s+/i.exec(rest);
-    if (!and) throw invalid(`Invalid filter '${filter}': expected AND near '${rest}'`);
-    rest = rest.slice(and[0].length);
-  }
-  return { sql: parts.join(' AND '), params };
+/** What a new model version is made from. */
+export interface NewModelVersion {
+  name: string;
+  source: string;
+  runId?: string | null;
+  tags?: Record<string, string>;
+  description?: string;
+  runLink?: string;
 }
 
 /** The model registry: registered models, versions, stages with their full history, aliases and tags. */
@@ -246,7 +184,7 @@ export class ModelRegistry {
 
   createModel(name: string, tags: Record<string, string> = {}, description = ''): RegisteredModel {
     checkModelName(name);
-    for (const [k, v] of Object.entries(tags)) checkTagValue(k, v);
+    for (const [k, v] of Object.entries(tags)) checkRegistryTag(k, v);
     const now = Date.now();
     this.db.transaction(() => {
       if (this.db.prepare('SELECT 1 FROM registered_models WHERE name = ?').get(name))
@@ -298,7 +236,7 @@ export class ModelRegistry {
 
   setModelTag(name: string, key: string, value: string): void {
     this.modelRow(name);
-    checkTagValue(key, value);
+    checkRegistryTag(key, value);
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -324,7 +262,7 @@ export class ModelRegistry {
     maxResults: number,
     pageToken: string | null,
   ): { models: RegisteredModel[]; nextPageToken: string | null } {
-    const { sql, params } = registryFilter(filter, ['name']);
+    const { sql, params } = registryFilter(filter, REGISTERED_MODEL_FIELDS);
     const offset = decodeToken(pageToken);
     const rows = this.db
       .prepare<unknown[], ModelRow>(
@@ -335,9 +273,7 @@ export class ModelRegistry {
     if (more) rows.pop();
     return {
       models: rows.map((r) => this.toModel(r)),
-      nextPageToken: more
-        ? Buffer.from(JSON.stringify({ offset: offset + rows.length })).toString('base64')
-        : null,
+      nextPageToken: more ? encodeToken(offset + rows.length) : null,
     };
   }
 
@@ -352,20 +288,13 @@ export class ModelRegistry {
 
   // ---- versions ----------------------------------------------------------------------------------------------
 
-  createVersion(input: {
-    name: string;
-    source: string;
-    runId?: string | null;
-    tags?: Record<string, string>;
-    description?: string;
-    runLink?: string;
-  }): ModelVersion {
+  createVersion(input: NewModelVersion): ModelVersion {
     this.modelRow(input.name);
     if (typeof input.source !== 'string' || input.source === '')
       throw invalid("Missing value for required parameter 'source'.");
     if (input.runId && !this.store.runExists(input.runId))
       throw new LakebenchError('NOT_FOUND', `Run with id=${input.runId} not found`);
-    for (const [k, v] of Object.entries(input.tags ?? {})) checkTagValue(k, v);
+    for (const [k, v] of Object.entries(input.tags ?? {})) checkRegistryTag(k, v);
     const now = Date.now();
     const version = this.db.transaction(() => {
       const next =
@@ -460,7 +389,7 @@ export class ModelRegistry {
     maxResults: number,
     pageToken: string | null,
   ): { versions: ModelVersion[]; nextPageToken: string | null } {
-    const { sql, params } = registryFilter(filter, ['name', 'run_id', 'source_path']);
+    const { sql, params } = registryFilter(filter, MODEL_VERSION_FIELDS);
     const offset = decodeToken(pageToken);
     const rows = this.db
       .prepare<unknown[], VersionRow>(
@@ -471,9 +400,7 @@ export class ModelRegistry {
     if (more) rows.pop();
     return {
       versions: rows.map((r) => this.toVersion(r)),
-      nextPageToken: more
-        ? Buffer.from(JSON.stringify({ offset: offset + rows.length })).toString('base64')
-        : null,
+      nextPageToken: more ? encodeToken(offset + rows.length) : null,
     };
   }
 
@@ -494,7 +421,7 @@ export class ModelRegistry {
 
   setVersionTag(name: string, version: number, key: string, value: string): void {
     this.versionRow(name, version);
-    checkTagValue(key, value);
+    checkRegistryTag(key, value);
     this.db
       .prepare(
         `INSERT INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?)

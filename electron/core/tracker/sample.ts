@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Tracker } from './index';
+import type { TrackerService } from './index';
 import { resourcesDir } from '../sample';
 import { TAG } from '../../../shared/tracker/model';
 
@@ -109,14 +109,17 @@ function generatedSweep(): SweepResult[] {
  * curves are generated), and a registered model with a stage history, so a new user can compare runs and browse
  * the registry at once. Made once; a workspace that has it is left alone.
  */
-export async function ensureSampleExperiment(tracker: Tracker, workspaceRoot: string): Promise<boolean> {
-  const store = tracker.store;
-  if (store.listExperiments('ALL').some((e) => e.name === SAMPLE_EXPERIMENT)) return false;
+export async function ensureSampleExperiment(
+  tracker: TrackerService,
+  workspaceRoot: string,
+): Promise<boolean> {
+  if (tracker.listExperiments('ALL').some((e) => e.name === SAMPLE_EXPERIMENT)) return false;
   const fitted = await sklearnSweep();
   const results = fitted ?? generatedSweep();
   // The workspace may have been closed, or the sweep made by another opening, while Python ran.
-  if (!store.db.open || store.listExperiments('ALL').some((e) => e.name === SAMPLE_EXPERIMENT)) return false;
-  const exp = store.createExperiment(SAMPLE_EXPERIMENT, {
+  if (!tracker.isOpen() || tracker.listExperiments('ALL').some((e) => e.name === SAMPLE_EXPERIMENT))
+    return false;
+  const exp = tracker.createExperiment(SAMPLE_EXPERIMENT, {
     'mlflow.note.content':
       'Predicting taxi fares (generated data): ridge regression over alpha against random forests over depth, two seeds each.',
     'lakebench.sample.fittedWith': fitted ? 'scikit-learn' : 'generated curves',
@@ -127,7 +130,7 @@ export async function ensureSampleExperiment(tracker: Tracker, workspaceRoot: st
     const p = SWEEP[i];
     const name = p.model === 'ridge' ? `ridge-a${p.alpha}-s${p.seed}` : `rf-d${p.maxDepth}-s${p.seed}`;
     const start = base + i * 7 * 60_000;
-    const run = store.createRun({
+    const run = tracker.createRun({
       experimentId: exp.experimentId,
       runName: name,
       startTime: start,
@@ -161,11 +164,11 @@ export async function ensureSampleExperiment(tracker: Tracker, workspaceRoot: st
     const end = start + STEPS * 5_000;
     metrics.push({ key: 'fit_seconds', value: result.fit_seconds, timestamp: end, step: 0 });
     for (let k = 0; k < metrics.length; k += 900)
-      store.logBatch(run.info.runId, {
+      tracker.logBatch(run.info.runId, {
         metrics: metrics.slice(k, k + 900),
         params: k === 0 ? Object.entries(params).map(([key, value]) => ({ key, value })) : [],
       });
-    store.logInputs(run.info.runId, [
+    tracker.logInputs(run.info.runId, [
       {
         dataset: {
           name: 'trips',
@@ -176,21 +179,20 @@ export async function ensureSampleExperiment(tracker: Tracker, workspaceRoot: st
         tags: [{ key: 'mlflow.data.context', value: 'training' }],
       },
     ]);
-    store.updateRun(run.info.runId, { status: 'FINISHED', endTime: end });
+    tracker.updateRun(run.info.runId, { status: 'FINISHED', endTime: end });
   });
   // One run stopped part-way, as a crashed script leaves it, to show a failed run among the others.
-  store.updateRun(runIds[runIds.length - 1], { status: 'FAILED' });
+  tracker.updateRun(runIds[runIds.length - 1], { status: 'FAILED' });
 
-  const registry = tracker.registry;
-  if (!registry.listModels(SAMPLE_MODEL).some((m) => m.name === SAMPLE_MODEL)) {
-    registry.createModel(SAMPLE_MODEL, { task: 'regression' }, 'Fare prediction for the sample trips.');
-    const source = (id: string) => `${store.getRun(id).info.artifactUri}/model`;
-    registry.createVersion({ name: SAMPLE_MODEL, source: source(runIds[2]), runId: runIds[2] });
-    registry.createVersion({ name: SAMPLE_MODEL, source: source(runIds[8]), runId: runIds[8] });
-    registry.transition(SAMPLE_MODEL, 1, 'Production', false, 'ridge baseline', 'sample');
-    registry.transition(SAMPLE_MODEL, 2, 'Staging', false, 'forest depth 8 beats the baseline', 'sample');
-    registry.transition(SAMPLE_MODEL, 2, 'Production', true, 'promoted after review', 'sample');
-    registry.setAlias(SAMPLE_MODEL, 'champion', 2);
+  if (!tracker.listModels(SAMPLE_MODEL).some((m) => m.name === SAMPLE_MODEL)) {
+    tracker.createModel(SAMPLE_MODEL, { task: 'regression' }, 'Fare prediction for the sample trips.');
+    const source = (id: string) => `${tracker.getRun(id).info.artifactUri}/model`;
+    tracker.createVersion({ name: SAMPLE_MODEL, source: source(runIds[2]), runId: runIds[2] });
+    tracker.createVersion({ name: SAMPLE_MODEL, source: source(runIds[8]), runId: runIds[8] });
+    tracker.transition(SAMPLE_MODEL, 1, 'Production', false, 'ridge baseline', 'sample');
+    tracker.transition(SAMPLE_MODEL, 2, 'Staging', false, 'forest depth 8 beats the baseline', 'sample');
+    tracker.transition(SAMPLE_MODEL, 2, 'Production', true, 'promoted after review', 'sample');
+    tracker.setAlias(SAMPLE_MODEL, 'champion', 2);
   }
   tracker.flush();
   return true;

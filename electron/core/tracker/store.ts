@@ -1,28 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { LakebenchError } from '../../../shared/errors';
-import { parseFilter, parseOrderBy, type FilterExpr } from '../../../shared/tracker/filter';
 import {
   TAG,
-  toMetricValue,
-  type DatasetInput,
   type Experiment,
-  type LatestMetric,
   type MetricSeries,
   type MetricXAxis,
   type Run,
-  type RunInfo,
   type RunKeys,
   type RunStatus,
   type RunViewType,
   RUN_STATUSES,
-  runSourceFromTags,
 } from '../../../shared/tracker/model';
-import { compileFilter, compileOrderBy } from './search-sql';
+import { listRunKeys, searchRunIds, type SearchRunsInput } from './run-search';
+
+export type { SearchRunsInput } from './run-search';
+
+import { getRuns, readRuns, type TrackedRunRow } from './run-reader';
+import * as metricReads from './metric-reads';
+import type { RunSelect } from '../../../shared/tracker/contract';
 import { migrate } from './schema';
 import { openDatabase } from '../sqlite';
 import {
   LIMITS,
+  checkEntityName,
   checkName,
   checkParamValue,
   checkTagValue,
@@ -54,33 +55,11 @@ export interface CreateRunInput {
   tags?: Record<string, string>;
 }
 
-export interface SearchRunsInput {
-  experimentIds: string[];
-  filter: string;
-  orderBy: string[];
-  maxResults: number;
-  pageToken: string | null;
-  runViewType: RunViewType;
-}
-
 /** Who changed what: the store reports it, the core turns it into (throttled) events. */
 export interface TrackerChangeListener {
   runs(experimentId: string, runIds: string[]): void;
   experiments(experimentIds: string[]): void;
   models(names: string[]): void;
-}
-
-/** A row of the runs table. */
-export interface RunRow {
-  run_uuid: string;
-  experiment_id: number;
-  name: string;
-  user_id: string;
-  status: string;
-  start_time: number;
-  end_time: number | null;
-  lifecycle_stage: string;
-  artifact_uri: string;
 }
 
 interface ExperimentRow {
@@ -104,25 +83,8 @@ export function newRunId(): string {
   return randomBytes(16).toString('hex');
 }
 
-function encodeToken(offset: number): string {
-  return Buffer.from(JSON.stringify({ offset })).toString('base64');
-}
-
-export function decodeToken(token: string | null | undefined): number {
-  if (!token) return 0;
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { offset?: unknown };
-    if (typeof parsed.offset === 'number' && Number.isSafeInteger(parsed.offset) && parsed.offset >= 0)
-      return parsed.offset;
-  } catch {
-    // fall through
-  }
-  throw invalid('Invalid page token, could not base64-decode');
-}
-
 /** Points per multi-row INSERT: fewer calls into SQLite for a 1000-point batch. */
 const POINTS_PER_INSERT = 100;
-const MAX_FINITE = Number.MAX_VALUE;
 
 function experimentIdNumber(id: string | number): number {
   const s = String(id);
@@ -156,6 +118,9 @@ export class TrackerStore {
     readonly artifactRoot: string,
   ) {
     this.db = openDatabase(file);
+    // Every write answers a client (an MLflow logger, the app) that it was stored: with FULL, WAL syncs at each
+    // commit, so an acknowledged write survives a power cut, not only a crash of Lakebench.
+    this.db.pragma('synchronous = FULL');
     migrate(this.db, Date.now());
     this.stmt = this.prepare();
   }
@@ -176,6 +141,14 @@ export class TrackerStore {
     if (this.db.open) this.db.close();
   }
 
+  isOpen(): boolean {
+    return this.db.open;
+  }
+
+  inTransaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   onChange(listener: TrackerChangeListener | null): void {
     this.listener = listener;
   }
@@ -183,7 +156,7 @@ export class TrackerStore {
   private prepare() {
     const db = this.db;
     return {
-      run: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE run_uuid = ?'),
+      run: db.prepare<[string], TrackedRunRow>('SELECT * FROM runs WHERE run_uuid = ?'),
       experiment: db.prepare<[number], ExperimentRow>('SELECT * FROM experiments WHERE experiment_id = ?'),
       insertPoint: db.prepare(
         'INSERT OR IGNORE INTO metric_points (series, step, timestamp, value, is_nan) VALUES (?, ?, ?, ?, ?)',
@@ -301,10 +274,7 @@ export class TrackerStore {
   }
 
   createExperiment(name: string, tags: Record<string, string> = {}, artifactLocation?: string): Experiment {
-    if (typeof name !== 'string' || name.trim() === '')
-      throw invalid(
-        "Missing value for required parameter 'name'. See the API docs for more information about request parameters.",
-      );
+    checkEntityName('name', name, LIMITS.experimentNameLength);
     for (const [k, v] of Object.entries(tags)) {
       checkName('tag', k);
       checkTagValue(k, v, LIMITS.experimentTagValueLength);
@@ -332,8 +302,7 @@ export class TrackerStore {
 
   renameExperiment(id: string, newName: string): Experiment {
     const row = this.experimentRow(id);
-    if (typeof newName !== 'string' || newName.trim() === '')
-      throw invalid("Missing value for required parameter 'new_name'.");
+    checkEntityName('new_name', newName, LIMITS.experimentNameLength);
     this.db.transaction(() => {
       const other = this.db
         .prepare<[string], { experiment_id: number }>('SELECT experiment_id FROM experiments WHERE name = ?')
@@ -403,13 +372,13 @@ export class TrackerStore {
 
   // ---- runs --------------------------------------------------------------------------------------------------
 
-  private runRow(runId: string): RunRow {
+  private runRow(runId: string): TrackedRunRow {
     const row = typeof runId === 'string' ? this.stmt.run.get(runId) : undefined;
     if (!row) throw new LakebenchError('NOT_FOUND', `Run with id=${runId} not found`);
     return row;
   }
 
-  private activeRun(runId: string): RunRow {
+  private activeRun(runId: string): TrackedRunRow {
     const row = this.runRow(runId);
     if (row.lifecycle_stage !== 'active')
       throw invalid(
@@ -425,6 +394,7 @@ export class TrackerStore {
         `The experiment ${input.experimentId} must be in the 'active' state. Current state is deleted.`,
       );
     const tags = { ...(input.tags ?? {}) };
+    if (input.runName) checkEntityName('run_name', input.runName, LIMITS.entityNameLength);
     for (const [k, v] of Object.entries(tags)) {
       checkName('tag', k);
       checkTagValue(k, v);
@@ -457,6 +427,7 @@ export class TrackerStore {
     changes: { status?: RunStatus; endTime?: number | null; runName?: string; description?: string },
   ): Run {
     const row = this.runRow(runId);
+    if (changes.runName) checkEntityName('run_name', changes.runName, LIMITS.entityNameLength);
     if (changes.status !== undefined && !RUN_STATUSES.includes(changes.status))
       throw invalid(
         `Invalid run status '${String(changes.status)}'. Valid values are ${RUN_STATUSES.join(', ')}`,
@@ -519,6 +490,35 @@ export class TrackerStore {
       throw new LakebenchError('NOT_FOUND', `No tag with name: ${key} in run with id ${runId}`);
     if (key === TAG.runName) this.db.prepare(`UPDATE runs SET name = '' WHERE run_uuid = ?`).run(runId);
     this.changedRuns(row.experiment_id, [runId]);
+  }
+
+  /**
+   * Appends a logged model's description to the run's `mlflow.log-model.history` tag, a JSON list as MLflow's
+   * own stores keep it. A tag that is not such a list (written by hand or by another client) does not break the
+   * run: a single JSON object in it is kept as the first entry, anything else starts the history anew.
+   */
+  logModel(runId: string, model: unknown): void {
+    if (!model || typeof model !== 'object' || Array.isArray(model))
+      throw invalid('Malformed model info: model_json must be a JSON object.');
+    const key = 'mlflow.log-model.history';
+    this.activeRun(runId);
+    const previous = this.db
+      .prepare<[string, string], { value: string }>('SELECT value FROM tags WHERE run_uuid = ? AND key = ?')
+      .get(runId, key)?.value;
+    let history: unknown[] = [];
+    if (previous) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(previous);
+      } catch {
+        // Not JSON: nothing in it can be read back as a model, so the history starts with this model.
+        parsed = undefined;
+      }
+      if (Array.isArray(parsed)) history = parsed;
+      else if (parsed && typeof parsed === 'object') history = [parsed];
+    }
+    history.push(model);
+    this.setTag(runId, key, JSON.stringify(history));
   }
 
   /** Metrics, params and tags of one request, all stored or none (MLflow's limits and messages). */
@@ -736,140 +736,19 @@ export class TrackerStore {
     };
   }
 
-  /** Runs with everything logged, in the order of the ids given. */
-  loadRuns(ids: string[]): Run[] {
-    if (ids.length === 0) return [];
-    const json = JSON.stringify(ids);
-    const rows = this.db
-      .prepare<[string], RunRow>('SELECT * FROM runs WHERE run_uuid IN (SELECT value FROM json_each(?))')
-      .all(json);
-    const byId = new Map<string, Run>();
-    for (const r of rows)
-      byId.set(r.run_uuid, {
-        info: this.toInfo(r),
-        params: {},
-        metrics: {},
-        tags: {},
-        inputs: [],
-      });
-    for (const p of this.db
-      .prepare<[string], { run_uuid: string; key: string; value: string }>(
-        'SELECT run_uuid, key, value FROM params WHERE run_uuid IN (SELECT value FROM json_each(?))',
-      )
-      .all(json))
-      byId.get(p.run_uuid)!.params[p.key] = p.value;
-    for (const t of this.db
-      .prepare<[string], { run_uuid: string; key: string; value: string }>(
-        'SELECT run_uuid, key, value FROM tags WHERE run_uuid IN (SELECT value FROM json_each(?))',
-      )
-      .all(json))
-      byId.get(t.run_uuid)!.tags[t.key] = t.value;
-    for (const m of this.db
-      .prepare<
-        [string],
-        {
-          run_uuid: string;
-          key: string;
-          value: number | null;
-          is_nan: number;
-          step: number;
-          timestamp: number;
-        }
-      >(
-        'SELECT run_uuid, key, value, is_nan, step, timestamp FROM latest_metrics WHERE run_uuid IN (SELECT value FROM json_each(?))',
-      )
-      .all(json))
-      byId.get(m.run_uuid)!.metrics[m.key] = {
-        value: toMetricValue(m.is_nan ? NaN : (m.value as number)),
-        step: m.step,
-        timestamp: m.timestamp,
-      } satisfies LatestMetric;
-    for (const d of this.db
-      .prepare<
-        [string],
-        {
-          run_uuid: string;
-          name: string;
-          digest: string;
-          source_type: string;
-          source: string;
-          schema: string | null;
-          profile: string | null;
-          tags_json: string;
-        }
-      >('SELECT * FROM inputs WHERE run_uuid IN (SELECT value FROM json_each(?))')
-      .all(json))
-      byId.get(d.run_uuid)!.inputs.push({
-        name: d.name,
-        digest: d.digest,
-        sourceType: d.source_type,
-        source: d.source,
-        schema: d.schema,
-        profile: d.profile,
-        tags: JSON.parse(d.tags_json) as Record<string, string>,
-      } satisfies DatasetInput);
-    const out: Run[] = [];
-    for (const id of ids) {
-      const run = byId.get(id);
-      if (!run) continue;
-      const tags = run.tags;
-      run.info.parentRunId = tags[TAG.parentRunId] ?? null;
-      run.info.description = tags[TAG.note] ?? '';
-      run.info.source = runSourceFromTags(tags);
-      out.push(run);
-    }
-    return out;
+  /** Tracked runs in the order of the ids given, with everything logged or only the selected keys. */
+  loadRuns(ids: readonly string[], select?: RunSelect): Run[] {
+    return readRuns(this.db, ids, select);
   }
 
-  private toInfo(r: RunRow): RunInfo {
-    return runInfoFromRow(r);
+  /** Tracked runs by id (each once), and the ids that name no run. */
+  getRuns(runIds: readonly string[], select?: RunSelect): { runs: Run[]; missing: string[] } {
+    return getRuns(this.db, runIds, select);
   }
 
   /** Run ids matching a search, in order, with the total; the page is cut in SQL. */
   searchRunIds(input: SearchRunsInput): { ids: string[]; total: number; nextPageToken: string | null } {
-    let expr: FilterExpr | null;
-    try {
-      expr = parseFilter(input.filter ?? '');
-    } catch (err) {
-      if (err instanceof LakebenchError) throw err;
-      throw invalid(String(err));
-    }
-    const orderBy = input.orderBy.map((o) => parseOrderBy(o));
-    const offset = decodeToken(input.pageToken);
-    const params: unknown[] = [];
-    const where: string[] = [];
-    const expIds = input.experimentIds.map((id) => {
-      if (!/^\d{1,18}$/.test(id)) throw invalid(`Invalid experiment id '${id}'`);
-      return Number(id);
-    });
-    if (expIds.length > 0) {
-      where.push('r.experiment_id IN (SELECT value FROM json_each(?))');
-      params.push(JSON.stringify(expIds));
-    } else {
-      where.push(
-        `r.experiment_id IN (SELECT experiment_id FROM experiments WHERE lifecycle_stage = 'active')`,
-      );
-    }
-    if (input.runViewType === 'ACTIVE_ONLY') where.push(`r.lifecycle_stage = 'active'`);
-    else if (input.runViewType === 'DELETED_ONLY') where.push(`r.lifecycle_stage = 'deleted'`);
-    const now = Date.now();
-    if (expr) where.push(compileFilter(expr, params, now));
-    const { joins, joinParams, order } = compileOrderBy(orderBy, now);
-    const sql = `SELECT r.run_uuid AS id, count(*) OVER () AS total FROM runs r ${joins.join(' ')}
-                 WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ? OFFSET ?`;
-    const rows = this.db
-      .prepare<unknown[], { id: string; total: number }>(sql)
-      .all(...joinParams, ...params, input.maxResults, offset);
-    let total = rows[0]?.total ?? 0;
-    if (rows.length === 0 && offset > 0) {
-      total = (
-        this.db
-          .prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM runs r WHERE ${where.join(' AND ')}`)
-          .get(...params) as { n: number }
-      ).n;
-    }
-    const next = offset + rows.length < total ? encodeToken(offset + rows.length) : null;
-    return { ids: rows.map((r) => r.id), total, nextPageToken: next };
+    return searchRunIds(this.db, input);
   }
 
   searchRuns(input: SearchRunsInput): { runs: Run[]; nextPageToken: string | null; totalCount: number } {
@@ -877,24 +756,9 @@ export class TrackerStore {
     return { runs: this.loadRuns(ids), nextPageToken, totalCount: total };
   }
 
+  /** The param, metric, tag and dataset keys of the active runs of some experiments (all when none). */
   listRunKeys(experimentIds: string[]): RunKeys {
-    const scope = experimentIds.length
-      ? `run_uuid IN (SELECT run_uuid FROM runs WHERE experiment_id IN (SELECT value FROM json_each(?)) AND lifecycle_stage = 'active')`
-      : `run_uuid IN (SELECT run_uuid FROM runs WHERE lifecycle_stage = 'active')`;
-    const args = experimentIds.length ? [JSON.stringify(experimentIds.map(Number))] : [];
-    const keys = (table: string, col = 'key') =>
-      this.db
-        .prepare<unknown[], { k: string }>(
-          `SELECT DISTINCT ${col} AS k FROM ${table} WHERE ${scope} ORDER BY 1`,
-        )
-        .all(...args)
-        .map((r) => r.k);
-    return {
-      params: keys('params'),
-      metrics: keys('latest_metrics'),
-      tags: keys('tags'),
-      datasets: keys('inputs', 'name'),
-    };
+    return listRunKeys(this.db, experimentIds);
   }
 
   // ---- metric histories ---------------------------------------------------------------------------------------
@@ -910,284 +774,31 @@ export class TrackerStore {
     nextPageToken: string | null;
   } {
     this.runRow(runId);
-    const offset = decodeToken(pageToken);
-    const series = this.findSeries(runId, key);
-    if (series === null) return { metrics: [], nextPageToken: null };
-    const rows = this.db
-      .prepare<[number, number, number], [number, number, number, number]>(
-        `SELECT value, is_nan, timestamp, step FROM metric_points WHERE series = ?
-         ORDER BY step, timestamp LIMIT ? OFFSET ?`,
-      )
-      .raw(true)
-      .all(series, maxResults + 1, offset);
-    const more = rows.length > maxResults;
-    if (more) rows.pop();
-    return {
-      metrics: rows.map(([value, isNan, timestamp, step]) => ({
-        key,
-        value: isNan ? NaN : value,
-        timestamp,
-        step,
-      })),
-      nextPageToken: more ? encodeToken(offset + rows.length) : null,
-    };
+    return metricReads.metricHistory(this.db, this.findSeries(runId, key), key, maxResults, pageToken);
   }
 
-  /**
-   * A history for drawing. Short ones come whole; long ones are cut into equal x ranges, each keeping its lowest
-   * and highest point (and any NaN or infinity), read in one pass without holding the full history in memory.
-   */
+  /** A history for drawing, reduced to about maxPoints points keeping each range's extremes. */
   metricSeries(runId: string, key: string, maxPoints: number, xAxis: MetricXAxis): MetricSeries {
     const run = this.runRow(runId);
-    const series = this.findSeries(runId, key);
-    const empty: MetricSeries = {
-      runId,
-      key,
-      count: 0,
-      downsampled: false,
-      x: [],
-      y: [],
-      steps: [],
-      min: null,
-      max: null,
-      last: null,
-    };
-    if (series === null) return empty;
-    const xOf = (step: number, ts: number) =>
-      xAxis === 'step' ? step : xAxis === 'wall' ? ts : ts - run.start_time;
-    const bounds = this.db
-      .prepare<[number], { n: number; s0: number; s1: number; t0: number; t1: number }>(
-        `SELECT count(*) AS n, min(step) AS s0, max(step) AS s1, min(timestamp) AS t0, max(timestamp) AS t1
-         FROM metric_points WHERE series = ?`,
-      )
-      .get(series)!;
-    if (bounds.n === 0) return empty;
-    const rows = this.db
-      .prepare<[number], [number, number, number, number]>(
-        'SELECT step, timestamp, value, is_nan FROM metric_points WHERE series = ? ORDER BY step, timestamp',
-      )
-      .raw(true);
-    let min: { value: number; step: number } | null = null;
-    let max: { value: number; step: number } | null = null;
-    const picked: { x: number; y: number; step: number; ts: number }[] = [];
-    const buckets = Math.max(1, Math.floor((maxPoints - 2) / 2));
-    if (bounds.n > maxPoints && bounds.s1 - bounds.s0 + 1 >= buckets) {
-      // Long histories over many steps: per step range, SQLite finds the lowest and highest point on the
-      // clustered (series, step) key, so no per-point work happens in JavaScript.
-      const width = Math.ceil((bounds.s1 - bounds.s0 + 1) / buckets);
-      const finite = 'is_nan = 0 AND value BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308';
-      const lowest = this.db
-        .prepare<[number, number, number], [number | null, number, number]>(
-          `SELECT min(value), step, timestamp FROM metric_points WHERE series = ? AND step >= ? AND step < ? AND ${finite}`,
-        )
-        .raw(true);
-      const highest = this.db
-        .prepare<[number, number, number], [number | null, number, number]>(
-          `SELECT max(value), step, timestamp FROM metric_points WHERE series = ? AND step >= ? AND step < ? AND ${finite}`,
-        )
-        .raw(true);
-      for (let from = bounds.s0; from <= bounds.s1; from += width) {
-        const lo = lowest.get(series, from, from + width);
-        if (!lo || lo[0] === null) continue;
-        const hi = highest.get(series, from, from + width)!;
-        picked.push({ x: xOf(lo[1], lo[2]), y: lo[0], step: lo[1], ts: lo[2] });
-        if (hi[1] !== lo[1] || hi[2] !== lo[2])
-          picked.push({ x: xOf(hi[1], hi[2]), y: hi[0] as number, step: hi[1], ts: hi[2] });
-        if (!min || lo[0] < min.value) min = { value: lo[0], step: lo[1] };
-        if (!max || (hi[0] as number) > max.value) max = { value: hi[0] as number, step: hi[1] };
-      }
-      const ends = this.db
-        .prepare<[number, number], [number, number, number, number]>(
-          `SELECT step, timestamp, value, is_nan FROM metric_points WHERE series = ?
-           AND NOT (${finite}) LIMIT ?`,
-        )
-        .raw(true)
-        .all(series, maxPoints);
-      const edge = this.db
-        .prepare<[{ s: number }], [number, number, number, number]>(
-          `SELECT * FROM (SELECT step, timestamp, value, is_nan FROM metric_points WHERE series = @s
-             ORDER BY step, timestamp LIMIT 1)
-           UNION ALL SELECT * FROM (SELECT step, timestamp, value, is_nan FROM metric_points WHERE series = @s
-             ORDER BY step DESC, timestamp DESC LIMIT 1)`,
-        )
-        .raw(true)
-        .all({ s: series });
-      for (const [step, ts, value, isNan] of [...ends, ...edge])
-        picked.push({ x: xOf(step, ts), y: isNan ? NaN : value, step, ts });
-      picked.sort((a, b) => a.x - b.x || a.step - b.step || a.ts - b.ts);
-      for (let i = picked.length - 1; i > 0; i--)
-        if (picked[i].step === picked[i - 1].step && picked[i].ts === picked[i - 1].ts) picked.splice(i, 1);
-    } else if (bounds.n <= maxPoints) {
-      for (const [step, ts, value, isNan] of rows.iterate(series)) {
-        const y = isNan ? NaN : value;
-        picked.push({ x: xOf(step, ts), y, step, ts });
-        if (Number.isFinite(y)) {
-          if (!min || y < min.value) min = { value: y, step };
-          if (!max || y > max.value) max = { value: y, step };
-        }
-      }
-    } else {
-      // Few distinct steps (points logged without steps): buckets over the x range, in one pass.
-      const lo = xAxis === 'step' ? bounds.s0 : xOf(0, bounds.t0);
-      const hi = xAxis === 'step' ? bounds.s1 : xOf(0, bounds.t1);
-      const width = (hi - lo) / buckets || 1;
-      // Per bucket: index of min, of max, and the first non-finite point, as flat arrays (no objects per point).
-      const loV = new Float64Array(buckets).fill(Infinity);
-      const hiV = new Float64Array(buckets).fill(-Infinity);
-      const loP = new Float64Array(buckets * 3);
-      const hiP = new Float64Array(buckets * 3);
-      const odd: { x: number; y: number; step: number; ts: number }[] = [];
-      const oddSeen = new Uint8Array(buckets);
-      let first: [number, number, number] | null = null;
-      let lastRow: [number, number, number] = [0, 0, 0];
-      for (const [step, ts, value, isNan] of rows.iterate(series)) {
-        const x = xAxis === 'step' ? step : xAxis === 'wall' ? ts : ts - run.start_time;
-        const y = isNan ? NaN : value;
-        if (!first) first = [step, ts, y];
-        lastRow = [step, ts, y];
-        const b = Math.min(buckets - 1, Math.floor((x - lo) / width));
-        if (isNan || value > MAX_FINITE || value < -MAX_FINITE) {
-          if (!oddSeen[b]) {
-            oddSeen[b] = 1;
-            odd.push({ x, y, step, ts });
-          }
-          continue;
-        }
-        if (value < loV[b]) {
-          loV[b] = value;
-          loP[b * 3] = x;
-          loP[b * 3 + 1] = step;
-          loP[b * 3 + 2] = ts;
-        }
-        if (value > hiV[b]) {
-          hiV[b] = value;
-          hiP[b * 3] = x;
-          hiP[b * 3 + 1] = step;
-          hiP[b * 3 + 2] = ts;
-        }
-      }
-      if (first) picked.push({ x: xOf(first[0], first[1]), y: first[2], step: first[0], ts: first[1] });
-      for (let b = 0; b < buckets; b++) {
-        if (loV[b] === Infinity) continue;
-        picked.push({ x: loP[b * 3], y: loV[b], step: loP[b * 3 + 1], ts: loP[b * 3 + 2] });
-        if (hiP[b * 3 + 1] !== loP[b * 3 + 1] || hiP[b * 3 + 2] !== loP[b * 3 + 2])
-          picked.push({ x: hiP[b * 3], y: hiV[b], step: hiP[b * 3 + 1], ts: hiP[b * 3 + 2] });
-        if (!min || loV[b] < min.value) min = { value: loV[b], step: loP[b * 3 + 1] };
-        if (!max || hiV[b] > max.value) max = { value: hiV[b], step: hiP[b * 3 + 1] };
-      }
-      picked.push(...odd);
-      picked.push({ x: xOf(lastRow[0], lastRow[1]), y: lastRow[2], step: lastRow[0], ts: lastRow[1] });
-      picked.sort((a, b) => a.x - b.x || a.step - b.step || a.ts - b.ts);
-      for (let i = picked.length - 1; i > 0; i--)
-        if (picked[i].step === picked[i - 1].step && picked[i].ts === picked[i - 1].ts) picked.splice(i, 1);
-    }
-    if (xAxis !== 'step' && bounds.n <= maxPoints) picked.sort((a, b) => a.x - b.x || a.step - b.step);
-    const latest = this.db
-      .prepare<[string, string], { value: number | null; is_nan: number; step: number; timestamp: number }>(
-        'SELECT value, is_nan, step, timestamp FROM latest_metrics WHERE run_uuid = ? AND key = ?',
-      )
-      .get(runId, key);
-    return {
-      runId,
-      key,
-      count: bounds.n,
-      downsampled: picked.length < bounds.n,
-      x: picked.map((p) => p.x),
-      y: picked.map((p) => toMetricValue(p.y)),
-      steps: picked.map((p) => p.step),
-      min,
-      max,
-      last: latest
-        ? {
-            value: toMetricValue(latest.is_nan ? NaN : (latest.value as number)),
-            step: latest.step,
-            timestamp: latest.timestamp,
-          }
-        : null,
-    };
+    return metricReads.metricSeries(this.db, run, this.findSeries(runId, key), runId, key, maxPoints, xAxis);
   }
 
   /** Per step across runs: mean, std, min, max (the group band), reduced to about maxPoints steps. */
   groupHistory(runIds: string[], key: string, maxPoints: number) {
-    const rows = this.db
-      .prepare<
-        [string, string],
-        { step: number; n: number; mean: number; sq: number; lo: number; hi: number }
-      >(
-        `SELECT p.step AS step, count(*) AS n, avg(p.value) AS mean, avg(p.value * p.value) AS sq,
-                min(p.value) AS lo, max(p.value) AS hi
-         FROM metric_series s JOIN metric_points p ON p.series = s.id
-         WHERE s.run_uuid IN (SELECT value FROM json_each(?)) AND s.key = ? AND p.is_nan = 0
-           AND p.value BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308
-         GROUP BY p.step ORDER BY p.step`,
-      )
-      .all(JSON.stringify(runIds), key);
-    const every = Math.max(1, Math.ceil(rows.length / maxPoints));
-    const picked = rows.filter((_, i) => i % every === 0 || i === rows.length - 1);
-    return {
-      key,
-      steps: picked.map((r) => r.step),
-      mean: picked.map((r) => r.mean),
-      std: picked.map((r) =>
-        r.n > 1 ? Math.sqrt(Math.max(0, ((r.sq - r.mean * r.mean) * r.n) / (r.n - 1))) : 0,
-      ),
-      min: picked.map((r) => r.lo),
-      max: picked.map((r) => r.hi),
-      runs: picked.map((r) => r.n),
-    };
+    return metricReads.groupHistory(this.db, runIds, key, maxPoints);
   }
 
   /** Latest finite values of a metric for the given runs. */
   latestValues(runIds: string[], key: string): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const r of this.db
-      .prepare<[string, string], { run_uuid: string; value: number | null; is_nan: number }>(
-        'SELECT run_uuid, value, is_nan FROM latest_metrics WHERE run_uuid IN (SELECT value FROM json_each(?)) AND key = ?',
-      )
-      .all(JSON.stringify(runIds), key)) {
-      const v = r.is_nan ? NaN : (r.value as number);
-      if (Number.isFinite(v)) out.set(r.run_uuid, v);
-    }
-    return out;
+    return metricReads.latestValues(this.db, runIds, key);
   }
 
   paramValues(runIds: string[], key: string): Map<string, string> {
-    return new Map(
-      this.db
-        .prepare<[string, string], { run_uuid: string; value: string }>(
-          'SELECT run_uuid, value FROM params WHERE run_uuid IN (SELECT value FROM json_each(?)) AND key = ?',
-        )
-        .all(JSON.stringify(runIds), key)
-        .map((r) => [r.run_uuid, r.value]),
-    );
+    return metricReads.paramValues(this.db, runIds, key);
   }
 
   /** The number of stored points of a run's metric, or of all its metrics (tests and benchmarks). */
   metricCount(runId: string, key?: string): number {
-    const r = this.db
-      .prepare<[string, string | null, string | null], { n: number }>(
-        `SELECT count(*) AS n FROM metric_series s JOIN metric_points p ON p.series = s.id
-         WHERE s.run_uuid = ? AND (? IS NULL OR s.key = ?)`,
-      )
-      .get(runId, key ?? null, key ?? null);
-    return r?.n ?? 0;
+    return metricReads.metricCount(this.db, runId, key);
   }
-}
-
-/** A run's info from its row; parent, description and source come from its tags, filled in by the caller. */
-export function runInfoFromRow(r: RunRow): RunInfo {
-  return {
-    runId: r.run_uuid,
-    experimentId: String(r.experiment_id),
-    runName: r.name,
-    userId: r.user_id,
-    status: r.status as RunStatus,
-    startTime: r.start_time,
-    endTime: r.end_time,
-    artifactUri: r.artifact_uri,
-    lifecycleStage: r.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
-    parentRunId: null,
-    description: '',
-    source: runSourceFromTags({}),
-  };
 }

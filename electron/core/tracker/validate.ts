@@ -11,6 +11,10 @@ export const LIMITS = {
   tagValueLength: 8000,
   experimentTagValueLength: 5000,
   entityNameLength: 250,
+  /** MLflow's SQL store keeps experiment and registered model names in 256-character columns. */
+  experimentNameLength: 256,
+  modelNameLength: 256,
+  registryTagValueLength: 5000,
 } as const;
 
 export function invalid(message: string): LakebenchError {
@@ -18,6 +22,42 @@ export function invalid(message: string): LakebenchError {
 }
 
 const NAME_CHARS = /^[/\w.\- ]*$/;
+
+/** A UTF-16 surrogate without its pair: not a character, and not storable as UTF-8. */
+export function hasLoneSurrogate(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+      else return true;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return true;
+  }
+  return false;
+}
+
+/**
+ * A name a user gives (experiment, run, registered model): a string, not blank, at most `limit` characters,
+ * without NUL or control characters and without lone surrogates. `field` is the request parameter's name.
+ */
+export function checkEntityName(field: string, name: unknown, limit: number, allowEmpty = false): string {
+  if (name === undefined || name === null || (typeof name === 'string' && name.trim() === '' && !allowEmpty))
+    throw invalid(
+      `Missing value for required parameter '${field}'. See the API docs for more information about request parameters.`,
+    );
+  if (typeof name !== 'string')
+    throw invalid(`Invalid value ${JSON.stringify(name)} for parameter '${field}': expected a string.`);
+  if (name.length > limit)
+    throw invalid(
+      `Invalid value for parameter '${field}': '${name.slice(0, 40)}...' has length ${name.length}, which exceeds the limit of ${limit}.`,
+    );
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name))
+    throw invalid(`Invalid value for parameter '${field}': names may not contain control characters or NUL.`);
+  if (hasLoneSurrogate(name))
+    throw invalid(`Invalid value for parameter '${field}': the text holds an unpaired UTF-16 surrogate.`);
+  return name;
+}
 
 /** Metric, param and tag names: MLflow allows alphanumerics, _ - . space and /, as a relative path. */
 export function checkName(kind: 'metric' | 'param' | 'tag', name: unknown): string {

@@ -1,8 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { unlink } from 'node:fs/promises';
 import type http from 'node:http';
-import type { Tracker } from '../../core/tracker';
-import { mimeTypeOf } from '../../core/tracker/artifacts';
+import { mimeTypeOf, type TrackerService } from '../../core/tracker';
 import { MlflowError, sendJson } from './protocol';
 
 /**
@@ -18,7 +16,7 @@ function invalidPath(p: string): MlflowError {
 }
 
 /** Splits `<experiment>/<run>/artifacts/<rest>` and checks it names a run of that experiment. */
-function runPath(tracker: Tracker, rel: string): { dir: string; rest: string } {
+function runPath(tracker: TrackerService, rel: string): { runId: string; rest: string } {
   if (rel.includes('\0') || rel.includes('\\')) throw invalidPath(rel);
   const parts = rel.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.some((p) => p === '..') || rel.startsWith('/')) throw invalidPath(rel);
@@ -26,19 +24,19 @@ function runPath(tracker: Tracker, rel: string): { dir: string; rest: string } {
   if (!experimentId || !runId || !/^\d+$/.test(experimentId) || !/^[0-9a-f]{32}$/.test(runId))
     throw invalidPath(rel);
   if (artifacts !== undefined && artifacts !== 'artifacts') throw invalidPath(rel);
-  if (!tracker.store.runExists(runId) || tracker.store.runInfoRow(runId).experimentId !== experimentId)
+  if (!tracker.runExists(runId) || tracker.runInfoRow(runId).experimentId !== experimentId)
     throw new MlflowError(
       'RESOURCE_DOES_NOT_EXIST',
       `Run with id=${runId} not found in experiment ${experimentId}`,
     );
-  return { dir: tracker.artifacts.runDir(experimentId, runId), rest: rest.join('/') };
+  return { runId, rest: rest.join('/') };
 }
 
 export async function handleArtifactRequest(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   url: URL,
-  tracker: Tracker,
+  tracker: TrackerService,
 ): Promise<boolean> {
   const raw = (req.url ?? '/').split('?')[0];
   const m = PREFIX.exec(raw);
@@ -53,8 +51,8 @@ export async function handleArtifactRequest(
   if (rel === '') {
     if (method !== 'GET') throw new MlflowError('ENDPOINT_NOT_FOUND', `${method} is not served on this path`);
     const dirParam = url.searchParams.get('path') ?? '';
-    const { dir, rest } = runPath(tracker, dirParam);
-    const files = await tracker.artifacts.list(dir, rest);
+    const { runId, rest } = runPath(tracker, dirParam);
+    const files = await tracker.listArtifacts(runId, rest);
     const strip = rest ? `${rest}/` : '';
     sendJson(
       res,
@@ -71,15 +69,15 @@ export async function handleArtifactRequest(
     );
     return true;
   }
-  const { dir, rest } = runPath(tracker, rel);
+  const { runId, rest } = runPath(tracker, rel);
   if (!rest) throw invalidPath(rel);
   if (method === 'PUT') {
-    await tracker.artifacts.write(dir, rest, req);
+    await tracker.writeArtifact(runId, rest, req);
     sendJson(res, 200, {});
     return true;
   }
   if (method === 'GET' || method === 'HEAD') {
-    const info = await tracker.artifacts.fileInfo(dir, rest);
+    const info = await tracker.artifactFile(runId, rest);
     if (!info) throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `No artifact at '${rel}'`);
     res.writeHead(200, {
       'content-type': mimeTypeOf(info.full),
@@ -93,9 +91,8 @@ export async function handleArtifactRequest(
     return true;
   }
   if (method === 'DELETE') {
-    const info = await tracker.artifacts.fileInfo(dir, rest);
-    if (!info) throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `No artifact at '${rel}'`);
-    await unlink(info.full);
+    if (!(await tracker.deleteArtifact(runId, rest)))
+      throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `No artifact at '${rel}'`);
     sendJson(res, 200, {});
     return true;
   }

@@ -1,5 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import type http from 'node:http';
-import { LakebenchError } from '../../../shared/errors';
+import { LakebenchError, errorMessage } from '../../../shared/errors';
+import { hasLoneSurrogate, storageError } from '../../core/tracker';
 
 /** MLflow's error codes and their HTTP statuses (mlflow/exceptions.py, ERROR_CODE_TO_HTTP_STATUS). */
 export const HTTP_STATUS: Record<string, number> = {
@@ -25,23 +27,39 @@ export const HTTP_STATUS: Record<string, number> = {
   TEMPORARILY_UNAVAILABLE: 503,
 };
 
-/** An error answered as MLflow does: `{"error_code", "message"}` with the code's HTTP status. */
+/** An error answered as MLflow does: `{"error_code", "message"}` with the code's HTTP status (or another). */
 export class MlflowError extends Error {
   constructor(
     readonly errorCode: string,
     message: string,
+    private readonly httpStatus?: number,
   ) {
     super(message);
   }
 
   get status(): number {
-    return HTTP_STATUS[this.errorCode] ?? 500;
+    return this.httpStatus ?? HTTP_STATUS[this.errorCode] ?? 500;
   }
+}
+
+/**
+ * A full disk or a read-only database, in MLflow's terms. MLflow's clients retry 429, 500, 502, 503 and 504 for
+ * minutes (urllib3's status_forcelist), and neither problem goes away by itself, so both answer statuses outside
+ * that list: 507 Insufficient Storage for a full disk, 403 for a database that cannot be written.
+ */
+function storageMlflowError(err: unknown): MlflowError | null {
+  const storage = storageError(err);
+  if (!storage) return null;
+  return storage.code === 'DISK_FULL'
+    ? new MlflowError('RESOURCE_EXHAUSTED', storage.message, 507)
+    : new MlflowError('PERMISSION_DENIED', storage.message, 403);
 }
 
 /** The service's errors in MLflow's terms. */
 export function toMlflowError(err: unknown): MlflowError {
   if (err instanceof MlflowError) return err;
+  const storage = storageMlflowError(err);
+  if (storage) return storage;
   if (err instanceof LakebenchError) {
     switch (err.code) {
       case 'NOT_FOUND':
@@ -57,7 +75,7 @@ export function toMlflowError(err: unknown): MlflowError {
         return new MlflowError('INTERNAL_ERROR', err.message);
     }
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   if (/SQLITE_BUSY|database is locked/i.test(message))
     return new MlflowError('TEMPORARILY_UNAVAILABLE', `The run tracker is busy, try again: ${message}`);
   return new MlflowError('INTERNAL_ERROR', message);
@@ -113,30 +131,74 @@ export function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** Percent-decoding that refuses what URLSearchParams would quietly turn into U+FFFD. */
+function decodeComponent(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    throw new MlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `Malformed percent-encoding in the query string: '${s.slice(0, 100)}'`,
+    );
+  }
+}
+
+/** The query string's fields; repeated keys become lists. */
+function queryMessage(url: URL): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const query = url.search.replace(/^\?/, '');
+  if (!query) return out;
+  for (const part of query.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const key = decodeComponent(eq < 0 ? part : part.slice(0, eq));
+    const value = eq < 0 ? '' : decodeComponent(part.slice(eq + 1));
+    const before = out[key];
+    out[key] = before === undefined ? value : Array.isArray(before) ? [...before, value] : [before, value];
+  }
+  return out;
+}
+
+/** In JSON text that is valid UTF-8, a lone surrogate can only be written as an escape, \uD800 to \uDFFF. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/** Refuses text that cannot be stored as UTF-8: an unpaired surrogate anywhere in the message. */
+function checkText(value: unknown, where: string): void {
+  if (typeof value === 'string') {
+    if (hasLoneSurrogate(value))
+      throw new MlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `Invalid value for parameter '${where}': the text holds an unpaired UTF-16 surrogate.`,
+      );
+  } else if (Array.isArray(value)) value.forEach((v, i) => checkText(v, `${where}[${i}]`));
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) {
+      checkText(k, where);
+      checkText(v, where ? `${where}.${k}` : k);
+    }
+}
+
 /** The request message: a JSON body for POST/PATCH/DELETE, the query string for GET (repeated keys as lists). */
 export async function requestMessage(req: http.IncomingMessage, url: URL): Promise<Record<string, unknown>> {
   if (req.method === 'GET' || req.method === 'HEAD') {
-    const out: Record<string, unknown> = {};
-    for (const key of new Set(url.searchParams.keys())) {
-      const all = url.searchParams.getAll(key);
-      out[key] = all.length > 1 ? all : all[0];
-    }
+    const out = queryMessage(url);
+    checkText(out, '');
     return out;
   }
   const body = await readBody(req);
+  // Checked natively, then decoded as before: log-batch bodies of ~100 KB arrive many times a second.
+  if (!isUtf8(body)) throw new MlflowError('INVALID_PARAMETER_VALUE', 'The request body is not valid UTF-8.');
   const text = body.toString('utf8').trim();
   if (text === '') return {};
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new MlflowError(
-      'MALFORMED_REQUEST',
-      `Malformed JSON in the request body: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    throw new MlflowError('MALFORMED_REQUEST', `Malformed JSON in the request body: ${errorMessage(err)}`);
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
     throw new MlflowError('MALFORMED_REQUEST', 'The request body must be a JSON object.');
+  if (SURROGATE_ESCAPE.test(text)) checkText(parsed, '');
   return parsed as Record<string, unknown>;
 }
 
@@ -180,6 +242,19 @@ export class Fields {
       return undefined;
     }
     if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+    if (typeof v !== 'string') throw badType(name, v);
+    return v;
+  }
+
+  /** A name or key: a string as MLflow requires, never a number turned into one. */
+  name(name: string): string | undefined;
+  name(name: string, required: true): string;
+  name(name: string, required = false): string | undefined {
+    const v = this.msg[name];
+    if (v === undefined || v === null || (required && v === '')) {
+      if (required) throw missing(name);
+      return undefined;
+    }
     if (typeof v !== 'string') throw badType(name, v);
     return v;
   }

@@ -1,14 +1,18 @@
 import type { Experiment, RunStatus, RunViewType } from '../../../shared/tracker/model';
 import { RUN_STATUSES, toMetricValue } from '../../../shared/tracker/model';
-import { likeToRegExp } from '../../../shared/tracker/filter';
-import type { Tracker } from '../../core/tracker';
-import { checkVersion } from '../../core/tracker/registry';
-import { decodeToken } from '../../core/tracker/store';
+import {
+  EXPERIMENT_FIELDS,
+  QuerySyntaxError,
+  likeMatch,
+  parseQuery,
+  type QueryExpr,
+} from '../../../shared/query';
+import { checkVersion, decodeToken, type TrackerService } from '../../core/tracker';
 import type { Fields } from './protocol';
 import { MlflowError, missing } from './protocol';
 import { experimentJson, modelVersionJson, registeredModelJson, runInfoJson, runJson } from './shapes';
 
-type Handler = (f: Fields, tracker: Tracker) => unknown;
+type Handler = (f: Fields, tracker: TrackerService) => unknown;
 
 const VIEW_TYPES: RunViewType[] = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'];
 
@@ -44,60 +48,57 @@ function runStatus(v: string | undefined): RunStatus | undefined {
   return v as RunStatus;
 }
 
-/** Experiments' own filter: `name`, `tags.<key>`, creation_time and last_update_time, joined by AND. */
+/** A parse error of a search filter in MLflow's terms, naming the column of the mistake. */
+function filterError(filter: string, err: unknown): unknown {
+  if (!(err instanceof QuerySyntaxError)) return err;
+  return new MlflowError(
+    'INVALID_PARAMETER_VALUE',
+    `Invalid filter '${filter.length > 200 ? `${filter.slice(0, 200)}...` : filter}' at column ${err.offset + 1}: ${err.message}`,
+  );
+}
+
+/** Experiments' own filter: `name`, `tags.<key>`, creation_time and last_update_time, with AND and OR. */
 function experimentMatcher(filter: string): (e: Experiment) => boolean {
-  const text = filter.trim();
-  if (!text) return () => true;
-  const tests: ((e: Experiment) => boolean)[] = [];
-  const clause =
-    /^\s*(?:(?:attributes?|attr)\.)?(name|creation_time|last_update_time|tags?\.(?:`[^`]+`|"[^"]+"|[\w./-]+))\s*(=|!=|<=|>=|<|>|LIKE|ILIKE)\s*('(?:[^']|'')*'|"(?:[^"]|"")*"|-?\d+)\s*/i;
-  let rest = text;
-  for (;;) {
-    const m = clause.exec(rest);
-    if (!m) throw new MlflowError('INVALID_PARAMETER_VALUE', `Invalid filter '${filter}' near '${rest}'`);
-    const [, field, rawOp, rawValue] = m;
-    const op = rawOp.toUpperCase();
-    const quoted = rawValue.startsWith("'") || rawValue.startsWith('"');
-    const value = quoted ? rawValue.slice(1, -1).replace(/''/g, "'") : Number(rawValue);
-    const get = (e: Experiment): string | number | undefined => {
-      if (field === 'name') return e.name;
-      if (field === 'creation_time') return e.creationTime;
-      if (field === 'last_update_time') return e.lastUpdateTime;
-      const key = field.replace(/^tags?\./i, '').replace(/^[`"]|[`"]$/g, '');
-      return e.tags[key];
-    };
-    tests.push((e) => {
-      const x = get(e);
-      if (x === undefined) return false;
-      switch (op) {
-        case '=':
-          return x === value;
-        case '!=':
-          return x !== value;
-        case 'LIKE':
-        case 'ILIKE':
-          return likeToRegExp(String(value), op === 'ILIKE').test(String(x));
-        case '<':
-          return x < value;
-        case '<=':
-          return x <= value;
-        case '>':
-          return x > value;
-        default:
-          return x >= value;
-      }
-    });
-    rest = rest.slice(m[0].length);
-    if (!rest) break;
-    const and = /^AND\s+/i.exec(rest);
-    if (!and)
-      throw new MlflowError(
-        'INVALID_PARAMETER_VALUE',
-        `Invalid filter '${filter}': expected AND near '${rest}'`,
-      );
-    rest = rest.slice(and[0].length);
+  let expr: QueryExpr | null;
+  try {
+    expr = parseQuery(filter, EXPERIMENT_FIELDS);
+  } catch (err) {
+    throw filterError(filter, err);
   }
-  return (e) => tests.every((t) => t(e));
+  if (!expr) return () => true;
+  const test = (node: QueryExpr, e: Experiment): boolean => {
+    if (node.kind === 'and') return node.items.every((n) => test(n, e));
+    if (node.kind === 'or') return node.items.some((n) => test(n, e));
+    const { field, op } = node;
+    const x =
+      field.group === 'tag'
+        ? e.tags[field.key]
+        : field.key === 'name'
+          ? e.name
+          : field.key === 'creation_time'
+            ? e.creationTime
+            : e.lastUpdateTime;
+    if (x === undefined) return false;
+    const value = node.value.kind === 'string' || node.value.kind === 'number' ? node.value.value : '';
+    switch (op) {
+      case '=':
+        return x === value;
+      case '!=':
+        return x !== value;
+      case 'LIKE':
+      case 'ILIKE':
+        return likeMatch(String(x), String(value), op === 'ILIKE');
+      case '<':
+        return x < value;
+      case '<=':
+        return x <= value;
+      case '>':
+        return x > value;
+      default:
+        return x >= value;
+    }
+  };
+  return (e) => test(expr, e);
 }
 
 function nextToken(offset: number, shown: number, total: number): string | undefined {
@@ -119,17 +120,17 @@ function version(f: Fields): number {
 export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'DELETE', Handler>>> = {
   'experiments/create': {
     POST: (f, t) => {
-      const name = f.str('name', true);
-      const e = t.store.createExperiment(name, f.keyValues('tags'), f.str('artifact_location') || undefined);
+      const name = f.name('name', true);
+      const e = t.createExperiment(name, f.keyValues('tags'), f.str('artifact_location') || undefined);
       return { experiment_id: e.experimentId };
     },
   },
   'experiments/get': {
-    GET: (f, t) => ({ experiment: experimentJson(t.store.getExperiment(f.str('experiment_id', true))) }),
+    GET: (f, t) => ({ experiment: experimentJson(t.getExperiment(f.str('experiment_id', true))) }),
   },
   'experiments/get-by-name': {
     GET: (f, t) => ({
-      experiment: experimentJson(t.store.getExperimentByName(f.str('experiment_name', true))),
+      experiment: experimentJson(t.getExperimentByName(f.name('experiment_name', true))),
     }),
   },
   'experiments/search': {
@@ -138,71 +139,71 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
   },
   'experiments/update': {
     POST: (f, t) => {
-      t.store.renameExperiment(f.str('experiment_id', true), f.str('new_name', true));
+      t.renameExperiment(f.str('experiment_id', true), f.name('new_name', true));
       return {};
     },
   },
   'experiments/delete': {
     POST: (f, t) => {
-      t.store.setExperimentLifecycle(f.str('experiment_id', true), 'deleted');
+      t.setExperimentLifecycle(f.str('experiment_id', true), 'deleted');
       return {};
     },
   },
   'experiments/restore': {
     POST: (f, t) => {
-      t.store.setExperimentLifecycle(f.str('experiment_id', true), 'active');
+      t.setExperimentLifecycle(f.str('experiment_id', true), 'active');
       return {};
     },
   },
   'experiments/set-experiment-tag': {
     POST: (f, t) => {
-      t.store.setExperimentTag(f.str('experiment_id', true), f.str('key', true), f.str('value', true));
+      t.setExperimentTag(f.str('experiment_id', true), f.name('key', true), f.str('value', true));
       return {};
     },
   },
 
   'runs/create': {
     POST: (f, t) => {
-      const run = t.store.createRun({
+      const run = t.createRun({
         experimentId: f.str('experiment_id') || '0',
         userId: f.str('user_id'),
-        runName: f.str('run_name'),
+        runName: f.name('run_name'),
         startTime: f.int('start_time'),
         tags: f.keyValues('tags'),
       });
       return { run: runJson(run) };
     },
   },
-  'runs/get': { GET: (f, t) => ({ run: runJson(t.store.getRun(f.runId())) }) },
+  'runs/get': { GET: (f, t) => ({ run: runJson(t.getRun(f.runId())) }) },
   'runs/update': {
     POST: (f, t) => {
-      const run = t.store.updateRun(f.runId(), {
+      const run = t.updateRun(f.runId(), {
         status: runStatus(f.str('status')),
         endTime: f.int('end_time'),
-        runName: f.str('run_name'),
+        runName: f.name('run_name'),
       });
       return { run_info: runInfoJson(run.info) };
     },
   },
   'runs/delete': {
     POST: (f, t) => {
-      t.store.setRunsLifecycle([f.runId()], 'deleted');
+      t.setRunsLifecycle([f.runId()], 'deleted');
       return {};
     },
   },
   'runs/restore': {
     POST: (f, t) => {
-      t.store.setRunsLifecycle([f.runId()], 'active');
+      t.setRunsLifecycle([f.runId()], 'active');
       return {};
     },
   },
   'runs/log-metric': {
     POST: (f, t) => {
       const runId = f.runId();
-      const key = f.str('key', true);
+      const key = f.name('key', true);
       if (!f.has('value')) throw missing('value');
       if (!f.has('timestamp')) throw missing('timestamp');
-      t.store.logBatch(runId, {
+      t.logBatch(runId, {
         metrics: [{ key, value: f.msg.value, timestamp: f.msg.timestamp, step: f.msg.step ?? 0 }],
       });
       return {};
@@ -211,20 +212,20 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
   'runs/log-parameter': {
     POST: (f, t) => {
       const runId = f.runId();
-      t.store.logBatch(runId, { params: [{ key: f.str('key', true), value: f.str('value', true) }] });
+      t.logBatch(runId, { params: [{ key: f.name('key', true), value: f.str('value', true) }] });
       return {};
     },
   },
   'runs/log-batch': {
     POST: (f, t) => {
       const runId = f.runId();
-      t.store.logBatch(runId, { metrics: f.list('metrics'), params: f.list('params'), tags: f.list('tags') });
+      t.logBatch(runId, { metrics: f.list('metrics'), params: f.list('params'), tags: f.list('tags') });
       return {};
     },
   },
   'runs/log-inputs': {
     POST: (f, t) => {
-      t.store.logInputs(f.runId(), f.list('datasets'));
+      t.logInputs(f.runId(), f.list('datasets'));
       return {};
     },
   },
@@ -241,24 +242,19 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
           `Malformed model info.\n JSON: '${text.slice(0, 200)}'`,
         );
       }
-      // As MLflow's own stores do: the logged models' descriptions are kept as a JSON list in a run tag.
-      const key = 'mlflow.log-model.history';
-      const previous = t.store.getRun(runId).tags[key];
-      const history = previous ? (JSON.parse(previous) as unknown[]) : [];
-      history.push(model);
-      t.store.setTag(runId, key, JSON.stringify(history));
+      t.logModel(runId, model);
       return {};
     },
   },
   'runs/set-tag': {
     POST: (f, t) => {
-      t.store.setTag(f.runId(), f.str('key', true), f.str('value', true));
+      t.setTag(f.runId(), f.name('key', true), f.str('value', true));
       return {};
     },
   },
   'runs/delete-tag': {
     POST: (f, t) => {
-      t.store.deleteTag(f.runId(), f.str('key', true));
+      t.deleteTag(f.runId(), f.name('key', true));
       return {};
     },
   },
@@ -268,9 +264,9 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
   'metrics/get-history': {
     GET: (f, t) => {
       const runId = f.runId();
-      const key = f.str('metric_key', true);
+      const key = f.name('metric_key', true);
       const max = maxResults(f, 25_000, 25_000);
-      const page = t.store.metricHistory(runId, key, max, f.str('page_token') ?? null);
+      const page = t.metricHistory(runId, key, max, f.str('page_token') ?? null);
       return {
         metrics: page.metrics.length
           ? page.metrics.map((m) => ({
@@ -288,9 +284,9 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
     GET: async (f, t) => {
       const runId = f.runId();
       const rel = f.str('path') ?? '';
-      const files = await t.artifacts.list(t.runArtifactDir(runId), rel);
+      const files = await t.listArtifacts(runId, rel);
       return {
-        root_uri: t.store.runInfoRow(runId).artifactUri,
+        root_uri: t.runInfoRow(runId).artifactUri,
         files: files.length
           ? files.map((x) => ({ path: x.path, is_dir: x.isDir, file_size: x.fileSize ?? undefined }))
           : undefined,
@@ -301,40 +297,32 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
   'registered-models/create': {
     POST: (f, t) => ({
       registered_model: registeredModelJson(
-        t.registry.createModel(f.str('name', true), f.keyValues('tags'), f.str('description') ?? ''),
+        t.createModel(f.name('name', true), f.keyValues('tags'), f.str('description') ?? ''),
       ),
     }),
   },
   'registered-models/get': {
-    GET: (f, t) => ({ registered_model: registeredModelJson(t.registry.getModel(f.str('name', true))) }),
+    GET: (f, t) => ({ registered_model: registeredModelJson(t.getModel(f.name('name', true))) }),
   },
   'registered-models/rename': {
     POST: (f, t) => ({
-      registered_model: registeredModelJson(
-        t.registry.renameModel(f.str('name', true), f.str('new_name', true)),
-      ),
+      registered_model: registeredModelJson(t.renameModel(f.name('name', true), f.name('new_name', true))),
     }),
   },
   'registered-models/update': {
     PATCH: (f, t) => ({
-      registered_model: registeredModelJson(
-        t.registry.updateModel(f.str('name', true), f.str('description') ?? ''),
-      ),
+      registered_model: registeredModelJson(t.updateModel(f.name('name', true), f.str('description') ?? '')),
     }),
   },
   'registered-models/delete': {
     DELETE: (f, t) => {
-      t.registry.deleteModel(f.str('name', true));
+      t.deleteModel(f.name('name', true));
       return {};
     },
   },
   'registered-models/search': {
     GET: (f, t) => {
-      const r = t.registry.searchModels(
-        f.str('filter') ?? '',
-        maxResults(f, 100, 1000),
-        f.str('page_token') ?? null,
-      );
+      const r = t.searchModels(f.str('filter') ?? '', maxResults(f, 100, 1000), f.str('page_token') ?? null);
       return {
         registered_models: r.models.length ? r.models.map(registeredModelJson) : undefined,
         next_page_token: r.nextPageToken ?? undefined,
@@ -347,35 +335,35 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
   },
   'registered-models/set-tag': {
     POST: (f, t) => {
-      t.registry.setModelTag(f.str('name', true), f.str('key', true), f.str('value', true));
+      t.setModelTag(f.name('name', true), f.name('key', true), f.str('value', true));
       return {};
     },
   },
   'registered-models/delete-tag': {
     DELETE: (f, t) => {
-      t.registry.deleteModelTag(f.str('name', true), f.str('key', true));
+      t.deleteModelTag(f.name('name', true), f.name('key', true));
       return {};
     },
   },
   'registered-models/alias': {
     POST: (f, t) => {
-      t.registry.setAlias(f.str('name', true), f.str('alias', true), version(f));
+      t.setAlias(f.name('name', true), f.name('alias', true), version(f));
       return {};
     },
     DELETE: (f, t) => {
-      t.registry.deleteAlias(f.str('name', true), f.str('alias', true));
+      t.deleteAlias(f.name('name', true), f.name('alias', true));
       return {};
     },
     GET: (f, t) => ({
-      model_version: modelVersionJson(t.registry.versionByAlias(f.str('name', true), f.str('alias', true))),
+      model_version: modelVersionJson(t.versionByAlias(f.name('name', true), f.name('alias', true))),
     }),
   },
 
   'model-versions/create': {
     POST: (f, t) => ({
       model_version: modelVersionJson(
-        t.registry.createVersion({
-          name: f.str('name', true),
+        t.createVersion({
+          name: f.name('name', true),
           source: f.str('source', true),
           runId: f.str('run_id') || null,
           tags: f.keyValues('tags'),
@@ -387,27 +375,27 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
   },
   'model-versions/get': {
     GET: (f, t) => ({
-      model_version: modelVersionJson(t.registry.getVersion(f.str('name', true), version(f))),
+      model_version: modelVersionJson(t.getVersion(f.name('name', true), version(f))),
     }),
   },
   'model-versions/update': {
     PATCH: (f, t) => ({
       model_version: modelVersionJson(
-        t.registry.updateVersion(f.str('name', true), version(f), f.str('description') ?? ''),
+        t.updateVersion(f.name('name', true), version(f), f.str('description') ?? ''),
       ),
     }),
   },
   'model-versions/delete': {
     DELETE: (f, t) => {
-      t.registry.deleteVersion(f.str('name', true), version(f));
+      t.deleteVersion(f.name('name', true), version(f));
       return {};
     },
   },
   'model-versions/transition-stage': {
     POST: (f, t) => ({
       model_version: modelVersionJson(
-        t.registry.transition(
-          f.str('name', true),
+        t.transition(
+          f.name('name', true),
           version(f),
           f.str('stage', true),
           f.bool('archive_existing_versions') ?? false,
@@ -418,7 +406,7 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
   },
   'model-versions/search': {
     GET: (f, t) => {
-      const r = t.registry.searchVersions(
+      const r = t.searchVersions(
         f.str('filter') ?? '',
         maxResults(f, 10_000, 200_000),
         f.str('page_token') ?? null,
@@ -430,27 +418,27 @@ export const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'PATCH' | 'D
     },
   },
   'model-versions/get-download-uri': {
-    GET: (f, t) => ({ artifact_uri: t.registry.getVersion(f.str('name', true), version(f)).source }),
+    GET: (f, t) => ({ artifact_uri: t.getVersion(f.name('name', true), version(f)).source }),
   },
   'model-versions/set-tag': {
     POST: (f, t) => {
-      t.registry.setVersionTag(f.str('name', true), version(f), f.str('key', true), f.str('value', true));
+      t.setVersionTag(f.name('name', true), version(f), f.name('key', true), f.str('value', true));
       return {};
     },
   },
   'model-versions/delete-tag': {
     DELETE: (f, t) => {
-      t.registry.deleteVersionTag(f.str('name', true), version(f), f.str('key', true));
+      t.deleteVersionTag(f.name('name', true), version(f), f.name('key', true));
       return {};
     },
   },
 };
 
-function searchExperiments(f: Fields, t: Tracker) {
+function searchExperiments(f: Fields, t: TrackerService) {
   const max = maxResults(f, 1000, 50_000);
   const offset = decodeToken(f.str('page_token'));
   const match = experimentMatcher(f.str('filter') ?? '');
-  const all = t.store.listExperiments(viewType(f, 'view_type')).filter(match);
+  const all = t.listExperiments(viewType(f, 'view_type')).filter(match);
   const order = f.strings('order_by');
   if (order.length) {
     const m =
@@ -477,8 +465,8 @@ function searchExperiments(f: Fields, t: Tracker) {
   };
 }
 
-function searchRuns(f: Fields, t: Tracker) {
-  const r = t.store.searchRuns({
+function searchRuns(f: Fields, t: TrackerService) {
+  const r = t.searchRuns({
     experimentIds: f.strings('experiment_ids'),
     filter: f.str('filter') ?? '',
     orderBy: f.strings('order_by'),
@@ -492,9 +480,9 @@ function searchRuns(f: Fields, t: Tracker) {
   };
 }
 
-function latestVersions(f: Fields, t: Tracker) {
-  const name = f.str('name', true);
-  t.registry.getModel(name);
-  const versions = t.registry.latestVersions(name, f.strings('stages'));
+function latestVersions(f: Fields, t: TrackerService) {
+  const name = f.name('name', true);
+  t.getModel(name);
+  const versions = t.latestVersions(name, f.strings('stages'));
   return { model_versions: versions.length ? versions.map(modelVersionJson) : undefined };
 }

@@ -1,132 +1,14 @@
 import type Database from 'better-sqlite3';
 import { LakebenchError } from '../../../shared/errors';
-import { HISTORY_POINT_BUDGET, type RunSelect } from '../../../shared/tracker/contract';
-import {
-  INFO_TAGS,
-  TAG,
-  runSourceFromTags,
-  toMetricValue,
-  type MetricSeries,
-  type MetricXAxis,
-  type Run,
-} from '../../../shared/tracker/model';
-import { runInfoFromRow, type RunRow, type TrackerStore } from './store';
+import { HISTORY_POINT_BUDGET } from '../../../shared/tracker/contract';
+import { toMetricValue, type MetricSeries, type MetricXAxis } from '../../../shared/tracker/model';
+import { IN_IDS, prepared } from './statements';
+import type { TrackerStore } from './store';
 
 /**
- * Read queries over many runs at once: runs by id, runs with only some keys, metric histories of runs x keys.
- * Each reads the store's tables with a handful of statements per request, however many runs it names (and one
- * or a few per metric series).
+ * Metric histories of many tracked runs x keys at once, with a handful of statements per request however many
+ * runs it names (and one or a few per metric series).
  */
-
-/** Statements prepared once per database. */
-const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-
-function prepared(db: Database.Database, sql: string): Database.Statement {
-  let cache = statements.get(db);
-  if (!cache) statements.set(db, (cache = new Map()));
-  let stmt = cache.get(sql);
-  if (!stmt) cache.set(sql, (stmt = db.prepare(sql)));
-  return stmt;
-}
-
-const IN_IDS = 'SELECT value FROM json_each(?)';
-
-function unique(ids: readonly string[]): string[] {
-  return [...new Set(ids)];
-}
-
-/** Runs by id in the order given (each once), with everything logged or only the selected keys. */
-export function getRuns(
-  store: TrackerStore,
-  runIds: readonly string[],
-  select?: RunSelect,
-): { runs: Run[]; missing: string[] } {
-  const ids = unique(runIds);
-  const runs = select ? loadSelectedRuns(store, ids, select) : store.loadRuns(ids);
-  const found = new Set(runs.map((r) => r.info.runId));
-  return { runs, missing: ids.filter((id) => !found.has(id)) };
-}
-
-/**
- * Runs with only the selected params, metrics and tags (and inputs on request); each run's info is whole, its
- * source and description read from the info tags whether or not they are selected.
- */
-export function loadSelectedRuns(store: TrackerStore, ids: readonly string[], select: RunSelect): Run[] {
-  if (ids.length === 0) return [];
-  const db = store.db;
-  const json = JSON.stringify(ids);
-  const byId = new Map<string, Run>();
-  const infoTags = new Map<string, Record<string, string>>();
-  for (const r of prepared(db, `SELECT * FROM runs WHERE run_uuid IN (${IN_IDS})`).all(json) as RunRow[]) {
-    byId.set(r.run_uuid, { info: runInfoFromRow(r), params: {}, metrics: {}, tags: {}, inputs: [] });
-    infoTags.set(r.run_uuid, {});
-  }
-  const keyed = <T>(table: string, cols: string, keys: readonly string[]): T[] =>
-    keys.length === 0
-      ? []
-      : (prepared(
-          db,
-          `SELECT run_uuid, ${cols} FROM ${table} WHERE run_uuid IN (${IN_IDS}) AND key IN (${IN_IDS})`,
-        ).all(json, JSON.stringify(unique(keys))) as T[]);
-
-  type KeyValue = { run_uuid: string; key: string; value: string };
-  for (const p of keyed<KeyValue>('params', 'key, value', select.params))
-    byId.get(p.run_uuid)!.params[p.key] = p.value;
-  const wanted = new Set(select.tags);
-  for (const t of keyed<KeyValue>('tags', 'key, value', [...select.tags, ...INFO_TAGS])) {
-    if (wanted.has(t.key)) byId.get(t.run_uuid)!.tags[t.key] = t.value;
-    infoTags.get(t.run_uuid)![t.key] = t.value;
-  }
-  type Latest = {
-    run_uuid: string;
-    key: string;
-    value: number | null;
-    is_nan: number;
-    step: number;
-    timestamp: number;
-  };
-  for (const m of keyed<Latest>('latest_metrics', 'key, value, is_nan, step, timestamp', select.metrics))
-    byId.get(m.run_uuid)!.metrics[m.key] = {
-      value: toMetricValue(m.is_nan ? NaN : (m.value as number)),
-      step: m.step,
-      timestamp: m.timestamp,
-    };
-  if (select.inputs) {
-    type InputRow = {
-      run_uuid: string;
-      name: string;
-      digest: string;
-      source_type: string;
-      source: string;
-      schema: string | null;
-      profile: string | null;
-      tags_json: string;
-    };
-    for (const d of prepared(db, `SELECT * FROM inputs WHERE run_uuid IN (${IN_IDS})`).all(
-      json,
-    ) as InputRow[])
-      byId.get(d.run_uuid)!.inputs.push({
-        name: d.name,
-        digest: d.digest,
-        sourceType: d.source_type,
-        source: d.source,
-        schema: d.schema,
-        profile: d.profile,
-        tags: JSON.parse(d.tags_json) as Record<string, string>,
-      });
-  }
-  const out: Run[] = [];
-  for (const id of ids) {
-    const run = byId.get(id);
-    if (!run) continue;
-    const tags = infoTags.get(id)!;
-    run.info.parentRunId = tags[TAG.parentRunId] ?? null;
-    run.info.description = tags[TAG.note] ?? '';
-    run.info.source = runSourceFromTags(tags);
-    out.push(run);
-  }
-  return out;
-}
 
 // ---- metric histories ---------------------------------------------------------------------------------------
 
@@ -264,8 +146,8 @@ export function metricHistories(
   xAxis: MetricXAxis,
 ): { series: MetricSeries[]; maxPoints: number } {
   const db = store.db;
-  const ids = unique(runIds);
-  const wantedKeys = unique(keys);
+  const ids = [...new Set(runIds)];
+  const wantedKeys = [...new Set(keys)];
   const idsJson = JSON.stringify(ids);
   const keysJson = JSON.stringify(wantedKeys);
   const starts = new Map(
