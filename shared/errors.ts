@@ -37,7 +37,13 @@ export type ErrorCode =
   | 'TRANSPORT_CLOSED'
   | 'INVALID_PARAMETER_VALUE'
   | 'KERNEL_UNAVAILABLE'
-  | 'KERNEL_DIED';
+  | 'KERNEL_DIED'
+  | 'TABLE_NOT_DELTA'
+  | 'TABLE_LOG_CORRUPT'
+  | 'TABLE_VERSION_NOT_FOUND'
+  | 'TABLE_UNSUPPORTED_FEATURE'
+  | 'TABLE_DATA_FILE_MISSING'
+  | 'TABLE_COMMIT_CONFLICT';
 
 export interface LakebenchErrorData {
   code: ErrorCode;

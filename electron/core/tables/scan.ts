@@ -1,0 +1,280 @@
+/**
+ * Reading a snapshot's data with DuckDB: one `read_parquet` per group of files that share partition values,
+ * with the partition values (which are not in the Parquet files) added as typed constants, and files whose
+ * statistics rule out a simple filter left out.
+ */
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LakebenchError } from '../../../shared/errors';
+import type { AddFile } from './actions';
+import {
+  duckdbType,
+  nestedNamesDiffer,
+  partitionLiteral,
+  physicalName,
+  quoteIdent,
+  quoteLiteral,
+  type DeltaField,
+} from './schema';
+import type { Snapshot } from './snapshot';
+
+export type FilterOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
+
+/** A `column op value` condition; a scan's filters are ANDed. */
+export interface ScanFilter {
+  column: string;
+  op: FilterOp;
+  value: string | number | boolean;
+}
+
+export interface ScanOptions {
+  /** Columns to read, in this order (default: all, in schema order). */
+  columns?: string[];
+  filters?: ScanFilter[];
+  /** Check every data file exists before handing the list to DuckDB (default true). */
+  verifyFiles?: boolean;
+}
+
+export interface ScanPlan {
+  /** A DuckDB SELECT over the snapshot's files. */
+  sql: string;
+  /** Files read. */
+  files: AddFile[];
+  /** Files left out by partition values or statistics. */
+  skippedFiles: number;
+}
+
+/** True when the table stores columns under physical names (column mapping `name` mode). */
+export function usesColumnMapping(snapshot: Snapshot): boolean {
+  const mode = snapshot.metadata.configuration['delta.columnMapping.mode'];
+  return mode === 'name' || mode === 'id';
+}
+
+/** The local path of a data file named in the log (a relative URI, or an absolute `file:` URI). */
+export function dataFilePath(tableRoot: string, logPath: string): string {
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(logPath)) {
+    if (logPath.startsWith('file:')) return fileURLToPath(logPath);
+    throw new LakebenchError(
+      'TABLE_DATA_FILE_MISSING',
+      `${tableRoot}: the data file ${logPath} is not on this computer (only local files can be read)`,
+    );
+  }
+  return path.join(tableRoot, decodeURIComponent(logPath));
+}
+
+interface ParsedStats {
+  numRecords?: number;
+  minValues?: Record<string, unknown>;
+  maxValues?: Record<string, unknown>;
+  nullCount?: Record<string, unknown>;
+}
+
+function parseStats(add: AddFile): ParsedStats | null {
+  if (!add.stats) return null;
+  try {
+    const v = JSON.parse(add.stats) as unknown;
+    return typeof v === 'object' && v !== null ? (v as ParsedStats) : null;
+  } catch {
+    // Statistics only speed reads up; a file with unreadable stats is simply read.
+    return null;
+  }
+}
+
+function compare(a: unknown, b: string | number | boolean): number | null {
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  return null;
+}
+
+/** Whether a file may hold rows where `column op value`, judged by its min and max. */
+function mayMatchRange(min: unknown, max: unknown, op: FilterOp, value: string | number | boolean): boolean {
+  const lo = min === undefined ? null : compare(min, value);
+  const hi = max === undefined ? null : compare(max, value);
+  switch (op) {
+    case '=':
+      return !((lo !== null && lo > 0) || (hi !== null && hi < 0));
+    case '<':
+      return !(lo !== null && lo >= 0);
+    case '<=':
+      return !(lo !== null && lo > 0);
+    case '>':
+      return !(hi !== null && hi <= 0);
+    case '>=':
+      return !(hi !== null && hi < 0);
+    case '!=':
+      return !(lo === 0 && hi === 0);
+    default: {
+      const never: never = op;
+      return never;
+    }
+  }
+}
+
+/** A partition value (a string in the log) in the form filters compare against. */
+function partitionComparable(value: string | null | undefined, field: DeltaField): string | number | null {
+  if (value === null || value === undefined || value === '') return null;
+  if (field.type.type === 'decimal') return Number(value);
+  if (field.type.type === 'primitive') {
+    if (['long', 'integer', 'short', 'byte', 'float', 'double'].includes(field.type.name))
+      return Number(value);
+    if (field.type.name === 'string' || field.type.name === 'date') return value;
+  }
+  return null;
+}
+
+/** Types whose stats compare correctly as JSON numbers or strings. */
+function statsComparable(field: DeltaField): boolean {
+  if (field.type.type === 'decimal') return true;
+  if (field.type.type !== 'primitive') return false;
+  return ['long', 'integer', 'short', 'byte', 'float', 'double', 'string', 'date'].includes(field.type.name);
+}
+
+function filterLiteral(value: string | number | boolean): string {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : quoteLiteral(String(value));
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  return quoteLiteral(value);
+}
+
+/** Builds the SQL that reads a snapshot. */
+export async function planScan(snapshot: Snapshot, options: ScanOptions = {}): Promise<ScanPlan> {
+  const { schema, metadata, tableRoot } = snapshot;
+  const mapping = usesColumnMapping(snapshot);
+  const byName = new Map(schema.fields.map((f) => [f.name, f]));
+  const partitionColumns = new Set(metadata.partitionColumns);
+  const wanted =
+    options.columns ??
+    schema.fields.filter((f) => f.type.type !== 'primitive' || f.type.name !== 'void').map((f) => f.name);
+  const fields = wanted.map((name) => {
+    const f = byName.get(name);
+    if (!f) {
+      throw new LakebenchError(
+        'INVALID_REQUEST',
+        `${tableRoot} has no column ${JSON.stringify(name)} (it has ${schema.fields.map((x) => x.name).join(', ')})`,
+      );
+    }
+    if (mapping && nestedNamesDiffer(f.type)) {
+      throw new LakebenchError(
+        'TABLE_UNSUPPORTED_FEATURE',
+        `${tableRoot}: column ${name} has nested fields renamed by column mapping (feature \`columnMapping\`), which Lakebench does not read yet`,
+      );
+    }
+    return f;
+  });
+  const filters = options.filters ?? [];
+  for (const filter of filters) {
+    if (!byName.has(filter.column)) {
+      throw new LakebenchError(
+        'INVALID_REQUEST',
+        `${tableRoot} has no column ${JSON.stringify(filter.column)} to filter on`,
+      );
+    }
+  }
+
+  let skippedFiles = 0;
+  const files: AddFile[] = [];
+  for (const add of snapshot.files) {
+    if (add.deletionVector) {
+      throw new LakebenchError(
+        'TABLE_UNSUPPORTED_FEATURE',
+        `${tableRoot}: the data file ${add.path} has a deletion vector (feature \`deletionVectors\`), which Lakebench does not support`,
+      );
+    }
+    let keep = true;
+    let stats: ParsedStats | null | undefined;
+    for (const filter of filters) {
+      const field = byName.get(filter.column) as DeltaField;
+      const phys = physicalName(field, mapping);
+      if (partitionColumns.has(field.name)) {
+        const v = partitionComparable(add.partitionValues[phys], field);
+        const raw = add.partitionValues[phys];
+        if (raw === null || raw === undefined || raw === '') {
+          keep = false; // a comparison with null is never true
+        } else if (v !== null && !mayMatchRange(v, v, filter.op, filter.value)) keep = false;
+      } else if (statsComparable(field)) {
+        stats ??= parseStats(add);
+        if (!stats) continue;
+        const nulls = stats.nullCount?.[phys];
+        if (typeof nulls === 'number' && stats.numRecords !== undefined && nulls === stats.numRecords) {
+          keep = false; // every value is null
+        } else if (
+          !mayMatchRange(stats.minValues?.[phys], stats.maxValues?.[phys], filter.op, filter.value)
+        ) {
+          keep = false;
+        }
+      }
+      if (!keep) break;
+    }
+    if (keep) files.push(add);
+    else skippedFiles++;
+  }
+
+  if (options.verifyFiles !== false) await assertFilesExist(tableRoot, files);
+
+  const columnList = (partition: Record<string, string | null> | null) =>
+    fields
+      .map((f) => {
+        const phys = physicalName(f, mapping);
+        if (partitionColumns.has(f.name)) {
+          return `${partition ? partitionLiteral(partition[phys], f.type) : `CAST(NULL AS ${duckdbType(f.type)})`} AS ${quoteIdent(f.name)}`;
+        }
+        return phys === f.name ? quoteIdent(f.name) : `${quoteIdent(phys)} AS ${quoteIdent(f.name)}`;
+      })
+      .join(', ') || '42 AS "__lakebench_no_columns"';
+
+  let body: string;
+  if (files.length === 0) {
+    const empty = fields
+      .map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${quoteIdent(f.name)}`)
+      .join(', ');
+    body = `SELECT ${empty || '42 AS "__lakebench_no_columns"'} WHERE false`;
+  } else {
+    const groups = new Map<string, { values: Record<string, string | null>; paths: string[] }>();
+    for (const add of files) {
+      const values: Record<string, string | null> = {};
+      for (const c of metadata.partitionColumns) {
+        const field = byName.get(c);
+        const phys = field ? physicalName(field, mapping) : c;
+        values[phys] = add.partitionValues[phys] ?? null;
+      }
+      const key = JSON.stringify(values);
+      const group = groups.get(key) ?? { values, paths: [] };
+      group.paths.push(dataFilePath(tableRoot, add.path));
+      groups.set(key, group);
+    }
+    body = [...groups.values()]
+      .map(
+        (g) =>
+          `SELECT ${columnList(g.values)} FROM read_parquet([${g.paths.map(quoteLiteral).join(', ')}], union_by_name = true)`,
+      )
+      .join('\nUNION ALL\n');
+  }
+  const where = filters.map(
+    (f) => `${quoteIdent(f.column)} ${f.op === '!=' ? '<>' : f.op} ${filterLiteral(f.value)}`,
+  );
+  const sql = where.length ? `SELECT * FROM (${body}) WHERE ${where.join(' AND ')}` : body;
+  return { sql, files, skippedFiles };
+}
+
+async function assertFilesExist(tableRoot: string, files: AddFile[]): Promise<void> {
+  const missing: string[] = [];
+  const BATCH = 64;
+  for (let i = 0; i < files.length; i += BATCH) {
+    await Promise.all(
+      files.slice(i, i + BATCH).map(async (f) => {
+        try {
+          await access(dataFilePath(tableRoot, f.path));
+        } catch {
+          missing.push(f.path);
+        }
+      }),
+    );
+  }
+  if (missing.length) {
+    throw new LakebenchError(
+      'TABLE_DATA_FILE_MISSING',
+      `${tableRoot}: the log lists ${missing.length === 1 ? 'a data file that is' : `${missing.length} data files that are`} missing: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}`,
+      { file: dataFilePath(tableRoot, missing[0]) },
+    );
+  }
+}
