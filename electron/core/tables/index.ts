@@ -2,8 +2,26 @@
  * Lakebench's local tables: Delta Lake tables (Parquet data files plus a `_delta_log/`) read and written by
  * Lakebench's own log code, with DuckDB reading and writing the Parquet files.
  */
-import type { ConnectionSource} from './engine';
+import type { Action } from './actions';
+import { commitActions, type CommitOptions, type CommitResult } from './commit';
+import type { ConnectionSource } from './engine';
 import { TableEngine } from './engine';
+import {
+  checkpointNow,
+  columnsOfQuery,
+  createTable,
+  deleteWhere,
+  history,
+  insertInto,
+  overwrite,
+  updateWhere,
+  vacuum,
+  type HistoryEntry,
+  type TableDefinition,
+  type VacuumResult,
+  type WriteProvenance,
+  type WriteResult,
+} from './operations';
 import { planScan, type ScanOptions, type ScanPlan } from './scan';
 import { duckdbType } from './schema';
 import { loadSnapshot, type Snapshot, type VersionSelector } from './snapshot';
@@ -65,6 +83,84 @@ export class DeltaTables {
     const plan = await this.scan(tableRoot, options);
     return this.engine.rows(plan.sql);
   }
+
+  /** Creates a table; with `asSelect`, version 0 already holds the query's rows. */
+  createTable(
+    tableRoot: string,
+    definition: TableDefinition,
+    options: WriteProvenance & { asSelect?: string } = {},
+  ): Promise<WriteResult> {
+    return this.engine.withConnection((s) => createTable(s, tableRoot, definition, options));
+  }
+
+  /** CREATE TABLE AS SELECT: the columns and rows of a query. */
+  createTableAs(
+    tableRoot: string,
+    selectSql: string,
+    definition: Omit<TableDefinition, 'columns'> = {},
+    options: WriteProvenance = {},
+  ): Promise<WriteResult> {
+    return this.engine.withConnection(async (s) =>
+      createTable(
+        s,
+        tableRoot,
+        { ...definition, columns: await columnsOfQuery(s, selectSql) },
+        { ...options, asSelect: selectSql },
+      ),
+    );
+  }
+
+  /** Appends the rows of a query. */
+  insert(tableRoot: string, selectSql: string, options: WriteProvenance = {}): Promise<WriteResult> {
+    return this.engine.withConnection((s) => insertInto(s, tableRoot, selectSql, options));
+  }
+
+  /** Replaces the table's rows with those of a query. */
+  overwrite(tableRoot: string, selectSql: string, options: WriteProvenance = {}): Promise<WriteResult> {
+    return this.engine.withConnection((s) => overwrite(s, tableRoot, selectSql, options));
+  }
+
+  /** Deletes rows where a DuckDB predicate holds, rewriting only the files that hold such rows. */
+  delete(
+    tableRoot: string,
+    predicate: string,
+    options: WriteProvenance = {},
+  ): Promise<WriteResult & { numDeletedRows: number }> {
+    return this.engine.withConnection((s) => deleteWhere(s, tableRoot, predicate, options));
+  }
+
+  /** Sets columns to DuckDB expressions where a predicate holds, rewriting only the files concerned. */
+  update(
+    tableRoot: string,
+    assignments: Record<string, string>,
+    predicate: string,
+    options: WriteProvenance = {},
+  ): Promise<WriteResult & { numUpdatedRows: number }> {
+    return this.engine.withConnection((s) => updateWhere(s, tableRoot, assignments, predicate, options));
+  }
+
+  /** Commits actions the caller built (the files they add must already be written). */
+  commit(tableRoot: string, actions: Action[], options: CommitOptions): Promise<CommitResult> {
+    return commitActions(tableRoot, actions, options);
+  }
+
+  /** The table's commits, newest first. */
+  history(tableRoot: string, limit?: number): Promise<HistoryEntry[]> {
+    return history(tableRoot, limit);
+  }
+
+  /** Deletes data files no version within the retention period reads. */
+  vacuum(
+    tableRoot: string,
+    options: { retentionMs?: number; dryRun?: boolean; now?: number } = {},
+  ): Promise<VacuumResult> {
+    return this.engine.withConnection((s) => vacuum(s, tableRoot, options));
+  }
+
+  /** Writes a checkpoint of the latest version now (commits write one every `delta.checkpointInterval`). */
+  checkpoint(tableRoot: string): Promise<{ version: number }> {
+    return this.engine.withConnection((s) => checkpointNow(s, tableRoot));
+  }
 }
 
 export function describeSnapshot(snapshot: Snapshot): TableDescription {
@@ -99,3 +195,13 @@ export type { ScanFilter, ScanOptions, ScanPlan } from './scan';
 export type { Snapshot, VersionSelector } from './snapshot';
 export type { Action, AddFile, RemoveFile, Metadata, Protocol, CommitInfo } from './actions';
 export type { DeltaSchema, DeltaField, DeltaType } from './schema';
+export type { CommitOptions, CommitResult } from './commit';
+export type {
+  ColumnDefinition,
+  HistoryEntry,
+  TableDefinition,
+  VacuumResult,
+  WriteProvenance,
+  WriteResult,
+} from './operations';
+export type { ParquetCodec } from './write';

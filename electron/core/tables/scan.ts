@@ -34,6 +34,8 @@ export interface ScanOptions {
   filters?: ScanFilter[];
   /** Check every data file exists before handing the list to DuckDB (default true). */
   verifyFiles?: boolean;
+  /** Adds a column of this name holding each row's data file path (as DuckDB was given it). */
+  fileColumn?: string;
 }
 
 export interface ScanPlan {
@@ -222,11 +224,14 @@ export async function planScan(snapshot: Snapshot, options: ScanOptions = {}): P
       })
       .join(', ') || '42 AS "__lakebench_no_columns"';
 
+  const fileColumn = options.fileColumn ? `, ${quoteIdent(options.fileColumn)}` : '';
+  const fileOption = options.fileColumn ? `, filename = ${quoteLiteral(options.fileColumn)}` : '';
   let body: string;
   if (files.length === 0) {
-    const empty = fields
-      .map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${quoteIdent(f.name)}`)
-      .join(', ');
+    const empty = [
+      ...fields.map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${quoteIdent(f.name)}`),
+      ...(options.fileColumn ? [`CAST(NULL AS VARCHAR) AS ${quoteIdent(options.fileColumn)}`] : []),
+    ].join(', ');
     body = `SELECT ${empty || '42 AS "__lakebench_no_columns"'} WHERE false`;
   } else {
     const groups = new Map<string, { values: Record<string, string | null>; paths: string[] }>();
@@ -245,7 +250,7 @@ export async function planScan(snapshot: Snapshot, options: ScanOptions = {}): P
     body = [...groups.values()]
       .map(
         (g) =>
-          `SELECT ${columnList(g.values)} FROM read_parquet([${g.paths.map(quoteLiteral).join(', ')}], union_by_name = true)`,
+          `SELECT ${columnList(g.values)}${fileColumn} FROM read_parquet([${g.paths.map(quoteLiteral).join(', ')}], union_by_name = true${fileOption})`,
       )
       .join('\nUNION ALL\n');
   }
