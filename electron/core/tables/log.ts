@@ -189,7 +189,7 @@ export async function readCheckpoint(
   let rows: Record<string, unknown>[];
   try {
     rows = await session.rows(
-      `SELECT to_json(t) AS j FROM read_parquet([${files.join(', ')}], union_by_name = true) t`,
+      `SELECT to_json(t) AS j FROM read_parquet([${files.join(', ')}], union_by_name = true, hive_partitioning = false) t`,
     );
   } catch (err) {
     throw new LakebenchError(

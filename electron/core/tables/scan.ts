@@ -247,10 +247,11 @@ export async function planScan(snapshot: Snapshot, options: ScanOptions = {}): P
       group.paths.push(dataFilePath(tableRoot, add.path));
       groups.set(key, group);
     }
+    // Partition values come from the log only: DuckDB must not read Hive folder names as columns.
     body = [...groups.values()]
       .map(
         (g) =>
-          `SELECT ${columnList(g.values)}${fileColumn} FROM read_parquet([${g.paths.map(quoteLiteral).join(', ')}], union_by_name = true${fileOption})`,
+          `SELECT ${columnList(g.values)}${fileColumn} FROM read_parquet([${g.paths.map(quoteLiteral).join(', ')}], union_by_name = true, hive_partitioning = false${fileOption})`,
       )
       .join('\nUNION ALL\n');
   }

@@ -116,7 +116,9 @@ async function fileStats(
     }
     plan.push(entry);
   }
-  const [row] = await session.rows(`SELECT ${parts.join(', ')} FROM read_parquet(${quoteLiteral(file)})`);
+  const [row] = await session.rows(
+    `SELECT ${parts.join(', ')} FROM read_parquet(${quoteLiteral(file)}, hive_partitioning = false)`,
+  );
   const rows = Number(row.n);
   const section = (pick: 'min' | 'max' | 'nulls') =>
     plan
