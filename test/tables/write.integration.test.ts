@@ -2,9 +2,10 @@
  * Tables written by Lakebench: Parquet through DuckDB, commits, stats, partitions, checkpoints (read back,
  * single and multi-part), delete / update rewriting only the files concerned, history and vacuum.
  */
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tablePath } from '../../electron/core/tables';
 import { CHECKPOINT_COLUMNS } from '../../electron/core/tables/checkpoint';
 import { plain, sortedNumbers, useTables } from './helpers';
 
@@ -343,5 +344,76 @@ describe('writing tables', () => {
       code: 'TABLE_UNSUPPORTED_FEATURE',
       message: expect.stringContaining('`changeDataFeed`'),
     });
+  });
+
+  it('matches columns by name regardless of case and order', async () => {
+    const t = root('events');
+    const r = await fx.tables.insert(
+      t,
+      `SELECT true AS OK, NULL::TIMESTAMPTZ AS at, 1.5 AS Amount, DATE '2024-03-01' AS day, 'm' AS NAME, 99 AS ID`,
+    );
+    expect(r.numOutputRows).toBe(1);
+    const rows = plain(await fx.tables.readRows(t, { filters: [{ column: 'id', op: '=', value: 99 }] }));
+    expect(rows).toMatchObject([{ id: 99, name: 'm', amount: 1.5, ok: true, at: null }]);
+  });
+
+  it('skips files only when the statistics can judge the filter', async () => {
+    const t = root('skipping');
+    await fx.tables.createTableAs(t, `SELECT 'émile' AS name, DATE '2024-01-05' AS day, 1 AS n`);
+    await fx.tables.insert(t, `SELECT 'zoé' AS name, DATE '2024-02-05' AS day, 2 AS n`);
+    const plan = async (column: string, value: string | number) =>
+      fx.tables.scan(t, { filters: [{ column, op: '=', value }] });
+    // Non-ASCII bounds order differently in UTF-16 and UTF-8: no file is skipped by them.
+    expect((await plan('name', 'zoé')).skippedFiles).toBe(0);
+    expect((await plan('day', '2024-02-05')).skippedFiles).toBe(1);
+    // A date not in full ISO form cannot be compared as text: nothing skipped, the WHERE still filters.
+    const loose = await plan('day', '2024-2-5');
+    expect(loose.skippedFiles).toBe(0);
+    expect((await plan('n', 2)).skippedFiles).toBe(1);
+    expect(sortedNumbers(await fx.tables.engine.rows((await plan('n', 2)).sql), 'n')).toEqual([2]);
+  });
+
+  it('refuses to write a table whose columns carry invariants', async () => {
+    const t = root('invariants');
+    await mkdir(path.join(t, '_delta_log'), { recursive: true });
+    const schema = {
+      type: 'struct',
+      fields: [
+        {
+          name: 'x',
+          type: 'integer',
+          nullable: true,
+          metadata: { 'delta.invariants': '{"expression":{"expression":"x > 0"}}' },
+        },
+      ],
+    };
+    await writeFile(
+      path.join(t, '_delta_log', '00000000000000000000.json'),
+      [
+        { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
+        {
+          metaData: {
+            id: 'i',
+            format: { provider: 'parquet', options: {} },
+            schemaString: JSON.stringify(schema),
+            partitionColumns: [],
+            configuration: {},
+          },
+        },
+      ]
+        .map((a) => JSON.stringify(a))
+        .join('\n'),
+    );
+    expect(await fx.tables.readRows(t)).toEqual([]);
+    await expect(fx.tables.insert(t, 'SELECT 1 AS x')).rejects.toMatchObject({
+      code: 'TABLE_UNSUPPORTED_FEATURE',
+      message: expect.stringContaining('writer feature `invariants`'),
+    });
+  });
+
+  it('places workspace tables under tables/<schema>/<name> and rejects names that leave it', () => {
+    expect(tablePath('/ws', 'main', 'sales_2024')).toBe(path.join('/ws', 'tables', 'main', 'sales_2024'));
+    expect(() => tablePath('/ws', '..', 'x')).toThrow('".." is not a valid schema');
+    expect(() => tablePath('/ws', 'main', 'a/b')).toThrow('is not a valid table name');
   });
 });

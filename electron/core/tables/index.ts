@@ -2,6 +2,8 @@
  * Lakebench's local tables: Delta Lake tables (Parquet data files plus a `_delta_log/`) read and written by
  * Lakebench's own log code, with DuckDB reading and writing the Parquet files.
  */
+import path from 'node:path';
+import { LakebenchError } from '../../../shared/errors';
 import type { Action } from './actions';
 import { commitActions, type CommitOptions, type CommitResult } from './commit';
 import type { ConnectionSource } from './engine';
@@ -53,8 +55,65 @@ export interface TableDescription {
   configuration: Record<string, string>;
 }
 
-/** The tables service: every call names a table by its folder. */
-export class DeltaTables {
+/** The folder of a workspace table: `tables/<schema>/<name>/`. */
+export function tablePath(workspace: string, schema: string, name: string): string {
+  for (const [what, part] of [
+    ['schema', schema],
+    ['table name', name],
+  ] as const) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(part)) {
+      throw new LakebenchError(
+        'INVALID_REQUEST',
+        `${JSON.stringify(part)} is not a valid ${what}: use letters, digits and _, starting with a letter or _`,
+      );
+    }
+  }
+  return path.join(workspace, 'tables', schema, name);
+}
+
+type ReadOptions = ScanOptions & VersionSelector;
+
+/** What the tables service offers; every call names a table by its folder. */
+export interface LocalTables {
+  snapshot(tableRoot: string, selector?: VersionSelector): Promise<Snapshot>;
+  describe(tableRoot: string, selector?: VersionSelector): Promise<TableDescription>;
+  scan(tableRoot: string, options?: ReadOptions): Promise<ScanPlan>;
+  readRows(tableRoot: string, options?: ReadOptions): Promise<Record<string, unknown>[]>;
+  createTable(
+    tableRoot: string,
+    definition: TableDefinition,
+    options?: WriteProvenance & { asSelect?: string },
+  ): Promise<WriteResult>;
+  createTableAs(
+    tableRoot: string,
+    selectSql: string,
+    definition?: Omit<TableDefinition, 'columns'>,
+    options?: WriteProvenance,
+  ): Promise<WriteResult>;
+  insert(tableRoot: string, selectSql: string, options?: WriteProvenance): Promise<WriteResult>;
+  overwrite(tableRoot: string, selectSql: string, options?: WriteProvenance): Promise<WriteResult>;
+  delete(
+    tableRoot: string,
+    predicate: string,
+    options?: WriteProvenance,
+  ): Promise<WriteResult & { numDeletedRows: number }>;
+  update(
+    tableRoot: string,
+    assignments: Record<string, string>,
+    predicate: string,
+    options?: WriteProvenance,
+  ): Promise<WriteResult & { numUpdatedRows: number }>;
+  commit(tableRoot: string, actions: Action[], options: CommitOptions): Promise<CommitResult>;
+  history(tableRoot: string, limit?: number): Promise<HistoryEntry[]>;
+  vacuum(
+    tableRoot: string,
+    options?: { retentionMs?: number; dryRun?: boolean; now?: number },
+  ): Promise<VacuumResult>;
+  checkpoint(tableRoot: string): Promise<{ version: number }>;
+}
+
+/** The tables service on DuckDB. */
+export class DeltaTables implements LocalTables {
   readonly engine: TableEngine;
 
   constructor(source: ConnectionSource | TableEngine) {

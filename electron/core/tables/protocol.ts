@@ -4,6 +4,21 @@
  */
 import { LakebenchError } from '../../../shared/errors';
 import type { Metadata, Protocol } from './actions';
+import { parseSchemaString, type DeltaType } from './schema';
+
+/** True when a column (at any depth) carries a `delta.invariants` expression. */
+function hasInvariant(t: DeltaType): boolean {
+  switch (t.type) {
+    case 'struct':
+      return t.fields.some((f) => 'delta.invariants' in f.metadata || hasInvariant(f.type));
+    case 'array':
+      return hasInvariant(t.elementType);
+    case 'map':
+      return hasInvariant(t.keyType) || hasInvariant(t.valueType);
+    default:
+      return false;
+  }
+}
 
 /**
  * Reader features Lakebench implements. `columnMapping` in `name` mode (top-level columns); `timestampNtz`
@@ -13,8 +28,9 @@ const READER_FEATURES = new Set(['columnMapping', 'timestampNtz', 'vacuumProtoco
 
 /**
  * Writer features Lakebench honours when it writes. Lakebench writes at reader 1 / writer 2 (appendOnly and
- * invariants are the writer-2 features: Lakebench refuses deletes on append-only tables and writes no
- * invariants); `timestampNtz` is added as a table feature (3/7) only when a column needs it.
+ * invariants are the writer-2 features: Lakebench refuses deletes on append-only tables, and refuses to write
+ * a table whose columns carry invariants); `timestampNtz` is added as a table feature (3/7) only when a column
+ * needs it.
  */
 const WRITER_FEATURES = new Set(['appendOnly', 'invariants', 'timestampNtz']);
 
@@ -81,6 +97,11 @@ export function assertWritable(protocol: Protocol, metadata: Metadata, table: st
   }
   const mode = metadata.configuration['delta.columnMapping.mode'] ?? 'none';
   if (mode !== 'none') throw refused('writer feature', ['columnMapping'], table, 'write');
+  // Writer version 2 obliges writers to enforce column invariants, which Lakebench does not evaluate.
+  const schema = parseSchemaString(metadata.schemaString, table);
+  if (hasInvariant({ type: 'struct', fields: schema.fields })) {
+    throw refused('writer feature', ['invariants'], table, 'write');
+  }
 }
 
 /** True when the table only accepts appends (`delta.appendOnly`). */

@@ -83,9 +83,21 @@ function parseStats(add: AddFile): ParsedStats | null {
   }
 }
 
+const ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * Compares a bound with a filter value, or null when the comparison could mislead: numbers beyond 2^53 lose
+ * digits in JSON, and non-ASCII strings order differently in UTF-16 (JavaScript) than in UTF-8 (Parquet).
+ */
 function compare(a: unknown, b: string | number | boolean): number | null {
-  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
-  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Math.abs(a) > Number.MAX_SAFE_INTEGER || Math.abs(b) > Number.MAX_SAFE_INTEGER) return null;
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+  if (typeof a === 'string' && typeof b === 'string') {
+    if (!ASCII.test(a) || !ASCII.test(b)) return null;
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
   return null;
 }
 
@@ -125,11 +137,13 @@ function partitionComparable(value: string | null | undefined, field: DeltaField
   return null;
 }
 
-/** Types whose stats compare correctly as JSON numbers or strings. */
-function statsComparable(field: DeltaField): boolean {
-  if (field.type.type === 'decimal') return true;
+/** Whether values of a column compare correctly with this filter value as JSON numbers or strings. */
+function statsComparable(field: DeltaField, value: string | number | boolean): boolean {
+  // Decimals past 15 digits do not survive a JSON number; dates compare as text only in full ISO form.
+  if (field.type.type === 'decimal') return field.type.precision <= 15;
   if (field.type.type !== 'primitive') return false;
-  return ['long', 'integer', 'short', 'byte', 'float', 'double', 'string', 'date'].includes(field.type.name);
+  if (field.type.name === 'date') return typeof value === 'string' && /^\d{4}-\d\d-\d\d$/.test(value);
+  return ['long', 'integer', 'short', 'byte', 'float', 'double', 'string'].includes(field.type.name);
 }
 
 function filterLiteral(value: string | number | boolean): string {
@@ -192,8 +206,14 @@ export async function planScan(snapshot: Snapshot, options: ScanOptions = {}): P
         const raw = add.partitionValues[phys];
         if (raw === null || raw === undefined || raw === '') {
           keep = false; // a comparison with null is never true
-        } else if (v !== null && !mayMatchRange(v, v, filter.op, filter.value)) keep = false;
-      } else if (statsComparable(field)) {
+        } else if (
+          v !== null &&
+          statsComparable(field, filter.value) &&
+          !mayMatchRange(v, v, filter.op, filter.value)
+        ) {
+          keep = false;
+        }
+      } else if (statsComparable(field, filter.value)) {
         stats ??= parseStats(add);
         if (!stats) continue;
         const nulls = stats.nullCount?.[phys];

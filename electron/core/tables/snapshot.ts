@@ -2,6 +2,7 @@
  * A table's state at one version (PROTOCOL.md, "Action Reconciliation"): the newest usable checkpoint at or
  * below the version, then every later commit, replayed in order.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LakebenchError } from '../../../shared/errors';
 import {
@@ -233,7 +234,9 @@ export async function loadSnapshot(
     );
   }
   assertReadable(state.protocol, state.metadata, tableRoot);
-  const timestamp = lastCommit ? lastCommit.timestamp : ((await readCheckpointTime(listing, version)) ?? 0);
+  const timestamp = lastCommit
+    ? lastCommit.timestamp
+    : await checkpointTime(listing, checkpoint as NonNullable<typeof checkpoint>);
   return {
     tableRoot,
     version,
@@ -249,10 +252,14 @@ export async function loadSnapshot(
   };
 }
 
-/** The time of a checkpointed version whose commit file may have been cleaned up. */
-async function readCheckpointTime(listing: LogListing, version: number): Promise<number | null> {
-  if (!listing.commits.has(version)) return null;
-  return (await readCommit(listing.logDir, version)).timestamp;
+/** The time of a version read from its checkpoint: its commit's time, or the checkpoint file's if cleaned up. */
+async function checkpointTime(
+  listing: LogListing,
+  checkpoint: { version: number; files: string[] },
+): Promise<number> {
+  if (listing.commits.has(checkpoint.version))
+    return (await readCommit(listing.logDir, checkpoint.version)).timestamp;
+  return (await stat(path.join(listing.logDir, checkpoint.files[0]))).mtimeMs;
 }
 
 /** The latest version of a table, without replaying it. */

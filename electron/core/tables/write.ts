@@ -145,16 +145,19 @@ async function conformingSelect(
   table: string,
 ): Promise<string> {
   const described = await session.rows(`DESCRIBE ${selectSql}`);
-  const given = new Set(described.map((r) => String(r.column_name)));
+  // Column names are case-insensitive in Delta and in DuckDB.
+  const given = new Set(described.map((r) => String(r.column_name).toLowerCase()));
   const wanted = schema.fields.map((f) => f.name);
-  const missing = wanted.filter((n) => !given.has(n));
-  const extra = [...given].filter((n) => !wanted.includes(n));
-  if (missing.length || extra.length) {
+  const wantedLower = new Set(wanted.map((n) => n.toLowerCase()));
+  const missing = wanted.filter((n) => !given.has(n.toLowerCase()));
+  const extra = described.map((r) => String(r.column_name)).filter((n) => !wantedLower.has(n.toLowerCase()));
+  if (missing.length || extra.length || given.size !== described.length) {
     throw new LakebenchError(
       'INVALID_REQUEST',
       `the rows written to ${table} must have its columns (${wanted.join(', ')})` +
         (missing.length ? `; missing: ${missing.join(', ')}` : '') +
-        (extra.length ? `; not in the table: ${extra.join(', ')}` : ''),
+        (extra.length ? `; not in the table: ${extra.join(', ')}` : '') +
+        (given.size !== described.length ? '; some columns appear twice' : ''),
     );
   }
   return schema.fields
