@@ -276,6 +276,8 @@ describe('errors that say what is wrong and where', () => {
     expect(sortedNumbers(await fx.tables.readRows(root), 'version')).toEqual([
       0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
     ]);
+    // The version read from the checkpoint keeps the time of its commit.
+    expect((await fx.tables.snapshot(root)).timestamp).toBe(1615751716705);
   });
 
   it('a data file listed but missing is named', async () => {
