@@ -4,6 +4,7 @@
  */
 import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { copyTable, plain, reference, sortedNumbers, useTables } from './helpers';
 
@@ -123,6 +124,20 @@ describe('reading the reference Delta tables', () => {
     expect(plan.files).toHaveLength(3);
     expect(plan.skippedFiles).toBe(3);
     expect(sortedNumbers(await fx.tables.engine.rows(plan.sql), 'value')).toEqual([4, 5, 6, 7]);
+  });
+
+  it('reads as Arrow IPC batches, partition columns typed', async () => {
+    const batches = await fx.tables.readArrow(reference('delta-2.2.0-partitioned-types'), { batchRows: 2 });
+    const tables = batches.map((b) => tableFromIPC(b));
+    expect(tables.reduce((n, t) => n + t.numRows, 0)).toBe(3);
+    expect(tables[0].schema.fields.map((f) => [f.name, String(f.type)])).toEqual([
+      ['c1', 'Int32'],
+      ['c2', 'Utf8'],
+      ['c3', 'Int32'],
+    ]);
+    const empty = await fx.tables.readArrow(reference('delta-0.8-empty'));
+    expect(empty).toHaveLength(1);
+    expect(tableFromIPC(empty[0]).schema.fields.map((f) => f.name)).toEqual(['column']);
   });
 
   it('delta-0.8.0-null-partition: a null partition value reads as NULL', async () => {

@@ -320,6 +320,16 @@ describe('writing tables', () => {
     await expect(fx.tables.readRows(t, { version: 4 })).rejects.toMatchObject({
       code: 'TABLE_DATA_FILE_MISSING',
     });
+    // Leftovers of a writer killed mid-write go too, once older than the retention.
+    await mkdir(path.join(t, '_lakebench_staging_dead'), { recursive: true });
+    await writeFile(path.join(t, '_lakebench_staging_dead', 'x.parquet'), 'x');
+    await writeFile(path.join(t, '_delta_log', '.00000000000000000009.json.dead.tmp'), '{}');
+    expect((await fx.tables.vacuum(t)).deleted).toEqual([]);
+    expect((await fx.tables.vacuum(t, { now: later })).deleted).toEqual([
+      '_delta_log/.00000000000000000009.json.dead.tmp',
+      '_lakebench_staging_dead',
+    ]);
+    expect((await readdir(t)).filter((n) => n.startsWith('_'))).toEqual(['_delta_log']);
   });
 
   it('append-only tables refuse deletes', async () => {

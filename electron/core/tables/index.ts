@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { LakebenchError } from '../../../shared/errors';
+import { ArrowBatchBuilder } from '../warehouse/arrow-batch';
 import type { Action } from './actions';
 import { commitActions, type CommitOptions, type CommitResult } from './commit';
 import type { ConnectionSource } from './engine';
@@ -79,6 +80,7 @@ export interface LocalTables {
   describe(tableRoot: string, selector?: VersionSelector): Promise<TableDescription>;
   scan(tableRoot: string, options?: ReadOptions): Promise<ScanPlan>;
   readRows(tableRoot: string, options?: ReadOptions): Promise<Record<string, unknown>[]>;
+  readArrow(tableRoot: string, options?: ReadOptions & { batchRows?: number }): Promise<Uint8Array[]>;
   createTable(
     tableRoot: string,
     definition: TableDefinition,
@@ -141,6 +143,33 @@ export class DeltaTables implements LocalTables {
   ): Promise<Record<string, unknown>[]> {
     const plan = await this.scan(tableRoot, options);
     return this.engine.rows(plan.sql);
+  }
+
+  /**
+   * Reads a table as Arrow IPC streams of up to `batchRows` rows each (the form query results travel in);
+   * an empty table gives one stream with the schema and no rows.
+   */
+  async readArrow(
+    tableRoot: string,
+    options: ReadOptions & { batchRows?: number } = {},
+  ): Promise<Uint8Array[]> {
+    const plan = await this.scan(tableRoot, options);
+    const batchRows = options.batchRows ?? 65_536;
+    return this.engine.withConnection(async (s) => {
+      const result = await s.connection.stream(plan.sql);
+      const builder = new ArrowBatchBuilder(
+        result.columnNames().map((name, i) => ({ name, type: result.columnType(i) })),
+      );
+      const batches: Uint8Array[] = [];
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        builder.append(chunk);
+        if (builder.rowCount >= batchRows) batches.push(builder.flush());
+      }
+      if (builder.rowCount > 0 || batches.length === 0) batches.push(builder.flush());
+      return batches;
+    });
   }
 
   /** Creates a table; with `asSelect`, version 0 already holds the query's rows. */

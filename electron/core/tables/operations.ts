@@ -560,7 +560,8 @@ export interface VacuumResult {
 /**
  * Deletes data files no version within the retention period can read: files the latest version does not
  * list, unless their tombstone is younger than the retention (old versions may still read them) or the
- * file itself is (it may belong to a write that has not committed yet).
+ * file itself is (it may belong to a write that has not committed yet). Also removes the staging folders and
+ * commit temp files of writers that died, once older than the retention.
  */
 export async function vacuum(
   session: EngineSession,
@@ -592,6 +593,20 @@ export async function vacuum(
     }
   };
   await walk(tableRoot);
+  // What writers killed mid-write left behind: staging folders of data files and commit temp files.
+  for (const entry of await readdir(tableRoot, { withFileTypes: true })) {
+    const p = path.join(tableRoot, entry.name);
+    if (!entry.isDirectory() || !entry.name.startsWith('_lakebench_staging_')) continue;
+    if ((await lstat(p)).mtimeMs > horizon) continue;
+    deleted.push(entry.name);
+    if (!options.dryRun) await rm(p, { recursive: true, force: true });
+  }
+  for (const name of await readdir(path.join(tableRoot, LOG_DIR))) {
+    const p = path.join(tableRoot, LOG_DIR, name);
+    if (!name.startsWith('.') || !name.endsWith('.tmp') || (await lstat(p)).mtimeMs > horizon) continue;
+    deleted.push(path.join(LOG_DIR, name));
+    if (!options.dryRun) await rm(p, { force: true });
+  }
   return { deleted: deleted.sort(), dryRun: options.dryRun === true };
 }
 
