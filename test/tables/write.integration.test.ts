@@ -426,4 +426,21 @@ describe('writing tables', () => {
     expect(() => tablePath('/ws', '..', 'x')).toThrow('".." is not a valid schema');
     expect(() => tablePath('/ws', 'main', 'a/b')).toThrow('is not a valid table name');
   });
+
+  it('an insert with a transaction id is committed once, however often it is retried', async () => {
+    const t = root('exactly-once');
+    await fx.tables.createTable(t, { columns: [{ name: 'x', type: 'INTEGER' }] });
+    const batch = { appId: 'landing/orders', version: 3 };
+    const first = await fx.tables.insert(t, 'SELECT 1 AS x', { transaction: batch });
+    expect(first).toMatchObject({ version: 1, numOutputRows: 1 });
+    expect((await commitLines(t, 1))[1]).toMatchObject({ txn: { appId: 'landing/orders', version: 3 } });
+    const again = await fx.tables.insert(t, 'SELECT 1 AS x', { transaction: batch });
+    expect(again).toMatchObject({ version: 1, skipped: true, numOutputRows: 0 });
+    const older = await fx.tables.insert(t, 'SELECT 1 AS x', { transaction: { ...batch, version: 2 } });
+    expect(older.skipped).toBe(true);
+    const next = await fx.tables.insert(t, 'SELECT 2 AS x', { transaction: { ...batch, version: 4 } });
+    expect(next).toMatchObject({ version: 2 });
+    expect(sortedNumbers(await fx.tables.readRows(t), 'x')).toEqual([1, 2]);
+    expect((await fx.tables.snapshot(t)).txns.get('landing/orders')?.version).toBe(4);
+  });
 });

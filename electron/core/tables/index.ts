@@ -20,6 +20,7 @@ import {
   updateWhere,
   vacuum,
   type HistoryEntry,
+  type InsertOptions,
   type TableDefinition,
   type VacuumResult,
   type WriteProvenance,
@@ -92,7 +93,7 @@ export interface LocalTables {
     definition?: Omit<TableDefinition, 'columns'>,
     options?: WriteProvenance,
   ): Promise<WriteResult>;
-  insert(tableRoot: string, selectSql: string, options?: WriteProvenance): Promise<WriteResult>;
+  insert(tableRoot: string, selectSql: string, options?: InsertOptions): Promise<WriteResult>;
   overwrite(tableRoot: string, selectSql: string, options?: WriteProvenance): Promise<WriteResult>;
   delete(
     tableRoot: string,
@@ -199,7 +200,7 @@ export class DeltaTables implements LocalTables {
   }
 
   /** Appends the rows of a query. */
-  insert(tableRoot: string, selectSql: string, options: WriteProvenance = {}): Promise<WriteResult> {
+  insert(tableRoot: string, selectSql: string, options: InsertOptions = {}): Promise<WriteResult> {
     return this.engine.withConnection((s) => insertInto(s, tableRoot, selectSql, options));
   }
 
@@ -287,6 +288,7 @@ export type { CommitOptions, CommitResult } from './commit';
 export type {
   ColumnDefinition,
   HistoryEntry,
+  InsertOptions,
   TableDefinition,
   VacuumResult,
   WriteProvenance,

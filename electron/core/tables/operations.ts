@@ -34,6 +34,14 @@ export interface WriteProvenance {
   codec?: ParquetCodec;
 }
 
+export interface InsertOptions extends WriteProvenance {
+  /**
+   * Exactly-once appends (Delta's `txn` action): the batch `version` of application `appId` is written once;
+   * inserting the same or an older batch again commits nothing and returns `skipped`.
+   */
+  transaction?: { appId: string; version: number };
+}
+
 export interface ColumnDefinition {
   name: string;
   /** A DuckDB type (`BIGINT`, `VARCHAR`, `TIMESTAMP WITH TIME ZONE`, `DECIMAL(10,2)`, ...) or a Delta type. */
@@ -55,6 +63,8 @@ export interface WriteResult extends CommitResult {
   numOutputRows: number;
   /** Set when the commit succeeded but its checkpoint could not be written (the table is fine). */
   checkpointError?: string;
+  /** True when nothing was committed because the transaction's batch was already in the table. */
+  skipped?: boolean;
 }
 
 function toField(c: ColumnDefinition, table: string): DeltaField {
@@ -262,9 +272,27 @@ export async function insertInto(
   session: EngineSession,
   tableRoot: string,
   selectSql: string,
-  options: WriteProvenance & { beforeLink?: (version: number) => void } = {},
+  options: InsertOptions & { beforeLink?: (version: number) => void } = {},
 ): Promise<WriteResult> {
   const snapshot = await writableSnapshot(session, tableRoot);
+  const txn = options.transaction;
+  if (txn) {
+    if (!txn.appId || !Number.isSafeInteger(txn.version) || txn.version < 0) {
+      throw new LakebenchError('INVALID_REQUEST', 'a transaction needs an appId and a version of 0 or more');
+    }
+    const done = snapshot.txns.get(txn.appId);
+    if (done && done.version >= txn.version) {
+      // This application already committed this (or a later) batch: writing it again would duplicate rows.
+      return {
+        version: snapshot.version,
+        retries: 0,
+        numAddedFiles: 0,
+        numRemovedFiles: 0,
+        numOutputRows: 0,
+        skipped: true,
+      };
+    }
+  }
   const written = await writeDataFiles(
     session,
     tableRoot,
@@ -276,7 +304,17 @@ export async function insertInto(
   return commitWrite(
     session,
     tableRoot,
-    written.adds.map((add): Action => ({ kind: 'add', add })),
+    [
+      ...(txn
+        ? [
+            {
+              kind: 'txn',
+              txn: { appId: txn.appId, version: txn.version, lastUpdated: Date.now() },
+            } as Action,
+          ]
+        : []),
+      ...written.adds.map((add): Action => ({ kind: 'add', add })),
+    ],
     {
       readVersion: snapshot.version,
       operation: 'WRITE',
