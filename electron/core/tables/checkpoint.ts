@@ -8,7 +8,7 @@ import { linkSync } from 'node:fs';
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Snapshot } from './snapshot';
-import { syncDir } from './commit';
+import { syncDir, syncFile } from './commit';
 import type { EngineSession } from './engine';
 import { LOG_DIR, readLastCheckpoint, versionName } from './log';
 import { quoteLiteral } from './schema';
@@ -99,6 +99,7 @@ export async function writeCheckpoint(
     await session.run(
       `COPY (SELECT ${Object.keys(CHECKPOINT_COLUMNS).join(', ')} FROM read_json(${quoteLiteral(json)}, format = 'newline_delimited', columns = {${columns}})) TO ${quoteLiteral(temp)} (FORMAT parquet)`,
     );
+    syncFile(temp);
     try {
       linkSync(temp, final);
       created = true;

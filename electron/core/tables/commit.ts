@@ -143,6 +143,16 @@ function putIfAbsent(
   }
 }
 
+/** Flushes a file's content to disk (before a commit or checkpoint makes it part of the table). */
+export function syncFile(file: string): void {
+  const fd = openSync(file, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Makes a new directory entry durable. */
 export function syncDir(dir: string): void {
   let fd: number | undefined;

@@ -62,7 +62,13 @@ export function dataFilePath(tableRoot: string, logPath: string): string {
       `${tableRoot}: the data file ${logPath} is not on this computer (only local files can be read)`,
     );
   }
-  return path.join(tableRoot, decodeURIComponent(logPath));
+  let relative = logPath;
+  try {
+    relative = decodeURIComponent(logPath);
+  } catch {
+    // Some writers stored paths without URI encoding (a bare `%`): such a path names the file as it is.
+  }
+  return path.join(tableRoot, relative);
 }
 
 interface ParsedStats {

@@ -8,6 +8,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LakebenchError } from '../../../shared/errors';
 import type { AddFile, PartitionValues } from './actions';
+import { syncDir, syncFile } from './commit';
 import type { EngineSession } from './engine';
 import {
   duckdbType,
@@ -250,6 +251,8 @@ export async function writeDataFiles(
       await rm(w.file); // an empty file adds nothing to the table
       continue;
     }
+    // On disk before the commit that makes it part of the table, so a power loss cannot tear a committed file.
+    syncFile(w.file);
     const info = await stat(w.file);
     numOutputRows += stats.rows;
     numOutputBytes += info.size;
@@ -262,5 +265,6 @@ export async function writeDataFiles(
       stats: stats.json,
     });
   }
+  for (const dir of new Set(written.map((w) => path.dirname(w.file)))) syncDir(dir);
   return { adds, numOutputRows, numOutputBytes };
 }
