@@ -443,4 +443,25 @@ describe('writing tables', () => {
     expect(sortedNumbers(await fx.tables.readRows(t), 'x')).toEqual([1, 2]);
     expect((await fx.tables.snapshot(t)).txns.get('landing/orders')?.version).toBe(4);
   });
+
+  it('log cleanup deletes only commits older than the retention that a checkpoint covers', async () => {
+    const t = root('many');
+    const log = path.join(t, '_delta_log');
+    // Checkpoint 10 was removed and the multi-part one of 13 made incomplete above: write a full one again.
+    await fx.tables.checkpoint(t);
+    expect(await fx.tables.cleanupLog(t)).toEqual([]); // nothing is 30 days old
+    const later = Date.now() + 31 * 24 * 3600 * 1000;
+    const deleted = await fx.tables.cleanupLog(t, { now: later });
+    expect(deleted).toContain('00000000000000000000.json');
+    expect(deleted).toContain('00000000000000000012.json');
+    expect(deleted).not.toContain('00000000000000000013.json');
+    expect((await readdir(log)).filter((n) => /^\d{20}\.json$/.test(n))).toEqual([
+      '00000000000000000013.json',
+    ]);
+    await expect(fx.tables.snapshot(t, { version: 12 })).rejects.toMatchObject({
+      code: 'TABLE_VERSION_NOT_FOUND',
+      message: expect.stringContaining('the oldest version that can be read is 13'),
+    });
+    expect(sortedNumbers(await fx.tables.readRows(t), 'n')).toEqual([1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  });
 });

@@ -11,6 +11,7 @@ import type { ConnectionSource } from './engine';
 import { TableEngine } from './engine';
 import {
   checkpointNow,
+  cleanupLog,
   columnsOfQuery,
   createTable,
   deleteWhere,
@@ -113,6 +114,7 @@ export interface LocalTables {
     options?: { retentionMs?: number; dryRun?: boolean; now?: number },
   ): Promise<VacuumResult>;
   checkpoint(tableRoot: string): Promise<{ version: number }>;
+  cleanupLog(tableRoot: string, options?: { now?: number }): Promise<string[]>;
 }
 
 /** The tables service on DuckDB. */
@@ -249,6 +251,14 @@ export class DeltaTables implements LocalTables {
   /** Writes a checkpoint of the latest version now (commits write one every `delta.checkpointInterval`). */
   checkpoint(tableRoot: string): Promise<{ version: number }> {
     return this.engine.withConnection((s) => checkpointNow(s, tableRoot));
+  }
+
+  /**
+   * Deletes log files older than `delta.logRetentionDuration` (30 days) that a newer checkpoint covers; done
+   * after each automatic checkpoint unless `delta.enableExpiredLogCleanup` is `false`.
+   */
+  async cleanupLog(tableRoot: string, options: { now?: number } = {}): Promise<string[]> {
+    return cleanupLog(tableRoot, await this.snapshot(tableRoot), options.now);
   }
 }
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { LakebenchError, errorMessage } from '../../../shared/errors';
 import type { Action, AddFile, Metadata, Protocol, RemoveFile } from './actions';
-import { checkpointInterval, tombstoneRetentionMs, writeCheckpoint } from './checkpoint';
+import { checkpointInterval, parseInterval, tombstoneRetentionMs, writeCheckpoint } from './checkpoint';
 import { commitActions, type CommitOptions, type CommitResult } from './commit';
 import type { EngineSession } from './engine';
 import { LOG_DIR, listLog, readCommit } from './log';
@@ -136,10 +136,15 @@ async function checkpointIfDue(
   session: EngineSession,
   tableRoot: string,
   version: number,
+  interval: number,
 ): Promise<string | undefined> {
+  if (version === 0 || version % interval !== 0) return undefined;
   try {
     const snapshot = await loadSnapshot(session, tableRoot, { version });
-    if (version > 0 && version % checkpointInterval(snapshot) === 0) await writeCheckpoint(session, snapshot);
+    await writeCheckpoint(session, snapshot);
+    if (snapshot.metadata.configuration['delta.enableExpiredLogCleanup'] !== 'false') {
+      await cleanupLog(tableRoot, snapshot);
+    }
     return undefined;
   } catch (err) {
     // The commit stands; without the checkpoint readers replay a few more JSON commits.
@@ -155,9 +160,10 @@ async function commitWrite(
   actions: Action[],
   options: CommitOptions,
   counts: { added: number; removed: number; rows: number },
+  interval: number,
 ): Promise<WriteResult> {
   const result = await commitActions(tableRoot, actions, options);
-  const checkpointError = await checkpointIfDue(session, tableRoot, result.version);
+  const checkpointError = await checkpointIfDue(session, tableRoot, result.version, interval);
   return {
     ...result,
     numAddedFiles: counts.added,
@@ -165,6 +171,41 @@ async function commitWrite(
     numOutputRows: counts.rows,
     ...(checkpointError ? { checkpointError } : {}),
   };
+}
+
+/** How long commits are kept for time travel (`delta.logRetentionDuration`, 30 days as in Delta). */
+export function logRetentionMs(metadata: Metadata): number {
+  return parseInterval(metadata.configuration['delta.logRetentionDuration'], 30 * 86_400_000);
+}
+
+/**
+ * Metadata cleanup (PROTOCOL.md): deletes the commits and checkpoints before the newest checkpoint whose
+ * earlier versions are all older than the log retention, so the oldest kept version still has its checkpoint.
+ * Returns the names deleted.
+ */
+export async function cleanupLog(tableRoot: string, snapshot: Snapshot, now = Date.now()): Promise<string[]> {
+  const listing = await listLog(tableRoot);
+  const horizon = now - logRetentionMs(snapshot.metadata);
+  let keepFrom: number | null = null;
+  for (const c of [...listing.checkpoints].reverse()) {
+    if (c.version === 0 || c.version > snapshot.version) continue;
+    const before = c.version - 1;
+    const expired = listing.commits.has(before)
+      ? (await readCommit(listing.logDir, before)).timestamp <= horizon
+      : true;
+    if (expired) {
+      keepFrom = c.version;
+      break;
+    }
+  }
+  if (keepFrom === null) return [];
+  const from = keepFrom;
+  const names = [
+    ...[...listing.commits].filter(([v]) => v < from).map(([, name]) => name),
+    ...listing.checkpoints.filter((c) => c.version < from).flatMap((c) => c.files),
+  ].sort();
+  for (const name of names) await rm(path.join(listing.logDir, name), { force: true });
+  return names;
 }
 
 /** Creates a table (version 0), optionally holding the rows of a query. */
@@ -223,6 +264,7 @@ export async function createTable(
       ...provenance(options),
     },
     { added: written.adds.length, removed: 0, rows: written.numOutputRows },
+    10, // version 0 is never checkpointed
   );
 }
 
@@ -328,6 +370,7 @@ export async function insertInto(
       ...provenance(options),
     },
     { added: written.adds.length, removed: 0, rows: written.numOutputRows },
+    checkpointInterval(snapshot),
   );
 }
 
@@ -374,6 +417,7 @@ export async function overwrite(
       ...provenance(options),
     },
     { added: written.adds.length, removed: snapshot.files.length, rows: written.numOutputRows },
+    checkpointInterval(snapshot),
   );
 }
 
@@ -485,6 +529,7 @@ export async function deleteWhere(
       ...provenance(options),
     },
     { added: re.added, removed: matched.length, rows: re.rows },
+    checkpointInterval(snapshot),
   );
   return { ...result, numDeletedRows: rows };
 }
@@ -549,6 +594,7 @@ export async function updateWhere(
       ...provenance(options),
     },
     { added: re.added, removed: matched.length, rows: re.rows },
+    checkpointInterval(snapshot),
   );
   return { ...result, numUpdatedRows: rows };
 }
@@ -650,7 +696,8 @@ export async function vacuum(
 
 /** Writes a checkpoint of the latest version now. */
 export async function checkpointNow(session: EngineSession, tableRoot: string): Promise<{ version: number }> {
-  const snapshot = await loadSnapshot(session, tableRoot);
+  // A checkpoint restates the whole state: only tables whose every feature Lakebench honours are rewritten so.
+  const snapshot = await writableSnapshot(session, tableRoot);
   await writeCheckpoint(session, snapshot);
   return { version: snapshot.version };
 }
