@@ -464,4 +464,24 @@ describe('writing tables', () => {
     });
     expect(sortedNumbers(await fx.tables.readRows(t), 'n')).toEqual([1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
   });
+
+  it('a NOT NULL column refuses a null, and nothing is committed', async () => {
+    const t = root('not-null');
+    await fx.tables.createTable(t, {
+      columns: [
+        { name: 'id', type: 'INTEGER', nullable: false },
+        { name: 'note', type: 'VARCHAR' },
+      ],
+    });
+    await expect(
+      fx.tables.insert(t, `SELECT * FROM (VALUES (1, 'a'), (NULL, 'b')) v(id, note)`),
+    ).rejects.toMatchObject({
+      message: expect.stringContaining('the column id cannot be null'),
+    });
+    expect((await fx.tables.snapshot(t)).version).toBe(0);
+    // The failed write left no file behind.
+    expect(await readdir(t)).toEqual(['_delta_log']);
+    await fx.tables.insert(t, `SELECT 1 AS id, NULL AS note`);
+    expect((await fx.tables.snapshot(t)).version).toBe(1);
+  });
 });

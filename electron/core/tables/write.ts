@@ -162,7 +162,14 @@ async function conformingSelect(
     );
   }
   return schema.fields
-    .map((f) => `CAST(${quoteIdent(f.name)} AS ${duckdbType(f.type)}) AS ${quoteIdent(f.name)}`)
+    .map((f) => {
+      const cast = `CAST(${quoteIdent(f.name)} AS ${duckdbType(f.type)})`;
+      // A column the schema declares NOT NULL must stay so: the write fails before anything is committed.
+      const checked = f.nullable
+        ? cast
+        : `CASE WHEN ${quoteIdent(f.name)} IS NULL THEN error(${quoteLiteral(`${table}: the column ${f.name} cannot be null`)}) ELSE ${cast} END`;
+      return `${checked} AS ${quoteIdent(f.name)}`;
+    })
     .join(', ');
 }
 
@@ -196,9 +203,15 @@ export async function writeDataFiles(
   if (partitionFields.length === 0) {
     const relative = dataFileName(codec);
     const file = path.join(tableRoot, relative);
-    await session.run(
-      `COPY (SELECT ${columns} FROM (${selectSql})) TO ${quoteLiteral(file)} (${copyOptions})`,
-    );
+    try {
+      await session.run(
+        `COPY (SELECT ${columns} FROM (${selectSql})) TO ${quoteLiteral(file)} (${copyOptions})`,
+      );
+    } catch (err) {
+      // A COPY that failed half-way may leave a partial file; it belongs to no version, so it goes.
+      await rm(file, { force: true });
+      throw err;
+    }
     written.push({ file, relative, partitionValues: {} });
   } else {
     // Each partition gets a number; DuckDB writes one folder per number, which then moves to its Hive path.
@@ -236,12 +249,29 @@ export async function writeDataFiles(
           written.push({ file, relative, partitionValues });
         }
       }
+    } catch (err) {
+      for (const w of written) await rm(w.file, { force: true });
+      throw err;
     } finally {
       await session.run(`DROP TABLE IF EXISTS ${temp}`);
       await rm(staging, { recursive: true, force: true });
     }
   }
 
+  try {
+    return await describeWrittenFiles(session, written, dataFields);
+  } catch (err) {
+    // Files not committed belong to no version: remove them rather than leave them for vacuum.
+    for (const w of written) await rm(w.file, { force: true });
+    throw err;
+  }
+}
+
+async function describeWrittenFiles(
+  session: EngineSession,
+  written: { file: string; relative: string; partitionValues: PartitionValues }[],
+  dataFields: DeltaField[],
+): Promise<WrittenFiles> {
   const adds: AddFile[] = [];
   let numOutputRows = 0;
   let numOutputBytes = 0;
