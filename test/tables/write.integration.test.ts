@@ -484,4 +484,33 @@ describe('writing tables', () => {
     await fx.tables.insert(t, `SELECT 1 AS id, NULL AS note`);
     expect((await fx.tables.snapshot(t)).version).toBe(1);
   });
+
+  it('many partitions read through one scan joined with their values, and delete works there too', async () => {
+    const t = root('many-partitions');
+    await fx.tables.createTableAs(
+      t,
+      `SELECT i AS id, (i % 12)::INTEGER AS bucket, CASE WHEN i % 12 = 11 THEN NULL ELSE 'c' || (i % 3) END AS colour FROM range(240) r(i)`,
+      { partitionColumns: ['bucket', 'colour'] },
+    );
+    const plan = await fx.tables.scan(t);
+    expect(plan.files).toHaveLength(12);
+    expect(plan.sql).toContain(' JOIN (VALUES ');
+    const rows = plain(
+      await fx.tables.engine.rows(
+        `SELECT bucket, colour, count(*) AS n, min(id) AS first FROM (${plan.sql}) GROUP BY ALL ORDER BY bucket`,
+      ),
+    );
+    expect(rows).toHaveLength(12);
+    expect(rows[0]).toEqual({ bucket: 0, colour: 'c0', n: 20, first: 0 });
+    expect(rows[11]).toEqual({ bucket: 11, colour: null, n: 20, first: 11 });
+    const types = await fx.tables.engine.rows(`DESCRIBE ${plan.sql}`);
+    expect(types.map((r) => [r.column_name, r.column_type])).toEqual([
+      ['id', 'BIGINT'],
+      ['bucket', 'INTEGER'],
+      ['colour', 'VARCHAR'],
+    ]);
+    const deleted = await fx.tables.delete(t, 'bucket = 11 OR id = 5');
+    expect(deleted).toMatchObject({ numDeletedRows: 21, numRemovedFiles: 2 });
+    expect(await count(t)).toBe(219);
+  });
 });

@@ -274,18 +274,59 @@ export async function planScan(snapshot: Snapshot, options: ScanOptions = {}): P
       groups.set(key, group);
     }
     // Partition values come from the log only: DuckDB must not read Hive folder names as columns.
-    body = [...groups.values()]
-      .map(
-        (g) =>
-          `SELECT ${columnList(g.values)}${fileColumn} FROM read_parquet([${g.paths.map(quoteLiteral).join(', ')}], union_by_name = true, hive_partitioning = false${fileOption})`,
-      )
-      .join('\nUNION ALL\n');
+    body =
+      groups.size <= UNION_GROUPS
+        ? [...groups.values()]
+            .map(
+              (g) =>
+                `SELECT ${columnList(g.values)}${fileColumn} FROM read_parquet([${g.paths.map(quoteLiteral).join(', ')}], union_by_name = true, hive_partitioning = false${fileOption})`,
+            )
+            .join('\nUNION ALL\n')
+        : joinedScan(snapshot, fields, files, mapping, options.fileColumn);
   }
   const where = filters.map(
     (f) => `${quoteIdent(f.column)} ${f.op === '!=' ? '<>' : f.op} ${filterLiteral(f.value)}`,
   );
   const sql = where.length ? `SELECT * FROM (${body}) WHERE ${where.join(' AND ')}` : body;
   return { sql, files, skippedFiles };
+}
+
+/**
+ * Above this many partition groups one scan of all files joined with a table of partition values beats a
+ * UNION ALL of one scan per group (measured: 500 partitions of 2,000 rows, 0.2-0.4 s against 0.5-1.5 s).
+ */
+const UNION_GROUPS = 8;
+
+function joinedScan(
+  snapshot: Snapshot,
+  fields: DeltaField[],
+  files: AddFile[],
+  mapping: boolean,
+  fileColumnName: string | undefined,
+): string {
+  const partitionFields = snapshot.metadata.partitionColumns.map(
+    (c) => snapshot.schema.fields.find((f) => f.name === c) as DeltaField,
+  );
+  const file = fileColumnName ?? '__lakebench_file';
+  const rows = files.map((add) => {
+    const values = partitionFields.map((f) =>
+      partitionLiteral(add.partitionValues[physicalName(f, mapping)], f.type),
+    );
+    return `(${[quoteLiteral(dataFilePath(snapshot.tableRoot, add.path)), ...values].join(', ')})`;
+  });
+  const partitionIndex = new Map(partitionFields.map((f, i) => [f.name, i]));
+  const select = fields.map((f) => {
+    const i = partitionIndex.get(f.name);
+    if (i !== undefined) return `p.${quoteIdent(`__lakebench_p${i}`)} AS ${quoteIdent(f.name)}`;
+    return `d.${quoteIdent(physicalName(f, mapping))} AS ${quoteIdent(f.name)}`;
+  });
+  if (fileColumnName) select.push(`d.${quoteIdent(file)}`);
+  const pColumns = ['__lakebench_pf', ...partitionFields.map((_, i) => `__lakebench_p${i}`)].map(quoteIdent);
+  const paths = files.map((add) => quoteLiteral(dataFilePath(snapshot.tableRoot, add.path))).join(', ');
+  return (
+    `SELECT ${select.join(', ') || '42 AS "__lakebench_no_columns"'} FROM read_parquet([${paths}], union_by_name = true, hive_partitioning = false, filename = ${quoteLiteral(file)}) AS d ` +
+    `JOIN (VALUES ${rows.join(', ')}) AS p(${pColumns.join(', ')}) ON d.${quoteIdent(file)} = p."__lakebench_pf"`
+  );
 }
 
 async function assertFilesExist(tableRoot: string, files: AddFile[]): Promise<void> {

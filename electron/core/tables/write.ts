@@ -85,14 +85,16 @@ function statsExpr(f: DeltaField, agg: 'min' | 'max'): string | null {
   return null;
 }
 
-/** Computes the stats JSON of one data file (top-level columns; nested ones get none). */
-async function fileStats(
+/** Computes the stats JSON of new data files in one scan of them all (top-level columns; nested ones get none). */
+async function filesStats(
   session: EngineSession,
-  file: string,
+  files: string[],
   dataFields: DeltaField[],
   mapping: boolean,
-): Promise<{ json: string; rows: number }> {
-  const parts: string[] = ['CAST(count(*) AS VARCHAR) AS n'];
+): Promise<Map<string, { json: string; rows: number }>> {
+  const out = new Map<string, { json: string; rows: number }>();
+  if (files.length === 0) return out;
+  const parts: string[] = ['"__lakebench_file" AS f', 'CAST(count(*) AS VARCHAR) AS n'];
   const plan: { field: DeltaField; min: number | null; max: number | null; nulls: number | null }[] = [];
   let i = 0;
   for (const f of dataFields) {
@@ -117,25 +119,28 @@ async function fileStats(
     }
     plan.push(entry);
   }
-  const [row] = await session.rows(
-    `SELECT ${parts.join(', ')} FROM read_parquet(${quoteLiteral(file)}, hive_partitioning = false)`,
+  const rows = await session.rows(
+    `SELECT ${parts.join(', ')} FROM read_parquet([${files.map(quoteLiteral).join(', ')}], hive_partitioning = false, filename = '__lakebench_file') GROUP BY "__lakebench_file"`,
   );
-  const rows = Number(row.n);
-  const section = (pick: 'min' | 'max' | 'nulls') =>
-    plan
-      .map((p) => {
-        const index = p[pick];
-        const value = index === null ? null : row[`s${index}`];
-        return value === null || value === undefined
-          ? null
-          : `${JSON.stringify(physicalName(p.field, mapping))}:${String(value)}`;
-      })
-      .filter((x): x is string => x !== null)
-      .join(',');
-  return {
-    json: `{"numRecords":${rows},"minValues":{${section('min')}},"maxValues":{${section('max')}},"nullCount":{${section('nulls')}}}`,
-    rows,
-  };
+  for (const row of rows) {
+    const section = (pick: 'min' | 'max' | 'nulls') =>
+      plan
+        .map((p) => {
+          const index = p[pick];
+          const value = index === null ? null : row[`s${index}`];
+          return value === null || value === undefined
+            ? null
+            : `${JSON.stringify(physicalName(p.field, mapping))}:${String(value)}`;
+        })
+        .filter((x): x is string => x !== null)
+        .join(',');
+    const n = Number(row.n);
+    out.set(String(row.f), {
+      json: `{"numRecords":${n},"minValues":{${section('min')}},"maxValues":{${section('max')}},"nullCount":{${section('nulls')}}}`,
+      rows: n,
+    });
+  }
+  return out;
 }
 
 /** The SELECT list that casts a query's columns to the table's types, in schema order. */
@@ -275,8 +280,15 @@ async function describeWrittenFiles(
   const adds: AddFile[] = [];
   let numOutputRows = 0;
   let numOutputBytes = 0;
+  const allStats = await filesStats(
+    session,
+    written.map((w) => w.file),
+    dataFields,
+    false,
+  );
   for (const w of written) {
-    const stats = await fileStats(session, w.file, dataFields, false);
+    // A file with no rows has no group in the stats query.
+    const stats = allStats.get(w.file) ?? { json: '', rows: 0 };
     if (stats.rows === 0) {
       await rm(w.file); // an empty file adds nothing to the table
       continue;
