@@ -513,4 +513,25 @@ describe('writing tables', () => {
     expect(deleted).toMatchObject({ numDeletedRows: 21, numRemovedFiles: 2 });
     expect(await count(t)).toBe(219);
   });
+
+  it('timestamp statistics skip files for filters with an explicit zone, widened by their millisecond', async () => {
+    const t = root('times');
+    await fx.tables.createTableAs(t, `SELECT 1 AS n, TIMESTAMPTZ '2024-01-01 10:00:00.0004+00' AS at`);
+    await fx.tables.insert(t, `SELECT 2 AS n, TIMESTAMPTZ '2024-06-01 10:00:00+00' AS at`);
+    const skipped = async (op: '<' | '>' | '=' | '<=', value: string) =>
+      (await fx.tables.scan(t, { filters: [{ column: 'at', op, value }] })).skippedFiles;
+    expect(await skipped('<', '2024-03-01T00:00:00Z')).toBe(1);
+    expect(await skipped('>', '2024-03-01T00:00:00+02:00')).toBe(1);
+    expect(await skipped('=', '2024-06-01T10:00:00.000Z')).toBe(1);
+    // The first file's true max is 0.4 ms past its stored max: it must be kept.
+    expect(await skipped('>', '2024-01-01T10:00:00.000Z')).toBe(0);
+    expect(await skipped('<=', '2024-03-01 00:00:00')).toBe(0); // no zone: not comparable, nothing skipped
+    const rows = plain(
+      await fx.tables.engine.rows(
+        (await fx.tables.scan(t, { filters: [{ column: 'at', op: '>', value: '2024-01-01T10:00:00.000Z' }] }))
+          .sql,
+      ),
+    );
+    expect(rows.map((r) => r.n).sort()).toEqual([1, 2]);
+  });
 });

@@ -143,6 +143,26 @@ function partitionComparable(value: string | null | undefined, field: DeltaField
   return null;
 }
 
+function timestampKind(field: DeltaField): 'timestamp' | 'timestamp_ntz' | null {
+  if (field.type.type !== 'primitive') return null;
+  return field.type.name === 'timestamp' || field.type.name === 'timestamp_ntz' ? field.type.name : null;
+}
+
+/**
+ * Milliseconds since the epoch of a timestamp in stats or a filter, or null when it cannot be compared
+ * safely: an instant needs an explicit zone (`Z`, `+02:00`), a timestamp without zone must have none, and
+ * digits below the millisecond (which the stats do not keep) must be zero.
+ */
+function parseInstant(text: unknown, ntz: boolean): number | null {
+  if (typeof text !== 'string') return null;
+  const m = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.(\d{1,3})(\d*))?(Z|[+-]\d\d:?\d\d)?$/.exec(text);
+  if (!m || (m[4] && /[1-9]/.test(m[4]))) return null;
+  if (ntz ? m[5] !== undefined : m[5] === undefined) return null;
+  const zone = ntz ? 'Z' : m[5].length === 5 ? `${m[5].slice(0, 3)}:${m[5].slice(3)}` : m[5];
+  const ms = Date.parse(`${m[1]}T${m[2]}.${(m[3] ?? '0').padEnd(3, '0')}${zone}`);
+  return Number.isNaN(ms) ? null : ms;
+}
+
 /** Whether values of a column compare correctly with this filter value as JSON numbers or strings. */
 function statsComparable(field: DeltaField, value: string | number | boolean): boolean {
   // Decimals past 15 digits do not survive a JSON number; dates compare as text only in full ISO form.
@@ -216,6 +236,23 @@ export async function planScan(snapshot: Snapshot, options: ScanOptions = {}): P
           v !== null &&
           statsComparable(field, filter.value) &&
           !mayMatchRange(v, v, filter.op, filter.value)
+        ) {
+          keep = false;
+        }
+      } else if (timestampKind(field)) {
+        const ntz = timestampKind(field) === 'timestamp_ntz';
+        const value = parseInstant(filter.value, ntz);
+        if (value === null) continue;
+        stats ??= parseStats(add);
+        if (!stats) continue;
+        const nulls = stats.nullCount?.[phys];
+        const min = parseInstant(stats.minValues?.[phys], ntz);
+        const max = parseInstant(stats.maxValues?.[phys], ntz);
+        if (typeof nulls === 'number' && stats.numRecords !== undefined && nulls === stats.numRecords) {
+          keep = false;
+        } else if (
+          // Stats keep milliseconds, truncated: the true maximum may be up to 1 ms above the stored one.
+          !mayMatchRange(min ?? undefined, max === null ? undefined : max + 1, filter.op, value)
         ) {
           keep = false;
         }
