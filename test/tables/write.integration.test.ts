@@ -5,7 +5,7 @@
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tablePath } from '../../electron/core/tables';
+import { DeltaTables, TableEngine, tablePath } from '../../electron/core/tables';
 import { CHECKPOINT_COLUMNS } from '../../electron/core/tables/checkpoint';
 import { plain, sortedNumbers, useTables } from './helpers';
 
@@ -533,5 +533,28 @@ describe('writing tables', () => {
       ),
     );
     expect(rows.map((r) => r.n).sort()).toEqual([1, 2]);
+  });
+
+  it('a checkpoint that cannot be written is reported, and the commit stands', async () => {
+    const warnings: string[] = [];
+    const { engine, close } = await TableEngine.inMemory((m) => warnings.push(m));
+    try {
+      const tables = new DeltaTables(engine);
+      const t = root('checkpoint-fails');
+      await tables.createTable(t, {
+        columns: [{ name: 'x', type: 'INTEGER' }],
+        configuration: { 'delta.checkpointInterval': '2' },
+      });
+      await tables.insert(t, 'SELECT 1 AS x');
+      // A folder where _last_checkpoint should be: the checkpoint step fails.
+      await mkdir(path.join(t, '_delta_log', '_last_checkpoint'));
+      const r = await tables.insert(t, 'SELECT 2 AS x');
+      expect(r.version).toBe(2);
+      expect(r.checkpointError).toContain('the checkpoint of version 2 was not written');
+      expect(warnings).toEqual([r.checkpointError]);
+      expect(sortedNumbers(await tables.readRows(t), 'x')).toEqual([1, 2]);
+    } finally {
+      close();
+    }
   });
 });

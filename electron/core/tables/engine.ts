@@ -11,23 +11,29 @@ export interface ConnectionSource {
   connect(): Promise<DuckDBConnection>;
 }
 
+/** Where the service reports what went wrong without failing the call (e.g. the logs service's sink). */
+export type WarningSink = (message: string) => void;
+
 export class TableEngine {
-  constructor(private readonly source: ConnectionSource) {}
+  constructor(
+    private readonly source: ConnectionSource,
+    readonly warn: WarningSink = (message) => console.warn(message),
+  ) {}
 
   /** An in-memory DuckDB for the tables service alone (tests, the CLI). */
-  static async inMemory(): Promise<{ engine: TableEngine; close: () => void }> {
+  static async inMemory(warn?: WarningSink): Promise<{ engine: TableEngine; close: () => void }> {
     const instance = await DuckDBInstance.create(':memory:', {
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
     });
-    return { engine: new TableEngine(instance), close: () => instance.closeSync() };
+    return { engine: new TableEngine(instance, warn), close: () => instance.closeSync() };
   }
 
   /** Runs `work` on one connection, closed afterwards. */
   async withConnection<T>(work: (session: EngineSession) => Promise<T>): Promise<T> {
     const connection = await this.source.connect();
     try {
-      return await work(new EngineSession(connection));
+      return await work(new EngineSession(connection, this.warn));
     } finally {
       connection.closeSync();
     }
@@ -39,7 +45,10 @@ export class TableEngine {
 }
 
 export class EngineSession {
-  constructor(readonly connection: DuckDBConnection) {}
+  constructor(
+    readonly connection: DuckDBConnection,
+    readonly warn: WarningSink = (message) => console.warn(message),
+  ) {}
 
   async run(sql: string): Promise<void> {
     try {

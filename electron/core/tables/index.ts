@@ -7,7 +7,7 @@ import { LakebenchError } from '../../../shared/errors';
 import { ArrowBatchBuilder } from '../warehouse/arrow-batch';
 import type { Action } from './actions';
 import { commitActions, type CommitOptions, type CommitResult } from './commit';
-import type { ConnectionSource } from './engine';
+import type { ConnectionSource, WarningSink } from './engine';
 import { TableEngine } from './engine';
 import {
   checkpointNow,
@@ -121,8 +121,9 @@ export interface LocalTables {
 export class DeltaTables implements LocalTables {
   readonly engine: TableEngine;
 
-  constructor(source: ConnectionSource | TableEngine) {
-    this.engine = source instanceof TableEngine ? source : new TableEngine(source);
+  /** `onWarning` receives what went wrong without failing a call (a checkpoint not written). */
+  constructor(source: ConnectionSource | TableEngine, onWarning?: WarningSink) {
+    this.engine = source instanceof TableEngine ? source : new TableEngine(source, onWarning);
   }
 
   /** The table's state at a version (default: the latest). */
@@ -289,7 +290,7 @@ export function describeSnapshot(snapshot: Snapshot): TableDescription {
 }
 
 export { TableEngine } from './engine';
-export type { ConnectionSource } from './engine';
+export type { ConnectionSource, WarningSink } from './engine';
 export type { ScanFilter, ScanOptions, ScanPlan } from './scan';
 export type { Snapshot, VersionSelector } from './snapshot';
 export type { Action, AddFile, RemoveFile, Metadata, Protocol, CommitInfo } from './actions';

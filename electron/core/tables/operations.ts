@@ -149,7 +149,7 @@ async function checkpointIfDue(
   } catch (err) {
     // The commit stands; without the checkpoint readers replay a few more JSON commits.
     const message = `${tableRoot}: the checkpoint of version ${version} was not written: ${errorMessage(err)}`;
-    console.warn(message);
+    session.warn(message);
     return message;
   }
 }
