@@ -16,7 +16,6 @@ import { dataFilePath, planScan } from './scan';
 import {
   deltaTypeOfDuckdb,
   quoteIdent,
-  quoteLiteral,
   schemaString,
   usesTimestampNtz,
   type DeltaField,
@@ -435,7 +434,7 @@ async function filesMatching(
   session: EngineSession,
   snapshot: Snapshot,
   predicate: string,
-): Promise<{ scanSql: string; matched: AddFile[]; rows: number }> {
+): Promise<{ matched: AddFile[]; rows: number }> {
   const plan = await planScan(snapshot, { fileColumn: FILE_COLUMN });
   const found = await session.rows(
     `SELECT ${quoteIdent(FILE_COLUMN)} AS f, count(*) AS n FROM (${plan.sql}) WHERE (${predicate}) GROUP BY ALL`,
@@ -447,7 +446,7 @@ async function filesMatching(
       throw new LakebenchError('INTERNAL', `DuckDB read a file the snapshot does not list: ${String(r.f)}`);
     return add;
   });
-  return { scanSql: plan.sql, matched, rows: found.reduce((n, r) => n + Number(r.n), 0) };
+  return { matched, rows: found.reduce((n, r) => n + Number(r.n), 0) };
 }
 
 /** Rewrites the matched files with the rows of `select` (over the scan, restricted to those files). */
@@ -456,11 +455,10 @@ async function rewrite(
   snapshot: Snapshot,
   matched: AddFile[],
   selectOverScan: (scan: string) => string,
-  scanSql: string,
   options: WriteProvenance,
 ): Promise<{ actions: Action[]; added: number; rows: number; bytes: number }> {
-  const files = matched.map((f) => quoteLiteral(dataFilePath(snapshot.tableRoot, f.path))).join(', ');
-  const restricted = `SELECT * FROM (${scanSql}) WHERE ${quoteIdent(FILE_COLUMN)} IN (${files})`;
+  // Only the matched files are read again: the others stay as they are.
+  const restricted = (await planScan({ ...snapshot, files: matched }, { fileColumn: FILE_COLUMN })).sql;
   const written = await writeDataFiles(
     session,
     snapshot.tableRoot,
@@ -490,7 +488,7 @@ export async function deleteWhere(
 ): Promise<WriteResult & { numDeletedRows: number }> {
   const snapshot = await writableSnapshot(session, tableRoot);
   if (isAppendOnly(snapshot.metadata)) throw appendOnlyError(tableRoot, 'deleted');
-  const { scanSql, matched, rows } = await filesMatching(session, snapshot, predicate);
+  const { matched, rows } = await filesMatching(session, snapshot, predicate);
   if (matched.length === 0) {
     return {
       version: snapshot.version,
@@ -507,7 +505,6 @@ export async function deleteWhere(
     snapshot,
     matched,
     (scan) => `SELECT ${columns} FROM (${scan}) WHERE NOT coalesce((${predicate}), false)`,
-    scanSql,
     options,
   );
   const result = await commitWrite(
@@ -549,7 +546,7 @@ export async function updateWhere(
       throw new LakebenchError('INVALID_REQUEST', `${tableRoot} has no column ${c} to update`);
     }
   }
-  const { scanSql, matched, rows } = await filesMatching(session, snapshot, predicate);
+  const { matched, rows } = await filesMatching(session, snapshot, predicate);
   if (matched.length === 0) {
     return {
       version: snapshot.version,
@@ -567,14 +564,7 @@ export async function updateWhere(
         : quoteIdent(f.name),
     )
     .join(', ');
-  const re = await rewrite(
-    session,
-    snapshot,
-    matched,
-    (scan) => `SELECT ${columns} FROM (${scan})`,
-    scanSql,
-    options,
-  );
+  const re = await rewrite(session, snapshot, matched, (scan) => `SELECT ${columns} FROM (${scan})`, options);
   const result = await commitWrite(
     session,
     tableRoot,
