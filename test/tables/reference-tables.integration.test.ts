@@ -44,6 +44,19 @@ describe('reading the reference Delta tables', () => {
     expect(v1.tombstones).toHaveLength(5);
   });
 
+  it('simple_table: history lists every commit from its commitInfo, newest first', async () => {
+    const history = await fx.tables.history(reference('simple_table'));
+    expect(history.map((h) => [h.version, h.operation, h.readVersion])).toEqual([
+      [4, 'DELETE', 3],
+      [3, 'UPDATE', 2],
+      [2, 'WRITE', 1],
+      [1, 'MERGE', 0],
+      [0, 'WRITE', null],
+    ]);
+    expect(history[2].operationParameters).toEqual({ mode: 'Overwrite', partitionBy: '[]' });
+    expect(history[4].timestamp).toBe(1587968586154);
+  });
+
   it('simple_table: time travel by timestamp picks the version committed at or before it', async () => {
     // commitInfo timestamps: v0 1587968586154, v1 1587968596254, v2 1587968604143.
     expect((await fx.tables.snapshot(reference('simple_table'), { timestamp: 1587968596254 })).version).toBe(

@@ -64,6 +64,12 @@ export function assertReadable(protocol: Protocol, metadata: Metadata | undefine
       `${table} needs reader version ${protocol.minReaderVersion}; Lakebench reads versions 1 to 3`,
     );
   }
+  if (metadata && metadata.format.provider !== 'parquet') {
+    throw new LakebenchError(
+      'TABLE_UNSUPPORTED_FEATURE',
+      `${table} stores its data as ${metadata.format.provider}; Lakebench reads Parquet data files only`,
+    );
+  }
   const mode = metadata?.configuration['delta.columnMapping.mode'] ?? 'none';
   if (mode !== 'none' && mode !== 'name') {
     throw new LakebenchError(
