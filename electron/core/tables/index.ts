@@ -29,7 +29,7 @@ import {
 } from './operations';
 import { planScan, type ScanOptions, type ScanPlan } from './scan';
 import { duckdbType } from './schema';
-import { loadSnapshot, type Snapshot, type VersionSelector } from './snapshot';
+import { latestVersion, loadSnapshot, type Snapshot, type VersionSelector } from './snapshot';
 
 export interface TableColumn {
   name: string;
@@ -137,7 +137,20 @@ export class DeltaTables implements LocalTables {
 
   /** The DuckDB SELECT that reads a table at a version. */
   async scan(tableRoot: string, options: ScanOptions & VersionSelector = {}): Promise<ScanPlan> {
-    return planScan(await this.snapshot(tableRoot, options), options);
+    const snapshot = await this.snapshot(tableRoot, options);
+    try {
+      return await planScan(snapshot, options);
+    } catch (err) {
+      if (!(err instanceof LakebenchError) || err.code !== 'TABLE_DATA_FILE_MISSING') throw err;
+      const latest = await latestVersion(tableRoot);
+      if (latest === null || latest <= snapshot.version) throw err;
+      // An old version whose files are gone was most likely vacuumed: say so.
+      throw new LakebenchError(
+        'TABLE_DATA_FILE_MISSING',
+        `${err.message}. Version ${snapshot.version} is older than the latest (${latest}); its files were probably removed by VACUUM, so it can no longer be read`,
+        err.location,
+      );
+    }
   }
 
   /** Reads a table's rows (small results; large ones go through `scan` and the warehouse's streaming). */
