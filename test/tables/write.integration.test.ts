@@ -560,4 +560,40 @@ describe('writing tables', () => {
       close();
     }
   });
+
+  it('a column added to the schema later reads as NULL in the files written before it', async () => {
+    const t = root('evolved');
+    await fx.tables.createTableAs(t, 'SELECT i AS id, (i % 10)::INTEGER AS g FROM range(20) r(i)', {
+      partitionColumns: ['g'],
+    });
+    const snap = await fx.tables.snapshot(t);
+    const schema = JSON.parse(snap.metadata.schemaString) as { fields: object[] };
+    schema.fields.push({ name: 'note', type: 'string', nullable: true, metadata: {} });
+    await fx.tables.commit(
+      t,
+      [{ kind: 'metaData', metaData: { ...snap.metadata, schemaString: JSON.stringify(schema) } }],
+      {
+        operation: 'ADD COLUMNS',
+        readVersion: snap.version,
+        isBlindAppend: false,
+      },
+    );
+    // Ten partitions: the joined scan; one partition: the per-group scan.
+    expect(plain(await fx.tables.readRows(t, { filters: [{ column: 'id', op: '=', value: 3 }] }))).toEqual([
+      { id: 3, g: 3, note: null },
+    ]);
+    expect(
+      plain(await fx.tables.readRows(t, { filters: [{ column: 'g', op: '=', value: 4 }] })),
+    ).toHaveLength(2);
+    await fx.tables.insert(t, `SELECT 100 AS id, 4 AS g, 'new' AS note`);
+    const g4 = plain(await fx.tables.readRows(t, { filters: [{ column: 'g', op: '=', value: 4 }] }));
+    expect(g4.map((r) => [r.id, r.note]).sort()).toEqual([
+      [100, 'new'],
+      [14, null],
+      [4, null],
+    ]);
+    expect(await count(t)).toBe(21);
+    expect((await fx.tables.delete(t, 'note IS NULL AND id < 10')).numDeletedRows).toBe(10);
+    expect(await count(t)).toBe(11);
+  });
 });

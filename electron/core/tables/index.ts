@@ -27,6 +27,7 @@ import {
   type WriteProvenance,
   type WriteResult,
 } from './operations';
+import { fileColumns } from './file-columns';
 import { planScan, type ScanOptions, type ScanPlan } from './scan';
 import { duckdbType } from './schema';
 import { latestVersion, loadSnapshot, type Snapshot, type VersionSelector } from './snapshot';
@@ -139,7 +140,10 @@ export class DeltaTables implements LocalTables {
   async scan(tableRoot: string, options: ScanOptions & VersionSelector = {}): Promise<ScanPlan> {
     const snapshot = await this.snapshot(tableRoot, options);
     try {
-      return await planScan(snapshot, options);
+      return await planScan(snapshot, {
+        ...options,
+        columnsOf: (paths) => this.engine.withConnection((s) => fileColumns(s, paths)),
+      });
     } catch (err) {
       if (!(err instanceof LakebenchError) || err.code !== 'TABLE_DATA_FILE_MISSING') throw err;
       const latest = await latestVersion(tableRoot);

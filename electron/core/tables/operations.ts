@@ -12,6 +12,7 @@ import { commitActions, type CommitOptions, type CommitResult } from './commit';
 import type { EngineSession } from './engine';
 import { LOG_DIR, listLog, readCommit } from './log';
 import { assertWritable, isAppendOnly } from './protocol';
+import { fileColumns } from './file-columns';
 import { dataFilePath, planScan } from './scan';
 import {
   deltaTypeOfDuckdb,
@@ -435,7 +436,10 @@ async function filesMatching(
   snapshot: Snapshot,
   predicate: string,
 ): Promise<{ matched: AddFile[]; rows: number }> {
-  const plan = await planScan(snapshot, { fileColumn: FILE_COLUMN });
+  const plan = await planScan(snapshot, {
+    fileColumn: FILE_COLUMN,
+    columnsOf: (paths) => fileColumns(session, paths),
+  });
   const found = await session.rows(
     `SELECT ${quoteIdent(FILE_COLUMN)} AS f, count(*) AS n FROM (${plan.sql}) WHERE (${predicate}) GROUP BY ALL`,
   );
@@ -458,7 +462,12 @@ async function rewrite(
   options: WriteProvenance,
 ): Promise<{ actions: Action[]; added: number; rows: number; bytes: number }> {
   // Only the matched files are read again: the others stay as they are.
-  const restricted = (await planScan({ ...snapshot, files: matched }, { fileColumn: FILE_COLUMN })).sql;
+  const restricted = (
+    await planScan(
+      { ...snapshot, files: matched },
+      { fileColumn: FILE_COLUMN, columnsOf: (paths) => fileColumns(session, paths) },
+    )
+  ).sql;
   const written = await writeDataFiles(
     session,
     snapshot.tableRoot,

@@ -36,6 +36,11 @@ export interface ScanOptions {
   verifyFiles?: boolean;
   /** Adds a column of this name holding each row's data file path (as DuckDB was given it). */
   fileColumn?: string;
+  /**
+   * The top-level columns of data files (see file-columns.ts): a column that no file of a scan holds is read
+   * as NULL (it was added to the schema after they were written). Without it every column must exist.
+   */
+  columnsOf?: (paths: string[]) => Promise<Map<string, Set<string>>>;
 }
 
 export interface ScanPlan {
@@ -276,10 +281,18 @@ export async function planScan(snapshot: Snapshot, options: ScanOptions = {}): P
 
   if (options.verifyFiles !== false) await assertFilesExist(tableRoot, files);
 
-  const columnList = (partition: Record<string, string | null> | null) =>
+  const held = options.columnsOf
+    ? await options.columnsOf(files.map((f) => dataFilePath(tableRoot, f.path)))
+    : null;
+  /** Whether any of these files holds the column (always true when nothing is known about them). */
+  const anyHolds = (paths: string[], column: string) => !held || paths.some((p) => held.get(p)?.has(column));
+  const columnList = (partition: Record<string, string | null> | null, paths: string[]) =>
     fields
       .map((f) => {
         const phys = physicalName(f, mapping);
+        if (!partitionColumns.has(f.name) && !anyHolds(paths, phys)) {
+          return `CAST(NULL AS ${duckdbType(f.type)}) AS ${quoteIdent(f.name)}`;
+        }
         if (partitionColumns.has(f.name)) {
           return `${partition ? partitionLiteral(partition[phys], f.type) : `CAST(NULL AS ${duckdbType(f.type)})`} AS ${quoteIdent(f.name)}`;
         }
@@ -316,10 +329,15 @@ export async function planScan(snapshot: Snapshot, options: ScanOptions = {}): P
         ? [...groups.values()]
             .map(
               (g) =>
-                `SELECT ${columnList(g.values)}${fileColumn} FROM read_parquet([${g.paths.map(quoteLiteral).join(', ')}], union_by_name = true, hive_partitioning = false${fileOption})`,
+                `SELECT ${columnList(g.values, g.paths)}${fileColumn} FROM read_parquet([${g.paths.map(quoteLiteral).join(', ')}], union_by_name = true, hive_partitioning = false${fileOption})`,
             )
             .join('\nUNION ALL\n')
-        : joinedScan(snapshot, fields, files, mapping, options.fileColumn);
+        : joinedScan(snapshot, fields, files, mapping, options.fileColumn, (column) =>
+            anyHolds(
+              files.map((f) => dataFilePath(tableRoot, f.path)),
+              column,
+            ),
+          );
   }
   const where = filters.map(
     (f) => `${quoteIdent(f.column)} ${f.op === '!=' ? '<>' : f.op} ${filterLiteral(f.value)}`,
@@ -340,6 +358,7 @@ function joinedScan(
   files: AddFile[],
   mapping: boolean,
   fileColumnName: string | undefined,
+  anyHolds: (column: string) => boolean,
 ): string {
   const partitionFields = snapshot.metadata.partitionColumns.map(
     (c) => snapshot.schema.fields.find((f) => f.name === c) as DeltaField,
@@ -355,7 +374,9 @@ function joinedScan(
   const select = fields.map((f) => {
     const i = partitionIndex.get(f.name);
     if (i !== undefined) return `p.${quoteIdent(`__lakebench_p${i}`)} AS ${quoteIdent(f.name)}`;
-    return `d.${quoteIdent(physicalName(f, mapping))} AS ${quoteIdent(f.name)}`;
+    const phys = physicalName(f, mapping);
+    if (!anyHolds(phys)) return `CAST(NULL AS ${duckdbType(f.type)}) AS ${quoteIdent(f.name)}`;
+    return `d.${quoteIdent(phys)} AS ${quoteIdent(f.name)}`;
   });
   if (fileColumnName) select.push(`d.${quoteIdent(file)}`);
   const pColumns = ['__lakebench_pf', ...partitionFields.map((_, i) => `__lakebench_p${i}`)].map(quoteIdent);
