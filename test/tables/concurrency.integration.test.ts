@@ -172,7 +172,7 @@ describe('racing writers', () => {
     const snap = await fx.tables.snapshot(table);
     expect(snap.checkpointVersion).toBe(20);
     expect(snap.files).toHaveLength(24);
-  });
+  }, 60_000);
 });
 
 describe('writers killed mid-write', () => {
