@@ -6,6 +6,7 @@ import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
+import { DeltaTables, TableEngine } from '../../electron/core/tables';
 import { copyTable, plain, reference, sortedNumbers, useTables } from './helpers';
 
 const fx = useTables('delta-read');
@@ -306,6 +307,31 @@ describe('errors that say what is wrong and where', () => {
     ]);
     // The version read from the checkpoint keeps the time of its commit.
     expect((await fx.tables.snapshot(root)).timestamp).toBe(1615751716705);
+  });
+
+  it('a torn checkpoint gives way to replay from the commits, with a warning; without them it is named', async () => {
+    const warnings: string[] = [];
+    const { engine, close } = await TableEngine.inMemory((m) => warnings.push(m));
+    try {
+      const tables = new DeltaTables(engine);
+      const root = await copyTable('simple_table_with_checkpoint', path.join(fx.dir, 'torn'));
+      await writeFile(path.join(root, '_delta_log', '00000000000000000010.checkpoint.parquet'), 'PAR1 torn');
+      const snap = await tables.snapshot(root);
+      expect(snap.version).toBe(10);
+      expect(snap.checkpointVersion).toBeNull();
+      expect(snap.files).toHaveLength(11);
+      expect(warnings[0]).toMatch(
+        /the checkpoint _delta_log\/00000000000000000010\.checkpoint\.parquet cannot be read/,
+      );
+      for (let v = 0; v < 10; v++)
+        await rm(path.join(root, '_delta_log', `${String(v).padStart(20, '0')}.json`));
+      await expect(tables.snapshot(root)).rejects.toMatchObject({
+        code: 'TABLE_LOG_CORRUPT',
+        message: expect.stringContaining('00000000000000000010.checkpoint.parquet cannot be read'),
+      });
+    } finally {
+      close();
+    }
   });
 
   it('a data file listed but missing is named', async () => {

@@ -22,6 +22,7 @@ import {
   listLog,
   readCheckpoint,
   readCommit,
+  type CheckpointFiles,
   type CommitRead,
   type LogListing,
 } from './log';
@@ -156,6 +157,22 @@ async function resolveVersion(
   return range.latest;
 }
 
+/** Throws when a commit between `from` and `to` is missing from the log. */
+function assertCommitsPresent(listing: LogListing, tableRoot: string, from: number, to: number): void {
+  for (let v = from; v <= to; v++) {
+    if (listing.commits.has(v)) continue;
+    const before = [...listing.commits.keys()].filter((x) => x < v).sort((a, b) => b - a)[0];
+    const after = [...listing.commits.keys()].filter((x) => x > v).sort((a, b) => a - b)[0];
+    const neighbours = [before, after].filter((x) => x !== undefined).map((x) => `commit ${x}`);
+    throw new LakebenchError(
+      'TABLE_LOG_CORRUPT',
+      `${tableRoot}: commit ${v} (${LOG_DIR}/${commitFileName(v)}) is missing from the log` +
+        (neighbours.length ? ` (it has ${neighbours.join(' and ')})` : ''),
+      { file: path.join(listing.logDir, commitFileName(v)) },
+    );
+  }
+}
+
 /** Loads the snapshot of a table at a version (default: the latest). */
 export async function loadSnapshot(
   session: EngineSession,
@@ -183,32 +200,47 @@ export async function loadSnapshot(
 
   // The newest complete checkpoint at or below the version. On a local disk listing `_delta_log/` is cheap and
   // is the truth, so `_last_checkpoint` (a hint for object stores, possibly stale) is not needed to find it.
-  const checkpoint = [...listing.checkpoints].reverse().find((c) => c.version <= version) ?? null;
-  const start = checkpoint ? checkpoint.version + 1 : 0;
-  for (let v = start; v <= version; v++) {
-    if (!listing.commits.has(v)) {
-      const before = [...listing.commits.keys()].filter((x) => x < v).sort((a, b) => b - a)[0];
-      const after = [...listing.commits.keys()].filter((x) => x > v).sort((a, b) => a - b)[0];
-      throw new LakebenchError(
-        'TABLE_LOG_CORRUPT',
-        `${tableRoot}: commit ${v} (${LOG_DIR}/${commitFileName(v)}) is missing from the log` +
-          (before !== undefined || after !== undefined
-            ? ` (it has ${[before, after]
-                .filter((x) => x !== undefined)
-                .map((x) => `commit ${x}`)
-                .join(' and ')})`
-            : ''),
-        { file: path.join(listing.logDir, commitFileName(v)) },
-      );
+  // A checkpoint that cannot be read (torn by another tool) gives way to an older one, or to replay from 0.
+  const candidates: (CheckpointFiles | null)[] = [
+    ...[...listing.checkpoints].reverse().filter((c) => c.version <= version),
+    ...(listing.commits.has(0) ? [null] : []),
+  ];
+  let firstError: unknown = null;
+  let checkpoint: CheckpointFiles | null = null;
+  let state: ReplayState | null = null;
+  for (const candidate of candidates) {
+    const start = candidate ? candidate.version + 1 : 0;
+    if (firstError) {
+      // Falling back: a candidate the commits cannot carry to the version is passed over.
+      try {
+        assertCommitsPresent(listing, tableRoot, start, version);
+      } catch {
+        continue;
+      }
+    } else assertCommitsPresent(listing, tableRoot, start, version);
+    const attempt = new ReplayState();
+    if (candidate) {
+      try {
+        const label = `${LOG_DIR}/${candidate.files[0]}`;
+        for (const action of await readCheckpoint(session, listing.logDir, candidate))
+          attempt.apply(action, label);
+      } catch (err) {
+        if (!(err instanceof LakebenchError) || err.code !== 'TABLE_LOG_CORRUPT') throw err;
+        firstError ??= err;
+        session.warn(`${tableRoot}: ${err.message}; reading from an older checkpoint or the commits instead`);
+        continue;
+      }
     }
+    checkpoint = candidate;
+    state = attempt;
+    break;
   }
-
-  const state = new ReplayState();
-  if (checkpoint) {
-    const label = `${LOG_DIR}/${checkpoint.files[0]}`;
-    for (const action of await readCheckpoint(session, listing.logDir, checkpoint))
-      state.apply(action, label);
+  if (!state) {
+    if (firstError) throw firstError;
+    // No checkpoint at or below the version and no commit 0: resolveVersion has already refused this.
+    throw noVersion(tableRoot, `version ${version} cannot be rebuilt from the log`);
   }
+  const start = checkpoint ? checkpoint.version + 1 : 0;
   let lastCommit: CommitRead | null = null;
   for (let v = start; v <= version; v++) {
     lastCommit = await readCommit(listing.logDir, v);
