@@ -239,7 +239,8 @@ export async function writeDataFiles(
         const segments: string[] = [];
         partitionFields.forEach((f, i) => {
           const raw = v[`p${i}`];
-          const value = raw === null || raw === undefined ? null : String(raw);
+          // Delta reads an empty partition value as null, so it is written as one.
+          const value = raw === null || raw === undefined || String(raw) === '' ? null : String(raw);
           partitionValues[physicalName(f, false)] = value;
           segments.push(
             `${escapePartitionSegment(f.name)}=${value === null ? '__HIVE_DEFAULT_PARTITION__' : escapePartitionSegment(value)}`,
