@@ -374,6 +374,17 @@ describe('commit writing', () => {
     });
   });
 
+  it('refuses actions naming files outside the table', async () => {
+    const root = await table([[PROTOCOL, META]]);
+    for (const p of ['../other/x.parquet', '/etc/x.parquet', 'file:///tmp/x.parquet', '%2E%2E/x.parquet']) {
+      await expect(commitActions(root, [addAction(p)], { ...blind, readVersion: 0 })).rejects.toMatchObject({
+        code: 'INVALID_REQUEST',
+        message: expect.stringContaining('not a relative path inside the table'),
+      });
+    }
+    expect((await snapshot(root)).version).toBe(0);
+  });
+
   it('creating a table that exists fails and overwrites nothing', async () => {
     const root = await table([[PROTOCOL, META]]);
     const before = await readFile(path.join(root, '_delta_log', '00000000000000000000.json'), 'utf8');

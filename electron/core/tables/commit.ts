@@ -168,6 +168,19 @@ export function syncDir(dir: string): void {
   }
 }
 
+/** True when a log path (a relative URI) names a file inside the table folder. */
+function insideTable(tableRoot: string, logPath: string): boolean {
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(logPath) || logPath.startsWith('/')) return false;
+  let decoded = logPath;
+  try {
+    decoded = decodeURIComponent(logPath);
+  } catch {
+    return false; // not a valid URI reference: Lakebench writes none such
+  }
+  const relative = path.relative(tableRoot, path.join(tableRoot, decoded));
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
 /** The commitInfo action Lakebench writes first in every commit. */
 export function commitInfoAction(options: CommitOptions, now = Date.now()): Action {
   const info: CommitInfo = {
@@ -200,6 +213,22 @@ export async function commitActions(
       'INVALID_REQUEST',
       'commit actions must not include commitInfo: the commit writes it',
     );
+  }
+  for (const a of actions) {
+    const p =
+      a.kind === 'add'
+        ? a.add.path
+        : a.kind === 'remove'
+          ? a.remove.path
+          : a.kind === 'cdc'
+            ? a.cdc.path
+            : null;
+    if (p !== null && !insideTable(tableRoot, p)) {
+      throw new LakebenchError(
+        'INVALID_REQUEST',
+        `${tableRoot}: the ${a.kind} action names ${p}, which is not a relative path inside the table`,
+      );
+    }
   }
   const logDir = path.join(tableRoot, LOG_DIR);
   const maxAttempts = options.maxAttempts ?? 50;
