@@ -38,7 +38,7 @@ function startWriter(table: string, writer: number, commits: number, mode?: stri
   );
 }
 
-/** Collects a child's stdout lines; resolves when it exits. */
+/** Collects a child's stdout lines; resolves once it has exited and all its output is read. */
 function finished(
   child: ChildProcess,
 ): Promise<{ lines: string[]; code: number | null; signal: string | null; stderr: string }> {
@@ -53,7 +53,7 @@ function finished(
   });
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve) =>
-    child.on('exit', (code, signal) => resolve({ lines, code, signal, stderr })),
+    child.on('close', (code, signal) => resolve({ lines, code, signal, stderr })),
   );
 }
 
