@@ -5,7 +5,7 @@
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DeltaTables, TableEngine, tablePath } from '../../electron/core/tables';
+import { DeltaTables, TableEngine, listWorkspaceTables, tablePath } from '../../electron/core/tables';
 import { CHECKPOINT_COLUMNS } from '../../electron/core/tables/checkpoint';
 import { plain, sortedNumbers, useTables } from './helpers';
 
@@ -422,6 +422,22 @@ describe('writing tables', () => {
       code: 'TABLE_UNSUPPORTED_FEATURE',
       message: expect.stringContaining('writer feature `invariants`'),
     });
+  });
+
+  it('lists the Delta tables of a workspace', async () => {
+    const ws = path.join(fx.dir, 'workspace');
+    expect(await listWorkspaceTables(ws)).toEqual([]);
+    await fx.tables.createTable(tablePath(ws, 'main', 'orders'), {
+      columns: [{ name: 'id', type: 'BIGINT' }],
+    });
+    await fx.tables.createTable(tablePath(ws, 'raw', 'events'), {
+      columns: [{ name: 'id', type: 'BIGINT' }],
+    });
+    await mkdir(path.join(ws, 'tables', 'main', 'not_a_table'), { recursive: true });
+    expect(await listWorkspaceTables(ws)).toEqual([
+      { schema: 'main', name: 'orders', path: path.join(ws, 'tables', 'main', 'orders') },
+      { schema: 'raw', name: 'events', path: path.join(ws, 'tables', 'raw', 'events') },
+    ]);
   });
 
   it('places workspace tables under tables/<schema>/<name> and rejects names that leave it', () => {

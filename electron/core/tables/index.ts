@@ -2,6 +2,7 @@
  * Lakebench's local tables: Delta Lake tables (Parquet data files plus a `_delta_log/`) read and written by
  * Lakebench's own log code, with DuckDB reading and writing the Parquet files.
  */
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { LakebenchError } from '../../../shared/errors';
 import { ArrowBatchBuilder } from '../warehouse/arrow-batch';
@@ -73,6 +74,34 @@ export function tablePath(workspace: string, schema: string, name: string): stri
     }
   }
   return path.join(workspace, 'tables', schema, name);
+}
+
+/** A table found in a workspace. */
+export interface WorkspaceTable {
+  schema: string;
+  name: string;
+  path: string;
+}
+
+/** The Delta tables of a workspace: every `tables/<schema>/<name>/` folder that holds a `_delta_log/`. */
+export async function listWorkspaceTables(workspace: string): Promise<WorkspaceTable[]> {
+  const root = path.join(workspace, 'tables');
+  const dirs = async (dir: string): Promise<string[]> => {
+    try {
+      return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []; // no tables yet
+      throw err;
+    }
+  };
+  const out: WorkspaceTable[] = [];
+  for (const schema of (await dirs(root)).sort()) {
+    for (const name of (await dirs(path.join(root, schema))).sort()) {
+      const p = path.join(root, schema, name);
+      if ((await dirs(p)).includes('_delta_log')) out.push({ schema, name, path: p });
+    }
+  }
+  return out;
 }
 
 type ReadOptions = ScanOptions & VersionSelector;
