@@ -1,0 +1,94 @@
+import type Database from 'better-sqlite3';
+import { openDatabase } from '../sqlite';
+import type { RecordRow } from './record';
+import { migrate, ROWID_PER_MS } from './schema';
+
+/** How far ahead of a record's own millisecond its rowid may be placed to keep the append path O(1). */
+const SPILL_MS = 64;
+
+/**
+ * The writing side of `logs.db`: one connection that inserts batches in one transaction each. Reads go through
+ * `LogReader` on their own connection (see reader.ts).
+ */
+export class LogStore {
+  readonly db: Database.Database;
+  private lastRowid = 0;
+  private readonly lastLine = new Map<string, number>();
+  private readonly insert: Database.Statement;
+  private readonly insertFull: Database.Statement;
+  private readonly maxRowid: Database.Statement;
+  private readonly slotMax: Database.Statement;
+  private readonly rowidTaken: Database.Statement;
+  private readonly streamMaxLine: Database.Statement;
+  private readonly batch: (rows: RecordRow[]) => number;
+
+  constructor(readonly file: string) {
+    this.db = openDatabase(file);
+    migrate(this.db);
+    this.insert = this.db.prepare(`
+      INSERT INTO records (rowid, stream_key, line, time, level, source, stream, pipeline_id, run_id, task_id,
+        try_number, notebook, cell_id, table_name, ingest_file, kernel_id, component, request_method, request_path,
+        request_status, duration_ms, message, attrs, fields, message_bytes, truncated, invalid_utf8, size)
+      VALUES (@rowid, @stream_key, @line, @time, @level, @source, @stream, @pipeline_id, @run_id, @task_id,
+        @try_number, @notebook, @cell_id, @table_name, @ingest_file, @kernel_id, @component, @request_method,
+        @request_path, @request_status, @duration_ms, @message, @attrs, @fields, @message_bytes, @truncated,
+        @invalid_utf8, @size)
+      ON CONFLICT (stream_key, line) DO NOTHING`);
+    this.insertFull = this.db.prepare(
+      'INSERT OR REPLACE INTO full_messages (rowid, bytes, complete, data) VALUES (?, ?, ?, ?)',
+    );
+    this.maxRowid = this.db.prepare('SELECT coalesce(max(rowid), 0) AS m FROM records').pluck();
+    this.slotMax = this.db.prepare('SELECT max(rowid) FROM records WHERE rowid >= ? AND rowid < ?').pluck();
+    this.rowidTaken = this.db.prepare('SELECT 1 FROM records WHERE rowid = ?').pluck();
+    this.streamMaxLine = this.db
+      .prepare('SELECT coalesce(max(line), 0) FROM records WHERE stream_key = ?')
+      .pluck();
+    const tx = this.db.transaction((rows: RecordRow[]) => {
+      // Another process may have written since: start from the store's real end.
+      this.lastRowid = Math.max(this.lastRowid, this.maxRowid.get() as number);
+      let inserted = 0;
+      for (const row of rows) {
+        const line = row.line ?? this.nextLine(row.stream_key);
+        if (row.line !== null && row.line > (this.lastLine.get(row.stream_key) ?? 0))
+          this.lastLine.set(row.stream_key, row.line);
+        const rowid = this.allocate(row.time);
+        const r = this.insert.run({ ...row, full: undefined, rowid, line });
+        if (r.changes === 1) {
+          inserted++;
+          if (row.full) this.insertFull.run(rowid, row.full.bytes, row.full.complete ? 1 : 0, row.full.data);
+        }
+      }
+      return inserted;
+    });
+    this.batch = (rows) => tx.immediate(rows);
+  }
+
+  /** Inserts rows in one transaction; a line already stored is skipped. Returns how many were new. */
+  insertRows(rows: RecordRow[]): number {
+    return rows.length ? this.batch(rows) : 0;
+  }
+
+  private nextLine(streamKey: string): number {
+    let last = this.lastLine.get(streamKey);
+    if (last === undefined) last = this.streamMaxLine.get(streamKey) as number;
+    this.lastLine.set(streamKey, last + 1);
+    return last + 1;
+  }
+
+  /** A free rowid in the record's millisecond (or just after it when that one is full). */
+  private allocate(time: number): number {
+    const base = time * ROWID_PER_MS;
+    if (base > this.lastRowid) return (this.lastRowid = base);
+    if (this.lastRowid - base < SPILL_MS * ROWID_PER_MS) return ++this.lastRowid;
+    // An older record (a gap filled from a raw log): find room in its own millisecond.
+    const m = this.slotMax.get(base, base + ROWID_PER_MS) as number | null;
+    let rowid = m === null ? base : m + 1;
+    while (this.rowidTaken.get(rowid) !== undefined) rowid++;
+    if (rowid > this.lastRowid) this.lastRowid = rowid;
+    return rowid;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,179 @@
+import { errorMessage } from '../../../shared/errors';
+import type { LogInput } from '../../../shared/logs/model';
+import { toRow, type RecordRow } from './record';
+import type { LogStore } from './store';
+
+/** What every service writes its log lines to. `write` only queues: it never waits, never throws. */
+export interface LogSink {
+  write(record: LogInput): void;
+}
+
+export interface BatchWriterOptions {
+  /** How long a record may wait in memory before its batch is written. */
+  flushIntervalMs?: number;
+  /** Records per transaction; the writer yields to the event loop between transactions. */
+  batchSize?: number;
+  /** The clock records without a time take theirs from. */
+  now?: () => number;
+  /** A batch that could not be written (it stays queued and is tried again). */
+  onError?: (err: unknown) => void;
+}
+
+interface Waiter {
+  target: number;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const RETRY_MS = 500;
+
+/**
+ * The sink's batching: records queue in memory and are written in one transaction per batch every
+ * `flushIntervalMs` (or at once when a batch is full), off the callers' path. A record is acknowledged when
+ * the `flush()` that followed it resolves: it is then committed, and survives a crash of this process.
+ */
+export class BatchWriter implements LogSink {
+  private queue: LogInput[] = [];
+  private times: number[] = [];
+  private head = 0;
+  private enqueued = 0;
+  private committed = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private closed = false;
+  private waiters: Waiter[] = [];
+  private readonly interval: number;
+  private readonly batchSize: number;
+  private readonly now: () => number;
+  private readonly onError: (err: unknown) => void;
+
+  constructor(
+    private readonly store: LogStore,
+    options: BatchWriterOptions = {},
+  ) {
+    this.interval = options.flushIntervalMs ?? 50;
+    this.batchSize = options.batchSize ?? 5000;
+    this.now = options.now ?? Date.now;
+    this.onError =
+      options.onError ??
+      ((err) => console.warn(`Lakebench logs: a batch could not be written: ${errorMessage(err)}`));
+  }
+
+  write(record: LogInput): void {
+    if (this.closed) {
+      this.onError(new Error('a log record was written after the logs service closed'));
+      return;
+    }
+    this.queue.push(record);
+    this.times.push(record.time ?? this.now());
+    this.enqueued++;
+    if (this.queue.length - this.head >= this.batchSize) this.kick();
+    else if (!this.timer && !this.running) {
+      this.timer = setTimeout(() => this.kick(), this.interval);
+      this.timer.unref?.();
+    }
+  }
+
+  /** Records written and not yet committed. */
+  get pending(): number {
+    return this.enqueued - this.committed;
+  }
+
+  /** Resolves when every record written before the call is committed. */
+  flush(): Promise<void> {
+    const target = this.enqueued;
+    if (this.committed >= target) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ target, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Writes what is queued and stops taking records. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private kick(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.running) return;
+    this.running = true;
+    setImmediate(() => this.drain());
+  }
+
+  private drain(): void {
+    const end = Math.min(this.queue.length, this.head + this.batchSize);
+    if (this.head >= end) {
+      this.running = false;
+      return;
+    }
+    const rows: RecordRow[] = [];
+    for (let i = this.head; i < end; i++) rows.push(this.rowOf(this.queue[i], this.times[i]));
+    try {
+      this.store.insertRows(rows);
+    } catch (err) {
+      this.onError(err);
+      for (const w of this.waiters.splice(0)) w.reject(err);
+      this.running = false;
+      // The records stay queued: try again a little later.
+      if (!this.timer) {
+        this.timer = setTimeout(() => this.kick(), RETRY_MS);
+        this.timer.unref?.();
+      }
+      return;
+    }
+    this.committed += end - this.head;
+    this.head = end;
+    if (this.head > 65_536 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.times = this.times.slice(this.head);
+      this.head = 0;
+    }
+    if (this.waiters.length) {
+      const still: Waiter[] = [];
+      for (const w of this.waiters) {
+        if (w.target <= this.committed) w.resolve();
+        else still.push(w);
+      }
+      this.waiters = still;
+    }
+    if (this.head < this.queue.length) setImmediate(() => this.drain());
+    else {
+      this.queue = [];
+      this.times = [];
+      this.head = 0;
+      this.running = false;
+    }
+  }
+
+  private rowOf(input: LogInput, time: number): RecordRow {
+    try {
+      return toRow({ ...input, time }, time);
+    } catch (err) {
+      // A record the store cannot take as given (a malformed source): keep its text under the app's stream.
+      return toRow(
+        {
+          source: { kind: 'app', component: 'logs' },
+          level: 'warn',
+          time,
+          message: `a log record could not be stored as written (${errorMessage(err)}): ${safeText(input)}`,
+        },
+        time,
+      );
+    }
+  }
+}
+
+function safeText(input: LogInput): string {
+  try {
+    return typeof input.message === 'string' ? input.message.slice(0, 4096) : `${input.message.length} bytes`;
+  } catch {
+    // Nothing usable in the record at all.
+    return '(no message)';
+  }
+}
