@@ -192,7 +192,8 @@ export class LogReader {
     const q = compileQuery(query);
     const match = q.match !== null;
     const rowid = match ? 'records_fts.rowid' : 'r.rowid';
-    const conds: string[] = [];
+    // The check comes first: a condition that fails every row would otherwise skip it.
+    const conds: string[] = [this.live(rowid)];
     const params: unknown[] = [];
     let from: string;
     if (match) {
@@ -215,7 +216,6 @@ export class LogReader {
       conds.push(q.where);
       params.push(...q.params);
     }
-    conds.push(this.live(rowid));
     return { from, rowid, conds, params, match };
   }
 
