@@ -185,15 +185,10 @@ export class LocalLogsService implements LogsService {
       this.reader.retentionPreview(policy, this.now(), { ...t, deadline: t.deadline + 10 * this.timeLimit }),
     );
     if (preview.cutoffRowid === null) return { deleted: 0 };
-    const del = this.store.db.prepare(
-      'DELETE FROM records WHERE rowid IN (SELECT rowid FROM records WHERE rowid < ? ORDER BY rowid LIMIT ?)',
-    );
     let deleted = 0;
     for (;;) {
       if (this.closed) break;
-      const n = this.store.db
-        .transaction(() => del.run(preview.cutoffRowid, DELETE_CHUNK).changes)
-        .immediate();
+      const n = this.store.deleteBefore(preview.cutoffRowid as number, DELETE_CHUNK);
       deleted += n;
       if (n < DELETE_CHUNK) break;
       // Between chunks the writer and the searches get their turn.

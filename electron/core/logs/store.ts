@@ -16,6 +16,8 @@ export class LogStore {
   private readonly lastLine = new Map<string, number>();
   private readonly insert: Database.Statement;
   private readonly insertFull: Database.Statement;
+  private readonly insertFts: Database.Statement;
+  private readonly deleteChunk: (cutoffRowid: number, limit: number) => number;
   private readonly maxRowid: Database.Statement;
   private readonly slotMax: Database.Statement;
   private readonly rowidTaken: Database.Statement;
@@ -29,14 +31,25 @@ export class LogStore {
       INSERT INTO records (rowid, stream_key, line, time, level, source, stream, pipeline_id, run_id, task_id,
         try_number, notebook, cell_id, table_name, ingest_file, kernel_id, component, request_method, request_path,
         request_status, duration_ms, message, attrs, fields, message_bytes, truncated, invalid_utf8, size)
-      VALUES (@rowid, @stream_key, @line, @time, @level, @source, @stream, @pipeline_id, @run_id, @task_id,
-        @try_number, @notebook, @cell_id, @table_name, @ingest_file, @kernel_id, @component, @request_method,
-        @request_path, @request_status, @duration_ms, @message, @attrs, @fields, @message_bytes, @truncated,
-        @invalid_utf8, @size)
+      VALUES (${Array.from({ length: 28 }, () => '?').join(', ')})
       ON CONFLICT (stream_key, line) DO NOTHING`);
     this.insertFull = this.db.prepare(
       'INSERT OR REPLACE INTO full_messages (rowid, bytes, complete, data) VALUES (?, ?, ?, ?)',
     );
+    this.insertFts = this.db.prepare('INSERT INTO records_fts (rowid, message, attrs) VALUES (?, ?, ?)');
+    const chunk = `SELECT rowid FROM records WHERE rowid < @cut ORDER BY rowid LIMIT @limit`;
+    const ftsDelete = this.db.prepare(
+      `INSERT INTO records_fts (records_fts, rowid, message, attrs)
+       SELECT 'delete', rowid, message, attrs FROM records WHERE rowid IN (${chunk})`,
+    );
+    const fullDelete = this.db.prepare(`DELETE FROM full_messages WHERE rowid IN (${chunk})`);
+    const recordsDelete = this.db.prepare(`DELETE FROM records WHERE rowid IN (${chunk})`);
+    const del = this.db.transaction((cut: number, limit: number) => {
+      ftsDelete.run({ cut, limit });
+      fullDelete.run({ cut, limit });
+      return recordsDelete.run({ cut, limit }).changes;
+    });
+    this.deleteChunk = (cut, limit) => del.immediate(cut, limit);
     this.maxRowid = this.db.prepare('SELECT coalesce(max(rowid), 0) AS m FROM records').pluck();
     this.slotMax = this.db.prepare('SELECT max(rowid) FROM records WHERE rowid >= ? AND rowid < ?').pluck();
     this.rowidTaken = this.db.prepare('SELECT 1 FROM records WHERE rowid = ?').pluck();
@@ -52,9 +65,39 @@ export class LogStore {
         if (row.line !== null && row.line > (this.lastLine.get(row.stream_key) ?? 0))
           this.lastLine.set(row.stream_key, row.line);
         const rowid = this.allocate(row.time);
-        const r = this.insert.run({ ...row, full: undefined, rowid, line });
+        const r = this.insert.run(
+          rowid,
+          row.stream_key,
+          line,
+          row.time,
+          row.level,
+          row.source,
+          row.stream,
+          row.pipeline_id,
+          row.run_id,
+          row.task_id,
+          row.try_number,
+          row.notebook,
+          row.cell_id,
+          row.table_name,
+          row.ingest_file,
+          row.kernel_id,
+          row.component,
+          row.request_method,
+          row.request_path,
+          row.request_status,
+          row.duration_ms,
+          row.message,
+          row.attrs,
+          row.fields,
+          row.message_bytes,
+          row.truncated,
+          row.invalid_utf8,
+          row.size,
+        );
         if (r.changes === 1) {
           inserted++;
+          this.insertFts.run(rowid, row.message, row.attrs);
           if (row.full) this.insertFull.run(rowid, row.full.bytes, row.full.complete ? 1 : 0, row.full.data);
         }
       }
@@ -86,6 +129,11 @@ export class LogStore {
     while (this.rowidTaken.get(rowid) !== undefined) rowid++;
     if (rowid > this.lastRowid) this.lastRowid = rowid;
     return rowid;
+  }
+
+  /** Deletes up to `limit` of the oldest records before `cutoffRowid`, with their index entries; how many. */
+  deleteBefore(cutoffRowid: number, limit: number): number {
+    return this.deleteChunk(cutoffRowid, limit);
   }
 
   close(): void {
