@@ -27,6 +27,8 @@ export class LogStore {
   constructor(readonly file: string) {
     this.db = openDatabase(file);
     migrate(this.db);
+    // The stream index takes inserts all over (one stream per try, cell, file): keep its pages in memory.
+    this.db.pragma('cache_size = -65536');
     this.insert = this.db.prepare(`
       INSERT INTO records (rowid, stream_key, line, time, level, source, stream, pipeline_id, run_id, task_id,
         try_number, notebook, cell_id, table_name, ingest_file, kernel_id, component, request_method, request_path,

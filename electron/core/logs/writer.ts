@@ -11,8 +11,13 @@ export interface LogSink {
 export interface BatchWriterOptions {
   /** How long a record may wait in memory before its batch is written. */
   flushIntervalMs?: number;
-  /** Records per transaction; the writer yields to the event loop between transactions. */
+  /** Most records per transaction; the writer yields to the event loop between transactions. */
   batchSize?: number;
+  /**
+   * About how long one transaction may hold the event loop: the batch shrinks or grows (up to `batchSize`)
+   * with the time the last ones took per record.
+   */
+  sliceMs?: number;
   /** The clock records without a time take theirs from. */
   now?: () => number;
   /** A batch that could not be written (it stays queued and is tried again). */
@@ -44,6 +49,9 @@ export class BatchWriter implements LogSink {
   private waiters: Waiter[] = [];
   private readonly interval: number;
   private readonly batchSize: number;
+  private readonly sliceMs: number;
+  /** Measured cost of a record, ms (a moving average). */
+  private msPerRecord = 0.02;
   private readonly now: () => number;
   private readonly onError: (err: unknown) => void;
 
@@ -53,6 +61,7 @@ export class BatchWriter implements LogSink {
   ) {
     this.interval = options.flushIntervalMs ?? 50;
     this.batchSize = options.batchSize ?? 5000;
+    this.sliceMs = options.sliceMs ?? 20;
     this.now = options.now ?? Date.now;
     this.onError =
       options.onError ??
@@ -107,15 +116,19 @@ export class BatchWriter implements LogSink {
   }
 
   private drain(): void {
-    const end = Math.min(this.queue.length, this.head + this.batchSize);
+    const size = Math.max(100, Math.min(this.batchSize, Math.floor(this.sliceMs / this.msPerRecord)));
+    const end = Math.min(this.queue.length, this.head + size);
     if (this.head >= end) {
       this.running = false;
       return;
     }
+    const started = performance.now();
     const rows: RecordRow[] = [];
     for (let i = this.head; i < end; i++) rows.push(this.rowOf(this.queue[i], this.times[i]));
     try {
       this.store.insertRows(rows);
+      const per = (performance.now() - started) / rows.length;
+      this.msPerRecord = this.msPerRecord * 0.7 + per * 0.3;
     } catch (err) {
       this.onError(err);
       for (const w of this.waiters.splice(0)) w.reject(err);
