@@ -2,6 +2,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { LocalLogsService } from '../../electron/core/logs';
+import { logsRequests } from '../../shared/logs/contract';
 import {
   MESSAGE_INDEX_BYTES,
   MESSAGE_KEEP_BYTES,
@@ -178,6 +179,37 @@ describe('the logs service', () => {
     ]);
     // Text with no token in it still finds what holds it.
     expect(await messages({ kind: 'text', text: ':' })).toEqual(['report refused: no data']);
+  });
+
+  it('takes the requests of its contract, defaults filled, and answers in the shapes it declares', async () => {
+    await writeCorpus();
+    const c = logsRequests;
+    const search = await logs.search(
+      c['logs.search'].input.parse({ query: { kind: 'text', text: 'refused' } }),
+    );
+    expect(c['logs.search'].output.parse(search)).toEqual(search);
+    expect(search.hits).toHaveLength(2);
+    const hist = await logs.histogram(c['logs.histogram'].input.parse({}));
+    expect(c['logs.histogram'].output.parse(hist)).toEqual(hist);
+    expect(hist.buckets.reduce((n, b) => n + b.count, 0)).toBe(CORPUS.length);
+    const values = await logs.fieldValues(c['logs.fieldValues'].input.parse({ field: 'source' }));
+    expect(c['logs.fieldValues'].output.parse(values)).toEqual(values);
+    expect(values.values[0]).toEqual({ value: 'pipeline', count: 5 });
+    const id = search.hits[0].record.id;
+    const ctx = await logs.context(c['logs.context'].input.parse({ id }));
+    expect(c['logs.context'].output.parse(ctx)).toEqual(ctx);
+    const full = await logs.get(c['logs.get'].input.parse({ id }));
+    expect(c['logs.get'].output.parse(full)).toEqual(full);
+    const preview = await logs.retentionPreview(c['logs.retentionPreview'].input.parse({}));
+    expect(c['logs.retentionPreview'].output.parse(preview)).toEqual(preview);
+    expect(preview.policy).toEqual({ maxAgeDays: 30, maxSizeMb: 1000 });
+    expect(await logs.cancel(c['logs.cancel'].input.parse({ queryId: 'nothing-running' }))).toEqual({
+      cancelled: false,
+    });
+    expect(c['logs.search'].input.safeParse({ limit: 5000 }).success).toBe(false);
+    expect(
+      c['logs.search'].input.safeParse({ query: { kind: 'match', field: 'bogus', value: 1 } }).success,
+    ).toBe(false);
   });
 
   it('marks where the text matched, and stores flat records with the source ids', async () => {

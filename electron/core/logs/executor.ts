@@ -143,6 +143,7 @@ export class WorkerExecutor implements SqlExecutor {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
+        if (this.pending.size === 0) w.unref();
         if (m.error) {
           p.reject(
             LakebenchError.from(m.error.stopped ? stopped(m.error.cancelled === true, p.deadline) : m.error),
@@ -172,7 +173,10 @@ export class WorkerExecutor implements SqlExecutor {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, deadline });
       try {
-        this.start().postMessage({ id, sql, params, ticket, deadline });
+        const w = this.start();
+        // Keep the process alive while a query is out; idle, the thread does not hold it.
+        if (this.pending.size === 1) w.ref();
+        w.postMessage({ id, sql, params, ticket, deadline });
       } catch (err) {
         this.pending.delete(id);
         reject(

@@ -81,6 +81,7 @@ export class LocalLogsService implements LogsService {
   private readonly onError: (err: unknown) => void;
   private policy: RetentionPolicy;
   private retentionTimer: NodeJS.Timeout | null = null;
+  private firstRetention: NodeJS.Timeout | null = null;
   private retentionRunning: Promise<{ deleted: number }> | null = null;
   private nextTicket = 1;
   private readonly running = new Map<string, number>();
@@ -109,6 +110,14 @@ export class LocalLogsService implements LogsService {
         this.applyRetention().catch((err: unknown) => this.onError(err));
       }, every);
       this.retentionTimer.unref();
+      // A first pass soon after start, not an interval later.
+      this.firstRetention = setTimeout(
+        () => {
+          this.applyRetention().catch((err: unknown) => this.onError(err));
+        },
+        Math.min(every, 60_000),
+      );
+      this.firstRetention.unref();
     }
   }
 
@@ -208,6 +217,7 @@ export class LocalLogsService implements LogsService {
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    if (this.firstRetention) clearTimeout(this.firstRetention);
     try {
       await this.writer.close();
     } finally {

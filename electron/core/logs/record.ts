@@ -99,8 +99,11 @@ function endsInCutCharacter(view: Uint8Array): boolean {
 /** The start of `text` that fits in `maxBytes` of UTF-8, never splitting a surrogate pair. */
 export function cutToBytes(text: string, maxBytes: number): string {
   if (text.length * 3 <= maxBytes) return text;
-  const buf = Buffer.from(text.slice(0, maxBytes), 'utf8');
-  if (buf.length <= maxBytes) return text.slice(0, maxBytes);
+  let head = text.slice(0, maxBytes);
+  const last = head.charCodeAt(head.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) head = head.slice(0, -1);
+  const buf = Buffer.from(head, 'utf8');
+  if (buf.length <= maxBytes) return head;
   let s = buf.subarray(0, maxBytes).toString('utf8');
   // a character cut by the byte limit decodes as U+FFFD: drop it
   if (s.endsWith('\ufffd')) s = s.slice(0, -1);
@@ -196,7 +199,7 @@ export function toRow(input: LogInput, now: number): RecordRow {
     message = head + truncationMarker(messageBytes - Buffer.byteLength(head));
     full = {
       bytes: messageBytes,
-      complete: keptBuf.length >= messageBytes && !invalid,
+      complete: messageBytes <= MESSAGE_KEEP_BYTES,
       data: deflateRawSync(keptBuf, { level: 1 }),
     };
   } else {
