@@ -397,6 +397,39 @@ describe('the logs service', () => {
     ]);
   });
 
+  it('keeps every line when two writers number the same stream (the app and a CLI run)', async () => {
+    const other = new LocalLogsService({
+      file: path.join(dir, 'logs.db'),
+      reads: 'inline',
+      retentionIntervalMs: null,
+    });
+    const server: LogSource = {
+      kind: 'server',
+      method: 'GET',
+      path: '/api/runs',
+      status: 200,
+      durationMs: 1,
+    };
+    try {
+      for (let round = 0; round < 5; round++) {
+        for (let i = 0; i < 10; i++) logs.write({ source: server, message: `app ${round} ${i}` });
+        await logs.flush();
+        for (let i = 0; i < 10; i++) other.write({ source: server, message: `cli ${round} ${i}` });
+        await other.flush();
+      }
+    } finally {
+      await other.close();
+    }
+    const r = await search(
+      { kind: 'match', field: 'source', value: 'server' },
+      { limit: 1000, sort: 'oldest' },
+    );
+    expect(r.hits).toHaveLength(100);
+    expect(r.hits.map((h) => h.record.line).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 100 }, (_v, i) => i + 1),
+    );
+  });
+
   it('stores a 100 MB line cut with a marker, and gives back its kept start on demand', async () => {
     const huge = 'x'.repeat(50) + ' needle ' + 'y'.repeat(100 * 1024 * 1024);
     logs.write({ source: tryA, line: 1, time: T0, message: huge });

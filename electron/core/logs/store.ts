@@ -61,6 +61,14 @@ export class LogStore {
     const tx = this.db.transaction((rows: RecordRow[]) => {
       // Another process may have written since: start from the store's real end.
       this.lastRowid = Math.max(this.lastRowid, this.maxRowid.get() as number);
+      // The same for each stream this batch numbers: another process may have written to it (the CLI's runner
+      // while the app is open), and a number taken twice would drop the line as a repeat.
+      const numbered = new Set<string>();
+      for (const row of rows) if (row.line === null) numbered.add(row.stream_key);
+      for (const key of numbered) {
+        const stored = this.streamMaxLine.get(key) as number;
+        if (stored > (this.lastLine.get(key) ?? -1)) this.lastLine.set(key, stored);
+      }
       let inserted = 0;
       for (const row of rows) {
         const line = row.line ?? this.nextLine(row.stream_key);
