@@ -21,6 +21,7 @@ import { LogStore } from './store';
 import { BatchWriter, type LogSink } from './writer';
 
 export type { LogSink } from './writer';
+export { MemoryLogSink } from './writer';
 export { tryLogRecord, type GapFillOptions, type GapFillResult } from './gap-fill';
 
 type Args<K extends keyof typeof logsRequests> = z.output<(typeof logsRequests)[K]['input']>;
@@ -28,6 +29,16 @@ type Args<K extends keyof typeof logsRequests> = z.output<(typeof logsRequests)[
 /**
  * The logs service: every other service writes its lines and events through `write` (the sink); the UI
  * searches them. Stored in `.lakebench/logs.db`.
+ *
+ * How services write (they depend on `LogSink` only):
+ * - a pipeline try: each line as it goes to the try's raw log, `sink.write(tryLogRecord(source, lineNo, line,
+ *   Date.now()))` with the raw log's own line number; at start, `fillFromRawLog` for tries whose index may
+ *   lag their raw log (after a crash);
+ * - a notebook cell: `{ source: { kind: 'notebook', notebook, cellId }, stream: 'stdout' | 'stderr', message }`,
+ *   an error as `level: 'error'`, `stream: 'event'` with the traceback in `fields`;
+ * - the server: one `{ source: { kind: 'server', method, path, status, durationMs } }` per request (a token in
+ *   the path's query is redacted here too, but the server should not pass one);
+ * - ingest, the scheduler, kernels: their own source kinds; `app` with a component for anything else.
  */
 export interface LogsService extends LogSink {
   /** Resolves when every record written before the call is committed (acknowledged). */

@@ -182,6 +182,15 @@ export class BatchWriter implements LogSink {
   }
 }
 
+/** A sink that keeps what it is given, for the tests of services that log. */
+export class MemoryLogSink implements LogSink {
+  readonly records: LogInput[] = [];
+
+  write(record: LogInput): void {
+    this.records.push(record);
+  }
+}
+
 function safeText(input: LogInput): string {
   try {
     return typeof input.message === 'string' ? input.message.slice(0, 4096) : `${input.message.length} bytes`;
