@@ -99,6 +99,30 @@ describe('filling a try stream from its raw log', () => {
     }
   });
 
+  it('reads a raw log whose line is larger than what is kept, cut with a marker like a live one', async () => {
+    const file = path.join(dir, 'logs.db');
+    const raw = path.join(dir, 'try-1.log');
+    const big = 'q'.repeat(20 * 1024 * 1024);
+    writeFileSync(raw, `first\n${big}\nlast\n`);
+    const logs = new LocalLogsService({ file, reads: 'inline', retentionIntervalMs: null });
+    try {
+      expect(await logs.fillFromRawLog(raw, source, { complete: true, startTime: T0 })).toEqual({
+        lines: 3,
+        inserted: 3,
+      });
+      const lines = streamLines(file);
+      expect(lines.map((l) => l.line)).toEqual([1, 2, 3]);
+      expect(lines[1].message).toMatch(/^q+… \[truncated \d+ bytes\]$/);
+      expect(lines[1].message.length).toBeLessThan(40_000);
+      const full = await logs.get({ id: 'pipeline/etl/run-1/load/1#2' });
+      expect(full).toMatchObject({ messageBytes: big.length, complete: false });
+      expect(full.message).toBe(big.slice(0, full.message.length));
+      expect(lines[2].message).toBe('last');
+    } finally {
+      await logs.close();
+    }
+  });
+
   it('loses no acknowledged line when the writing process is killed, and the raw log fills the rest once', async () => {
     const file = path.join(dir, 'logs.db');
     const raw = path.join(dir, 'try-1.log');
