@@ -560,6 +560,55 @@ describe('the logs service', () => {
   });
 });
 
+describe('the logs service given bad records', () => {
+  it('stores the rest of a batch around a record SQLite refuses, and a note after them', async () => {
+    const reported: string[] = [];
+    const file = path.join(dir, 'bad.db');
+    const l = new LocalLogsService({
+      file,
+      reads: 'inline',
+      retentionIntervalMs: null,
+      now: () => T0,
+      onError: (err) => reported.push(String(err)),
+    });
+    try {
+      l.write({ source: cell, message: 'before' });
+      l.write({
+        source: { ...tryA, pipelineId: { not: 'a string' } as unknown as string },
+        message: 'the bad one',
+      });
+      l.write({
+        source: cell,
+        message: 'after',
+        time: Number.NaN,
+        level: 'loud' as never,
+        stream: 'tty' as never,
+      });
+      await l.flush();
+      const r = await l.search({
+        query: { kind: 'all' },
+        range: ALL,
+        sort: 'oldest',
+        limit: 10,
+        cursor: null,
+      });
+      expect(r.hits.map((h) => [h.record.message, h.record.level, h.record.stream, h.record.time])).toEqual([
+        ['before', 'info', 'event', T0],
+        ['after', 'info', 'event', T0],
+        [
+          expect.stringMatching(/^a log record of pipeline\/.* could not be stored \(.*\): the bad one$/),
+          'warn',
+          'event',
+          T0,
+        ],
+      ]);
+      expect(reported).toHaveLength(1);
+    } finally {
+      await l.close();
+    }
+  });
+});
+
 describe('the logs service with reads on a worker thread', () => {
   it('answers the same, and stops a query that is cancelled or past its time limit', async () => {
     const file = path.join(dir, 'worker.db');

@@ -1,6 +1,8 @@
 import { deflateRawSync } from 'node:zlib';
 import {
   FIELDS_MAX_BYTES,
+  LOG_LEVELS,
+  LOG_STREAMS,
   MESSAGE_INDEX_BYTES,
   MESSAGE_KEEP_BYTES,
   streamKeyOf,
@@ -171,11 +173,22 @@ function attrsOf(
   return s.length > ATTRS_MAX ? s.slice(0, ATTRS_MAX) : s;
 }
 
+function finiteInt(n: unknown): number | null {
+  return typeof n === 'number' && Number.isFinite(n) ? Math.trunc(n) : null;
+}
+
 /** Turns what a service wrote into the row the store keeps: message cleaned and cut, fields capped. */
 export function toRow(input: LogInput, now: number): RecordRow {
   const src = input.source;
-  const stream: LogStream = input.stream ?? 'event';
-  const level: LogLevel = input.level ?? (stream === 'stderr' ? 'warn' : 'info');
+  // Callers are typed, but a record must never break the store: anything off the known values is defaulted.
+  const stream: LogStream = (LOG_STREAMS as readonly string[]).includes(input.stream as string)
+    ? (input.stream as LogStream)
+    : 'event';
+  const level: LogLevel = (LOG_LEVELS as readonly string[]).includes(input.level as string)
+    ? (input.level as LogLevel)
+    : stream === 'stderr'
+      ? 'warn'
+      : 'info';
   let text: string;
   let invalid = false;
   let messageBytes: number;
@@ -217,7 +230,7 @@ export function toRow(input: LogInput, now: number): RecordRow {
     pipeline_id: src.kind === 'pipeline' || src.kind === 'scheduler' ? cap(src.pipelineId) : null,
     run_id: src.kind === 'pipeline' ? cap(src.runId) : null,
     task_id: src.kind === 'pipeline' ? cap(src.taskId) : null,
-    try_number: src.kind === 'pipeline' ? src.tryNumber : null,
+    try_number: src.kind === 'pipeline' ? finiteInt(src.tryNumber) : null,
     notebook: src.kind === 'notebook' || src.kind === 'kernel' ? cap(src.notebook) : null,
     cell_id: src.kind === 'notebook' ? cap(src.cellId) : null,
     table_name: src.kind === 'ingest' ? cap(src.table) : null,
@@ -227,8 +240,8 @@ export function toRow(input: LogInput, now: number): RecordRow {
       src.kind === 'app' ? cap(src.component) : src.kind === 'ingest' && src.auto ? 'auto-ingest' : null,
     request_method: src.kind === 'server' ? cap(src.method) : null,
     request_path: src.kind === 'server' ? cap(redactPath(src.path)) : null,
-    request_status: src.kind === 'server' ? Math.trunc(src.status) : null,
-    duration_ms: src.kind === 'server' ? src.durationMs : null,
+    request_status: src.kind === 'server' ? finiteInt(src.status) : null,
+    duration_ms: src.kind === 'server' && Number.isFinite(src.durationMs) ? src.durationMs : null,
     message,
     fields: fieldsJson(input.fields),
     message_bytes: messageBytes,

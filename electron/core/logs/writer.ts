@@ -74,7 +74,8 @@ export class BatchWriter implements LogSink {
       return;
     }
     this.queue.push(record);
-    this.times.push(record.time ?? this.now());
+    const t = record.time;
+    this.times.push(typeof t === 'number' && Number.isFinite(t) ? t : this.now());
     this.enqueued++;
     if (this.queue.length - this.head >= this.batchSize) this.kick();
     else if (!this.timer && !this.running) {
@@ -130,6 +131,14 @@ export class BatchWriter implements LogSink {
       const per = (performance.now() - started) / rows.length;
       this.msPerRecord = this.msPerRecord * 0.7 + per * 0.3;
     } catch (err) {
+      // One bad record must not hold back the rest: store the batch record by record, a record the store
+      // refuses as a note about it. When none goes in, the store itself is the trouble: keep them and retry.
+      if (this.storeOneByOne(rows, err)) {
+        this.committed += end - this.head;
+        this.head = end;
+        this.settle();
+        return;
+      }
       this.onError(err);
       for (const w of this.waiters.splice(0)) w.reject(err);
       this.running = false;
@@ -142,6 +151,11 @@ export class BatchWriter implements LogSink {
     }
     this.committed += end - this.head;
     this.head = end;
+    this.settle();
+  }
+
+  /** Resolves the flushes now covered and goes on with what is queued. */
+  private settle(): void {
     if (this.head > 65_536 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.times = this.times.slice(this.head);
@@ -164,9 +178,42 @@ export class BatchWriter implements LogSink {
     }
   }
 
+  private storeOneByOne(rows: RecordRow[], batchError: unknown): boolean {
+    let stored = 0;
+    const refused: { row: RecordRow; err: unknown }[] = [];
+    for (const row of rows) {
+      try {
+        this.store.insertRows([row]);
+        stored++;
+      } catch (err) {
+        refused.push({ row, err });
+      }
+    }
+    if (stored === 0) return false;
+    for (const { row, err } of refused) {
+      const note = toRow(
+        {
+          source: { kind: 'app', component: 'logs' },
+          level: 'warn',
+          time: row.time,
+          message: `a log record of ${row.stream_key} could not be stored (${errorMessage(err)}): ${row.message.slice(0, 4096)}`,
+        },
+        row.time,
+      );
+      try {
+        this.store.insertRows([note]);
+      } catch (noteErr) {
+        // Not even the note goes in: say so where the service reports its troubles.
+        this.onError(noteErr);
+      }
+    }
+    if (refused.length) this.onError(batchError);
+    return true;
+  }
+
   private rowOf(input: LogInput, time: number): RecordRow {
     try {
-      return toRow({ ...input, time }, time);
+      return toRow(input, time);
     } catch (err) {
       // A record the store cannot take as given (a malformed source): keep its text under the app's stream.
       return toRow(
