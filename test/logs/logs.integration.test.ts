@@ -357,6 +357,52 @@ describe('the logs service', () => {
     ]);
   });
 
+  it('counts everything by minute totals that follow inserts and retention, exact at cut minutes', async () => {
+    const times: number[] = [];
+    let x = 7;
+    for (let i = 0; i < 3000; i++) {
+      x = (x * 48271) % 2147483647;
+      times.push(T0 + (x % (3 * 3_600_000)));
+    }
+    for (const time of times) logs.write({ source: cell, time, message: 'tick' });
+    await logs.flush();
+    const expected = (from: number, to: number, interval: number) => {
+      const first = Math.floor(from / interval) * interval;
+      const out = new Array<number>(Math.ceil((to - first) / interval)).fill(0);
+      for (const time of times) if (time >= from && time < to) out[Math.floor((time - first) / interval)]++;
+      return out;
+    };
+    const check = async (from: number, to: number, interval: number) => {
+      const h = await logs.histogram({
+        query: { kind: 'all' },
+        range: { from, to },
+        intervalMs: interval,
+        targetBuckets: 60,
+      });
+      expect(h.buckets.map((b) => b.count)).toEqual(expected(from, to, interval));
+      // The same counts the slow way, from the records themselves.
+      const slow = await logs.histogram({
+        query: { kind: 'range', field: 'line', gte: 1 },
+        range: { from, to },
+        intervalMs: interval,
+        targetBuckets: 60,
+      });
+      expect(slow.buckets.map((b) => b.count)).toEqual(expected(from, to, interval));
+    };
+    await check(T0 + 12_345, T0 + 3 * 3_600_000 - 777, 60_000);
+    await check(T0 + 12_345, T0 + 3 * 3_600_000 - 777, 600_000);
+    await check(T0 + 61_000, T0 + 61_500, 60_000);
+    await check(T0, T0 + 3 * 3_600_000, 300_000);
+    // Retention takes its records out of the minute totals too.
+    clock = T0 + 86_400_000 + 3_600_000 + 30_000;
+    const { deleted } = await logs.applyRetention({ maxAgeDays: 1, maxSizeMb: null });
+    const cut = T0 + 3_600_000 + 30_000;
+    expect(deleted).toBe(times.filter((time) => time < cut).length);
+    times.splice(0, times.length, ...times.filter((time) => time >= cut));
+    await check(T0, T0 + 3 * 3_600_000, 60_000);
+    await check(T0 + 12_345, T0 + 3 * 3_600_000 - 777, 1_800_000);
+  });
+
   it('shows a record among the lines before and after it in its own stream', async () => {
     for (let i = 1; i <= 30; i++) {
       logs.write({ source: tryA, line: i, time: T0 + i * 10, message: `a${i}` });

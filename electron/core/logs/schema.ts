@@ -8,6 +8,8 @@ import type Database from 'better-sqlite3';
  * index backwards and stops at the page's end instead of sorting every match.
  */
 export const ROWID_PER_MS = 2048;
+/** The unit of `minute_counts`. */
+export const MINUTE_MS = 60_000;
 
 const MIGRATIONS: string[] = [
   // 1: records, their full-text index (external content: the text lives once, in records) and cut messages.
@@ -56,6 +58,9 @@ const MIGRATIONS: string[] = [
   );
   -- No triggers keep records_fts in step: FTS5 flushes its pending terms at every savepoint, and a trigger
   -- program opens one per row (about 12x slower ingest). LogStore writes both in the same transaction.
+  -- Records per minute of their time, kept by LogStore with every insert and delete: the histogram of
+  -- everything reads this instead of counting millions of index entries.
+  CREATE TABLE minute_counts (minute INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
   -- The start (MESSAGE_KEEP_BYTES) of a message cut in records, deflated.
   CREATE TABLE full_messages (
     rowid INTEGER PRIMARY KEY,

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { openDatabase } from '../sqlite';
 import type { RecordRow } from './record';
-import { migrate, ROWID_PER_MS } from './schema';
+import { MINUTE_MS, migrate, ROWID_PER_MS } from './schema';
 
 /** How far ahead of a record's own millisecond its rowid may be placed to keep the append path O(1). */
 const SPILL_MS = 64;
@@ -17,6 +17,7 @@ export class LogStore {
   private readonly insert: Database.Statement;
   private readonly insertFull: Database.Statement;
   private readonly insertFts: Database.Statement;
+  private readonly count: Database.Statement;
   private readonly deleteChunk: (cutoffRowid: number, limit: number) => number;
   private readonly maxRowid: Database.Statement;
   private readonly slotMax: Database.Statement;
@@ -39,14 +40,24 @@ export class LogStore {
       'INSERT OR REPLACE INTO full_messages (rowid, bytes, complete, data) VALUES (?, ?, ?, ?)',
     );
     this.insertFts = this.db.prepare('INSERT INTO records_fts (rowid, message, attrs) VALUES (?, ?, ?)');
+    this.count = this.db.prepare(
+      'INSERT INTO minute_counts (minute, n) VALUES (CAST(? AS INTEGER), ?) ON CONFLICT (minute) DO UPDATE SET n = n + excluded.n',
+    );
     const chunk = `SELECT rowid FROM records WHERE rowid < @cut ORDER BY rowid LIMIT @limit`;
     const ftsDelete = this.db.prepare(
       `INSERT INTO records_fts (records_fts, rowid, message, attrs)
        SELECT 'delete', rowid, message, attrs FROM records WHERE rowid IN (${chunk})`,
     );
     const fullDelete = this.db.prepare(`DELETE FROM full_messages WHERE rowid IN (${chunk})`);
+    const chunkMinutes = this.db.prepare(
+      `SELECT time / ${MINUTE_MS} AS m, count(*) AS n FROM records WHERE rowid IN (${chunk}) GROUP BY m`,
+    );
+    const uncount = this.db.prepare('UPDATE minute_counts SET n = n - ? WHERE minute = ?');
+    const dropEmpty = this.db.prepare('DELETE FROM minute_counts WHERE n <= 0');
     const recordsDelete = this.db.prepare(`DELETE FROM records WHERE rowid IN (${chunk})`);
     const del = this.db.transaction((cut: number, limit: number) => {
+      for (const r of chunkMinutes.all({ cut, limit }) as { m: number; n: number }[]) uncount.run(r.n, r.m);
+      dropEmpty.run();
       ftsDelete.run({ cut, limit });
       fullDelete.run({ cut, limit });
       return recordsDelete.run({ cut, limit }).changes;
@@ -70,6 +81,7 @@ export class LogStore {
         if (stored > (this.lastLine.get(key) ?? -1)) this.lastLine.set(key, stored);
       }
       let inserted = 0;
+      const minutes = new Map<number, number>();
       for (const row of rows) {
         const line = row.line ?? this.nextLine(row.stream_key);
         if (row.line !== null && row.line > (this.lastLine.get(row.stream_key) ?? 0))
@@ -108,9 +120,12 @@ export class LogStore {
         if (r.changes === 1) {
           inserted++;
           this.insertFts.run(rowid, row.message, row.attrs);
+          const m = Math.floor(row.time / MINUTE_MS);
+          minutes.set(m, (minutes.get(m) ?? 0) + 1);
           if (row.full) this.insertFull.run(rowid, row.full.bytes, row.full.complete ? 1 : 0, row.full.data);
         }
       }
+      for (const [m, n] of minutes) this.count.run(m, n);
       return inserted;
     });
     this.batch = (rows) => tx.immediate(rows);
