@@ -250,15 +250,18 @@ export class LogReader {
       // FTS5 marks the stored text itself, so the two agree; the ranges are only given when they do.
       return { record, highlights: text === record.message ? ranges : [] };
     });
+    // A first page that holds every match is its own count (a rare or absent phrase is not scanned twice).
     const c = this.plan(args.query, args.range, false);
     const n =
-      (
-        await this.one<{ n: number }>(
-          t,
-          `SELECT count(*) AS n FROM (SELECT 1 FROM ${c.from} WHERE ${c.conds.join(' AND ')} LIMIT ?)`,
-          [...c.params, TOTAL_COUNT_CAP + 1],
-        )
-      )?.n ?? 0;
+      args.cursor === null && !more
+        ? rows.length
+        : ((
+            await this.one<{ n: number }>(
+              t,
+              `SELECT count(*) AS n FROM (SELECT 1 FROM ${c.from} WHERE ${c.conds.join(' AND ')} LIMIT ?)`,
+              [...c.params, TOTAL_COUNT_CAP + 1],
+            )
+          )?.n ?? 0);
     const last = rows[rows.length - 1];
     const nextCursor = !more
       ? null
