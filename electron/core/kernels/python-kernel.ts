@@ -329,8 +329,12 @@ export class PythonKernel {
         const p = this.pending.get(event.id);
         if (!p) return;
         this.pending.delete(event.id);
-        this.finish(p, (event.status ?? 'error') as ExecutionStatus, event.execution_count ?? null);
-        this.idleOrBusy();
+        const status = (event.status ?? 'error') as ExecutionStatus;
+        // The bridge ends an execution as died before it reports the kernel's death: the kernel is dead
+        // from that moment, not idle in between.
+        if (status === 'died') this.setState('dead');
+        this.finish(p, status, event.execution_count ?? null);
+        if (status !== 'died') this.idleOrBusy();
         return;
       }
       case 'restarted':
