@@ -62,6 +62,8 @@ export function CellEditor(props: Props) {
       },
       fontSize: 13,
       lineHeight: 19,
+      // Rows of the suggestion list sized for their label and detail, so the last row is not cut off.
+      suggestLineHeight: 22,
       fontFamily:
         "'JetBrains Mono', 'Cascadia Code', 'SF Mono', Menlo, Consolas, 'DejaVu Sans Mono', monospace",
       padding: { top: 6, bottom: 6 },

@@ -39,6 +39,8 @@ export function registerSqlCompletion(monaco: MonacoApi): void {
       const start = model.getPositionAt(result.from);
       const range = new monaco.Range(start.lineNumber, start.column, position.lineNumber, position.column);
       return {
+        // The warehouse filters by what is typed, so the list is asked for again as typing goes on.
+        incomplete: true,
         suggestions: result.items.map((item, i) => ({
           label: item.detail ? { label: item.label, description: item.detail } : item.label,
           kind: kinds[item.kind],
