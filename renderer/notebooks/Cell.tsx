@@ -213,6 +213,7 @@ export const Cell = memo(function Cell({ path, index, cell, isLast }: Props) {
               testId={testIds.cellEditor(index)}
               value={cell.source}
               language={cell.language}
+              notebook={path}
               readOnly={kernelMissing}
               focus={focus}
               marker={marker}

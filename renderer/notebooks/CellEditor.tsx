@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { CellLanguage } from '../../shared/notebook/model';
 import { enterBreaksLine, usePreferences } from '../state/preferences';
+import { cellModelUri } from './python-completion';
 import { monaco, THEME } from './monaco';
 
 export interface ErrorMarker {
@@ -11,6 +12,8 @@ export interface ErrorMarker {
 
 interface Props {
   testId?: string;
+  /** The notebook the cell is in: Python completion asks that notebook's kernel. */
+  notebook?: string;
   value: string;
   language: CellLanguage;
   readOnly?: boolean;
@@ -37,7 +40,11 @@ export function CellEditor(props: Props) {
   useEffect(() => {
     const el = host.current;
     if (!el) return;
-    const model = monaco.editor.createModel(latest.current.value, latest.current.language);
+    const model = monaco.editor.createModel(
+      latest.current.value,
+      latest.current.language,
+      latest.current.notebook ? cellModelUri(monaco, latest.current.notebook) : undefined,
+    );
     const editor = monaco.editor.create(el, {
       model,
       theme: THEME,

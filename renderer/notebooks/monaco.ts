@@ -15,6 +15,7 @@ import 'monaco-editor/features/comment/register.js';
 import 'monaco-editor/features/contextmenu/register.js';
 import 'monaco-editor/features/cursorUndo/register.js';
 import 'monaco-editor/features/hover/register.js';
+import 'monaco-editor/features/parameterHints/register.js';
 import 'monaco-editor/features/gotoError/register.js';
 import 'monaco-editor/features/indentation/register.js';
 import 'monaco-editor/features/linesOperations/register.js';
@@ -29,6 +30,7 @@ import 'monaco-editor/languages/definitions/markdown/register.js';
 import 'monaco-editor/languages/definitions/python/register.js';
 import 'monaco-editor/languages/definitions/javascript/register.js';
 import EditorWorker from 'monaco-editor/editor/editor.worker.js?worker';
+import { registerPythonCompletion } from './python-completion';
 import { registerSqlCompletion } from './sql-completion';
 
 declare global {
@@ -68,5 +70,6 @@ monaco.editor.defineTheme(THEME, {
 });
 
 registerSqlCompletion(monaco);
+registerPythonCompletion(monaco);
 
 export { monaco };

@@ -9,12 +9,15 @@ object per line (the npm ZeroMQ binding downloads a binary at install time, so N
           {"op": "interrupt"}                              SIGINT to the kernel's process group
           {"op": "restart"}                                a fresh kernel; running executions end "aborted"
           {"op": "shutdown"}                               stop the kernel and exit (so does the end of stdin)
+          {"op": "complete", "id": ..., "code": ..., "cursor": n}   completion (Jupyter's complete_request)
+          {"op": "inspect", "id": ..., "code": ..., "cursor": n}    help on a name (inspect_request)
 
   stdout  {"ev": "ready", "pid": ...}                      the kernel answers; pid is the kernel's process
           {"ev": "output", "id": ..., "output": {...}}     one nbformat output (stream, execute_result, ...)
           {"ev": "clear_output", "id": ..., "wait": b}
           {"ev": "done", "id": ..., "status": ..., "execution_count": n}   status: ok, error, aborted, died
           {"ev": "restarted", "pid": ...}
+          {"ev": "reply", "id": ..., "content": {...}}       the kernel's complete_reply or inspect_reply
           {"ev": "died", "message": ...}                   the kernel process ended on its own
           {"ev": "fatal", "code": ..., "message": ...}     the bridge cannot go on and exits
 
@@ -153,6 +156,8 @@ class Bridge:
         self.km.shutdown_wait_time = 2.0
         self.kc = None
         self.pending = {}
+        # complete and inspect requests: kernel msg_id -> Lakebench's request id
+        self.requests = {}
         # kernel_info requests sent to learn that the kernel answers on both shell and IOPub.
         self.probes = {}
         self.state = "starting"
@@ -231,6 +236,10 @@ class Bridge:
     def on_shell(self, msg):
         parent = msg.get("parent_header", {}).get("msg_id")
         self.on_probe(parent, "reply")
+        request_id = self.requests.pop(parent, None)
+        if request_id is not None:
+            emit(ev="reply", id=request_id, content=msg["content"])
+            return
         execution = self.pending.get(parent)
         if execution is not None and msg["header"]["msg_type"] == "execute_reply":
             execution.reply = msg["content"]
@@ -280,6 +289,16 @@ class Bridge:
             code, silent=silent, store_history=not silent, allow_stdin=False, stop_on_error=not silent
         )
         self.pending[msg_id] = Execution(request_id)
+
+    def ask(self, request_id, op, code, cursor):
+        if self.state != "ready":
+            emit(ev="reply", id=request_id, content={"status": "error", "ename": "KernelNotReady"})
+            return
+        if op == "complete":
+            msg_id = self.kc.complete(code, cursor)
+        else:
+            msg_id = self.kc.inspect(code, cursor, detail_level=0)
+        self.requests[msg_id] = request_id
 
     async def restart(self):
         self.state = "restarting"
@@ -355,6 +374,9 @@ async def commands(bridge):
                 await bridge.km.interrupt_kernel()
         elif op == "restart":
             await bridge.restart()
+        elif op in ("complete", "inspect"):
+            cursor = command.get("cursor")
+            bridge.ask(str(command.get("id")), op, str(command.get("code", "")), int(cursor) if isinstance(cursor, int) else 0)
         elif op == "shutdown":
             return "shutdown"
         else:

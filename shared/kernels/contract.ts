@@ -54,7 +54,31 @@ export type KernelInfo = z.infer<typeof KernelInfoSchema>;
 /** One nbformat output (stream, execute_result, display_data, error), as Jupyter writes it. */
 const OutputSchema = z.record(z.string(), z.unknown());
 
+/** Completion from a running kernel: what replaces the text from `from` to `to` (UTF-16 offsets of the code). */
+export const KernelCompletionSchema = z.object({
+  from: z.number().int(),
+  to: z.number().int(),
+  items: z.array(z.object({ text: z.string(), type: z.string().nullable() })),
+});
+export type KernelCompletion = z.infer<typeof KernelCompletionSchema>;
+
+const CompletionArgs = z.object({
+  notebook: NotebookPath,
+  code: z.string().max(1_000_000),
+  cursor: z.number().int().min(0),
+});
+
 export const kernelRequests = {
+  'kernels.complete': request(
+    CompletionArgs,
+    KernelCompletionSchema,
+    "Completion at an offset of a Python cell from the notebook's running kernel (none when it has no kernel).",
+  ),
+  'kernels.inspect': request(
+    CompletionArgs,
+    z.object({ text: z.string().nullable() }),
+    'Help on the name at an offset of a Python cell (signature and docstring), from the running kernel.',
+  ),
   'kernels.execute': request(
     z.object({
       notebook: NotebookPath,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NotebookPage } from './pages';
+import { PythonNotebookPage } from './kernel-pages';
 import { AppPage, screenshot, useServedApp } from './pages';
 
 const served = useServedApp({ name: 'completion', viewport: { width: 1300, height: 900 } });
@@ -57,5 +58,27 @@ describe('completion in SQL cells', () => {
     expect(text).toMatch(/SELECT z\.(id|zname) FROM trips/);
     await page.keyboard.press('Shift+Enter');
     await nb.waitForStatus(2, 'succeeded');
+  });
+
+  it("completes Python names from the notebook's kernel", async () => {
+    const { page, app } = served;
+    const ui = new AppPage(page);
+    await ui.open(app.url);
+    await ui.createNotebook('py-completion');
+    const nb = new PythonNotebookPage(page);
+    await nb.addPythonCell();
+    await nb.typeInCell(1, 'my_trip_count = 42');
+    await nb.clickRun(1);
+    await nb.waitForStatus(1, 'succeeded', 90_000);
+    await nb.addPythonCell();
+    await typeSlowly(nb, 2, 'total = my_tr');
+    await suggestions(page).first().waitFor();
+    await expect.poll(() => page.locator('.suggest-widget.visible').textContent()).toContain('my_trip_count');
+    await screenshot(page, 'completion-02-python');
+    expect(await page.locator('.suggest-widget.visible').textContent()).toContain('instance');
+    // Tab accepts the suggestion, as in VS Code.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => nb.cellText(2)).toContain('total = my_trip_count');
   });
 });

@@ -189,4 +189,34 @@ describe('the kernels API', () => {
       process.env.LAKEBENCH_PYTHON = '/usr/bin/python3';
     }
   });
+
+  it('completes names the kernel knows, and gives help on them, without starting a kernel for it', async () => {
+    const notebook = 'notebooks/complete.ipynb';
+    const none = await client.call('kernels.complete', { notebook, code: 'pri', cursor: 3 });
+    expect(none.items).toEqual([]);
+    expect(core.kernels.getInfo(notebook).state).toBe('none');
+
+    const { end } = await run(
+      notebook,
+      'import json\nmy_trip_count = 42\ndef fare_of(trip, rate=2.5):\n    """Fare of a trip."""\n    return rate',
+    );
+    expect(end.status).toBe('ok');
+    const code = 'x = my_trip';
+    const names = await client.call('kernels.complete', { notebook, code, cursor: code.length });
+    expect(names.items.map((i) => i.text)).toContain('my_trip_count');
+    expect([names.from, names.to]).toEqual([4, code.length]);
+    const attr = await client.call('kernels.complete', { notebook, code: 'json.du', cursor: 7 });
+    expect(attr.items.map((i) => i.text)).toEqual(expect.arrayContaining(['dumps', 'dump']));
+    // A cursor after non-ASCII text is counted as the editor counts it.
+    const accented = 'é = 1; my_tr';
+    const again = await client.call('kernels.complete', {
+      notebook,
+      code: accented,
+      cursor: accented.length,
+    });
+    expect(again.from).toBe(accented.length - 'my_tr'.length);
+    const help = await client.call('kernels.inspect', { notebook, code: 'fare_of(', cursor: 7 });
+    expect(help.text).toMatch(/fare_of\(trip, rate=2\.5\)/);
+    expect(help.text).toContain('Fare of a trip.');
+  });
 });

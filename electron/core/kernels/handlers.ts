@@ -34,6 +34,8 @@ export function kernelHandlers(core: LakebenchCore): Pick<RequestHandlers, keyof
       }
     },
     'kernels.interrupt': async ({ notebook }) => k().interrupt(notebook),
+    'kernels.complete': async ({ notebook, code, cursor }) => k().complete(notebook, code, cursor),
+    'kernels.inspect': async ({ notebook, code, cursor }) => k().inspect(notebook, code, cursor),
     'kernels.restart': async ({ notebook }) => k().restart(notebook),
     'kernels.shutdown': async ({ notebook }) => k().shutdown(notebook),
     'kernels.getInfo': async ({ notebook }) => k().getInfo(notebook),

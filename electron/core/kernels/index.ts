@@ -1,5 +1,5 @@
 import type { RequestParsedArgs, RequestResult } from '../../../shared/api/contract';
-import type { KernelInfo } from '../../../shared/kernels/contract';
+import type { KernelCompletion, KernelInfo } from '../../../shared/kernels/contract';
 
 /**
  * The kernels service: one Python kernel per open notebook (NotebookKernels), and the Python kernel itself,
@@ -13,6 +13,9 @@ export interface KernelsService {
   restart(notebook: string): Promise<KernelInfo>;
   shutdown(notebook: string): Promise<{ shutdown: boolean }>;
   getInfo(notebook: string): KernelInfo;
+  /** Completion and help from the notebook's running kernel (nothing when it has none). */
+  complete(notebook: string, code: string, cursor: number): Promise<KernelCompletion>;
+  inspect(notebook: string, code: string, cursor: number): Promise<{ text: string | null }>;
   /** Shuts down every kernel (the workspace is closing). */
   close(): Promise<void>;
 }

@@ -1,7 +1,13 @@
 import type { EventSink } from '../../../shared/api/client';
 import type { RequestParsedArgs, RequestResult } from '../../../shared/api/contract';
 import { LakebenchError, toErrorData } from '../../../shared/errors';
-import type { ExecutionStatus, KernelInfo, KernelStatus } from '../../../shared/kernels/contract';
+import type {
+  ExecutionStatus,
+  KernelCompletion,
+  KernelInfo,
+  KernelStatus,
+} from '../../../shared/kernels/contract';
+import { stripAnsi } from '../../../shared/kernels/outputs';
 import { pythonExecutable, reportError } from '../runtime';
 import { fileVersion, trackingEnvironment } from '../tracker';
 import type { Workspace } from '../workspace';
@@ -175,6 +181,44 @@ export class NotebookKernels implements KernelsService {
     const version = fileVersion(this.workspace.resolve(notebook));
     if (version) vars.LAKEBENCH_SOURCE_VERSION = version;
     return `__import__('os').environ.update(${JSON.stringify(vars)})`;
+  }
+
+  /**
+   * Completion from the notebook's running kernel (Jupyter's complete_request): names it knows, with their
+   * kinds. No kernel is started for it: without one there is nothing to complete from.
+   */
+  async complete(notebook: string, code: string, cursor: number): Promise<KernelCompletion> {
+    const kernel = this.sessions.get(notebook)?.kernel;
+    const empty = { from: cursor, to: cursor, items: [] };
+    if (!kernel) return empty;
+    // Jupyter's cursor is in code points; the editor's in UTF-16 units.
+    const reply = await kernel.ask('complete', code, [...code.slice(0, cursor)].length);
+    if (!reply || reply.status !== 'ok' || !Array.isArray(reply.matches)) return empty;
+    const toUnits = (points: unknown) =>
+      typeof points === 'number' ? [...code].slice(0, points).join('').length : cursor;
+    const types = new Map<string, string>();
+    const experimental = (reply.metadata as Record<string, unknown> | undefined)?._jupyter_types_experimental;
+    if (Array.isArray(experimental))
+      for (const t of experimental as { text?: unknown; type?: unknown }[])
+        if (typeof t.text === 'string' && typeof t.type === 'string') types.set(t.text, t.type);
+    return {
+      from: toUnits(reply.cursor_start),
+      to: toUnits(reply.cursor_end),
+      items: (reply.matches as unknown[])
+        .filter((m): m is string => typeof m === 'string')
+        .slice(0, 500)
+        .map((text) => ({ text, type: types.get(text) ?? null })),
+    };
+  }
+
+  /** Help on the name at the cursor from the running kernel (inspect_request), as plain text; null if none. */
+  async inspect(notebook: string, code: string, cursor: number): Promise<{ text: string | null }> {
+    const kernel = this.sessions.get(notebook)?.kernel;
+    if (!kernel) return { text: null };
+    const reply = await kernel.ask('inspect', code, [...code.slice(0, cursor)].length);
+    const data = reply?.status === 'ok' && reply.found ? (reply.data as Record<string, unknown>) : null;
+    const text = data && typeof data['text/plain'] === 'string' ? stripAnsi(data['text/plain']) : null;
+    return { text: text ? text.slice(0, 20_000) : null };
   }
 
   interrupt(notebook: string): { interrupted: boolean } {

@@ -66,8 +66,9 @@ export interface KernelOptions {
 }
 
 interface BridgeEvent {
-  ev: 'ready' | 'output' | 'clear_output' | 'done' | 'restarted' | 'died' | 'fatal';
+  ev: 'ready' | 'output' | 'clear_output' | 'done' | 'restarted' | 'died' | 'fatal' | 'reply';
   id?: string;
+  content?: Record<string, unknown>;
   pid?: number | null;
   output?: NotebookOutput;
   wait?: boolean;
@@ -117,6 +118,8 @@ function installExitHook(): void {
 export class PythonKernel {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly pending = new Map<string, PendingExecution>();
+  /** Complete and inspect requests waiting for the kernel's reply. */
+  private readonly asks = new Map<string, (content: Record<string, unknown> | null) => void>();
   private nextId = 0;
   private currentState: KernelState = 'starting';
   private stderrTail: string[] = [];
@@ -337,6 +340,14 @@ export class PythonKernel {
         if (status !== 'died') this.idleOrBusy();
         return;
       }
+      case 'reply': {
+        const answer = event.id !== undefined ? this.asks.get(event.id) : undefined;
+        if (answer && event.id !== undefined) {
+          this.asks.delete(event.id);
+          answer(event.content ?? null);
+        }
+        return;
+      }
       case 'restarted':
         this.kernelPid = event.pid ?? null;
         this.kernelIdentity = this.kernelPid !== null ? processIdentity(this.kernelPid) : null;
@@ -402,6 +413,36 @@ export class PythonKernel {
       this.pending.set(id, { outputs: [], clearOnNext: false, options, resolve });
       this.send({ op: 'execute', id, code, ...(options.silent ? { silent: true } : {}) });
       this.idleOrBusy();
+    });
+  }
+
+  /**
+   * Asks the kernel for completion (`complete`) or help (`inspect`) at an offset of `code`. A kernel busy with
+   * a cell answers after it, so the answer is given up after `timeoutMs` (null), as editors do.
+   */
+  ask(
+    op: 'complete' | 'inspect',
+    code: string,
+    cursor: number,
+    timeoutMs = 4000,
+  ): Promise<Record<string, unknown> | null> {
+    if (this.currentState !== 'idle' && this.currentState !== 'busy') return Promise.resolve(null);
+    const id = `q${++this.nextId}`;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.asks.delete(id);
+        resolve(null);
+      }, timeoutMs);
+      timer.unref();
+      this.asks.set(id, (content) => {
+        clearTimeout(timer);
+        resolve(content);
+      });
+      if (!this.send({ op, id, code, cursor })) {
+        clearTimeout(timer);
+        this.asks.delete(id);
+        resolve(null);
+      }
     });
   }
 
