@@ -4,7 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LakebenchError, formatLocation } from '../shared/errors';
 import { LakebenchCore } from './core/app';
-import { NOTEBOOK_HELP, exportNotebookCommand, importNotebookCommand } from './cli/notebooks';
+import {
+  NOTEBOOK_HELP,
+  exportNotebookCommand,
+  importNotebookCommand,
+  runNotebookCommand,
+} from './cli/notebooks';
 import { PIPELINE_HELP, backfill, exportAirflowCommand, runPipeline, validate } from './cli/pipelines';
 import { lakebenchHome, prepareSampleWorkspace } from './core/sample';
 import { startServer } from './server';
@@ -103,6 +108,9 @@ export async function main(argv: string[]): Promise<void> {
         return;
       case 'export-airflow':
         process.exitCode = await exportAirflowCommand(rest);
+        return;
+      case 'run-notebook':
+        process.exitCode = await runNotebookCommand(rest, version(packageRoot()));
         return;
       case 'export-notebook':
         process.exitCode = await exportNotebookCommand(rest);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseIpynb } from '../../shared/notebook/ipynb';
@@ -89,5 +89,79 @@ describe('notebook commands', () => {
     const f = lakebench(['export-notebook', '--workspace', dir, 'notebooks/none.ipynb', '--format', 'pdf']);
     expect(f.code).toBe(1);
     expect(f.stderr).toMatch(/--format is ipynb or databricks/);
+  });
+
+  it('runs a notebook headless with parameters, writes the executed notebook, and fails on a failed cell', async () => {
+    const nb = (cells: unknown[], metadata: Record<string, unknown> = {}) =>
+      JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata, cells });
+    const code = (id: string, source: string, language: string, tags?: string[]) => ({
+      cell_type: 'code',
+      id,
+      metadata: { lakebench: { language }, ...(tags ? { tags } : {}) },
+      source,
+      outputs: [],
+      execution_count: null,
+    });
+    await mkdir(path.join(dir, 'notebooks'), { recursive: true });
+    await writeFile(
+      path.join(dir, 'notebooks', 'job.ipynb'),
+      nb([
+        code('p', 'n = 1', 'python', ['parameters']),
+        code('s', 'SELECT {{ params.n }} * 10 AS tens', 'sql'),
+        code('x', 'print("n is", n * 2)', 'python'),
+      ]),
+    );
+    const out = path.join(dir, 'out.ipynb');
+    const ok = lakebench([
+      'run-notebook',
+      '--workspace',
+      dir,
+      'notebooks/job.ipynb',
+      '-p',
+      'n=21',
+      '-o',
+      out,
+    ]);
+    expect(ok.stderr).toContain(`executed notebook: ${out}`);
+    expect(ok.code).toBe(0);
+    const executed = JSON.parse(await readFile(out, 'utf8')) as {
+      cells: { source: string[]; outputs: { text?: string[] }[] }[];
+    };
+    const printed = executed.cells
+      .flatMap((c) => c.outputs)
+      .flatMap((o) => o.text ?? [])
+      .join('');
+    expect(printed).toContain('n is 42');
+
+    await writeFile(
+      path.join(dir, 'notebooks', 'bad.ipynb'),
+      nb([code('b', 'raise ValueError("no fares")', 'python')]),
+    );
+    const bad = lakebench(['run-notebook', '--workspace', dir, 'notebooks/bad.ipynb']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/ValueError/);
+    expect(bad.stderr).toMatch(/cell 1/);
+
+    await writeFile(
+      path.join(dir, 'notebooks', 'julia.ipynb'),
+      nb(
+        [
+          {
+            cell_type: 'code',
+            id: 'j',
+            metadata: {},
+            source: 'println(1)',
+            outputs: [],
+            execution_count: null,
+          },
+        ],
+        {
+          kernelspec: { name: 'julia', display_name: 'Julia', language: 'julia' },
+        },
+      ),
+    );
+    const julia = lakebench(['run-notebook', '--workspace', dir, 'notebooks/julia.ipynb']);
+    expect(julia.code).toBe(1);
+    expect(julia.stderr).toMatch(/cell 1 of notebooks\/julia\.ipynb is julia code/);
   });
 });

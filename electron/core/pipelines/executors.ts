@@ -336,11 +336,11 @@ async function executeNotebook(ex: TaskExecution): Promise<ExecutionResult> {
   const executed = path.join(ex.tryDir, path.basename(task.notebook));
   const where = (cell: NotebookCell) => ({ file: task.notebook, cellId: cell.id });
   const code = doc.cells.filter((c) => c.language !== 'markdown' && c.source.trim() !== '');
-  const other = code.find((c) => c.language !== 'sql' && c.language !== 'python');
+  const other = code.find((c) => c.readOnly || (c.language !== 'sql' && c.language !== 'python'));
   if (other) {
     throw taskError(
       'TASK_FAILED',
-      `cell ${doc.cells.indexOf(other) + 1} of ${task.notebook} is ${other.language}: headless notebook runs execute SQL and Python cells`,
+      `cell ${doc.cells.indexOf(other) + 1} of ${task.notebook} is ${other.readOnly ?? other.language}: headless notebook runs execute SQL and Python cells`,
       ex.taskId,
       where(other),
     );

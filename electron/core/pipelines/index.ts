@@ -11,6 +11,7 @@ import type {
   PipelineProblem,
   PipelineRun,
   RunState,
+  Task,
   TaskInstance,
 } from '../../../shared/pipeline/model';
 import { parsePipelineYaml, type ParsedPipeline } from '../../../shared/pipeline/parse';
@@ -19,6 +20,7 @@ import { isProcessAlive, pythonExecutable, reportError } from '../runtime';
 import type { Warehouse } from '../warehouse';
 import type { Workspace } from '../workspace';
 import { exportAirflow } from './airflow';
+import { executeTask } from './executors';
 import { Backfills } from './backfill';
 import { PipelineDefinitions, newPipelineYaml, type PipelineFile } from './definitions';
 import { PipelineEngine, type RunTracking } from './runner';
@@ -116,6 +118,45 @@ export function trackingEnvFromServerJson(engineDir: string): Record<string, str
     // A server.json being written or left broken names no server: Python tasks then run untracked.
     return {};
   }
+}
+
+/** What `runNotebook` needs: the workspace's files and warehouse, and where its lines go. */
+export interface HeadlessNotebookRun {
+  workspace: Workspace;
+  warehouse: Warehouse;
+  /** Workspace-relative `.ipynb`. */
+  notebook: string;
+  parameters: Record<string, string | number | boolean | null>;
+  /** Engine-state folder of this run: the executed notebook is written here. */
+  runDir: string;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs a notebook headless, papermill-style, with the engine of pipeline notebook tasks (`lakebench
+ * run-notebook`): SQL cells in the warehouse, Python cells in a fresh kernel, parameters injected. Resolves with
+ * the executed notebook's path; a failed cell rejects with its error (which names the cell and carries
+ * `executedNotebook`).
+ */
+export async function runNotebook(run: HeadlessNotebookRun): Promise<{ executedNotebook: string }> {
+  const now = new Date();
+  const result = await executeTask({
+    task: { id: 'notebook', type: 'notebook', notebook: run.notebook, parameters: run.parameters } as Task,
+    taskId: 'notebook',
+    context: { ds: now.toISOString().slice(0, 10), params: {}, outputs: {} },
+    env: {
+      ...trackingEnvFromServerJson(run.workspace.engineDir),
+      LAKEBENCH_WORKSPACE: run.workspace.root,
+    },
+    signal: run.signal ?? new AbortController().signal,
+    log: run.log,
+    tryDir: run.runDir,
+    workspace: run.workspace,
+    warehouse: run.warehouse,
+    python: pythonExecutable(run.workspace.settings as Record<string, unknown>),
+  });
+  return { executedNotebook: result.executedNotebook as string };
 }
 
 /**
