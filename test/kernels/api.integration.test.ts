@@ -219,4 +219,16 @@ describe('the kernels API', () => {
     expect(help.text).toMatch(/fare_of\(trip, rate=2\.5\)/);
     expect(help.text).toContain('Fare of a trip.');
   });
+
+  it("runs code in the notebook's folder and follows the notebook when it is renamed", async () => {
+    const { path: notebook } = await client.call('notebooks.create', { name: 'moving' });
+    const { outputs } = await run(notebook, 'import os\nprint(os.getcwd())\nkept = 7');
+    expect(stdout(outputs).trim()).toBe(path.join(core.workspace.root, 'notebooks'));
+    const renamed = await client.call('notebooks.rename', { from: notebook, to: 'notebooks/moved.ipynb' });
+    expect(renamed.path).toBe('notebooks/moved.ipynb');
+    expect((await client.call('kernels.getInfo', { notebook: 'notebooks/moved.ipynb' })).state).toBe('idle');
+    expect((await client.call('kernels.getInfo', { notebook })).state).toBe('none');
+    const again = await run('notebooks/moved.ipynb', 'print(kept)');
+    expect(stdout(again.outputs).trim()).toBe('7');
+  });
 });

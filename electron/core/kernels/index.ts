@@ -13,6 +13,8 @@ export interface KernelsService {
   restart(notebook: string): Promise<KernelInfo>;
   shutdown(notebook: string): Promise<{ shutdown: boolean }>;
   getInfo(notebook: string): KernelInfo;
+  /** A notebook was renamed: its kernel follows it. */
+  rename(from: string, to: string): void;
   /** Completion and help from the notebook's running kernel (nothing when it has none). */
   complete(notebook: string, code: string, cursor: number): Promise<KernelCompletion>;
   inspect(notebook: string, code: string, cursor: number): Promise<{ text: string | null }>;

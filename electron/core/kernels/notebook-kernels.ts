@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { EventSink } from '../../../shared/api/client';
 import type { RequestParsedArgs, RequestResult } from '../../../shared/api/contract';
 import { LakebenchError, toErrorData } from '../../../shared/errors';
@@ -44,6 +46,25 @@ export class NotebookKernels implements KernelsService {
 
   private python(): string {
     return pythonExecutable(this.workspace.settings as Record<string, unknown>);
+  }
+
+  private notebookFolder(notebook: string): string {
+    const folder = path.dirname(this.workspace.resolve(notebook));
+    return existsSync(folder) ? folder : this.workspace.root;
+  }
+
+  /**
+   * A notebook was renamed or moved: its kernel (and its variables) follow it to the new path. The kernel keeps
+   * the folder it started in, as Jupyter's does.
+   */
+  rename(from: string, to: string): void {
+    const s = this.sessions.get(from);
+    if (!s || this.sessions.has(to)) return;
+    this.sessions.delete(from);
+    s.notebook = to;
+    this.sessions.set(to, s);
+    this.events.emit('kernels.onStatus', { ...this.getInfo(from), state: 'none' });
+    this.events.emit('kernels.onStatus', this.getInfo(to));
   }
 
   private session(notebook: string): Session {
@@ -96,7 +117,8 @@ export class NotebookKernels implements KernelsService {
     this.setState(s, 'starting');
     const starting = PythonKernel.start({
       python: s.python,
-      cwd: this.workspace.root,
+      // As Jupyter does: code runs in the notebook's folder, so relative paths are the notebook's.
+      cwd: this.notebookFolder(s.notebook),
       env: this.environment(s.notebook),
       onStateChange: (state) => {
         if (s.kernel === kernelRef.current) this.setState(s, statusOf(state));

@@ -11,7 +11,12 @@ export function notebookHandlers(core: LakebenchCore): Pick<RequestHandlers, key
     'notebooks.stat': async ({ path: file }) => n().stat(file),
     'notebooks.save': async ({ path: file, notebook, baseMtimeMs, force }) =>
       n().save(file, notebook, baseMtimeMs, force),
-    'notebooks.rename': async ({ from, to }) => n().rename(from, to),
+    'notebooks.rename': async ({ from, to }) => {
+      const renamed = await n().rename(from, to);
+      // A running kernel follows its notebook, with its variables.
+      core.kernels.rename(from, renamed.path);
+      return renamed;
+    },
     'notebooks.delete': async ({ path: file }) => n().delete(file),
   };
 }
