@@ -63,7 +63,7 @@ export async function runSearch(now = Date.now()): Promise<void> {
     resolved: range,
     loading: true,
     error: null,
-    expanded: {},
+    detailId: null,
     fieldValues: {},
   });
   const { sort } = get();
@@ -131,11 +131,9 @@ export function toggleTableColumn(column: string): void {
   set({ columns: toggleColumn(get().columns, column) });
 }
 
-export function toggleExpanded(id: string): void {
-  const expanded = { ...get().expanded };
-  if (expanded[id]) delete expanded[id];
-  else expanded[id] = true;
-  set({ expanded });
+/** Opens a record's details, or closes them when they are open. */
+export function toggleDetail(id: string): void {
+  set({ detailId: get().detailId === id ? null : id });
 }
 
 /** A field's top values among the newest matching records, for the sidebar. */

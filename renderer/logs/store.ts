@@ -77,8 +77,8 @@ export interface LogsState {
   histogram: LogHistogram | null;
   /** Top values of the fields opened in the sidebar. */
   fieldValues: Record<string, FieldValues | 'loading' | { error: string }>;
-  /** Ids of the records whose details are open. */
-  expanded: Record<string, true>;
+  /** The record whose details are open beside the table. */
+  detailId: string | null;
   /** Whole messages read for truncated records. */
   fullMessages: Record<string, FullMessage | 'loading'>;
   context: ContextState | null;
@@ -104,7 +104,7 @@ export function initialLogsState(): LogsState {
     error: null,
     histogram: null,
     fieldValues: {},
-    expanded: {},
+    detailId: null,
     fullMessages: {},
     context: null,
     liveTail: false,
