@@ -74,9 +74,12 @@ function tokenize(text: string): Token[] {
     const word = /^[^\s()":<>=]+/.exec(text.slice(i))?.[0] ?? '';
     if (!word) throw new ParseFailure(`unexpected "${c}"`, i);
     const after = i + word.length;
-    const op = /^(>=|<=|:|>|<)/.exec(text.slice(after))?.[0] as ':' | '>' | '>=' | '<' | '<=' | undefined;
+    // `field:value`, and ranges with or without spaces around the operator (`durationMs >= 100`).
+    const opMatch = /^(\s*)(>=|<=|>|<)|^:/.exec(text.slice(after));
+    const opAt = after + (opMatch?.[1]?.length ?? 0);
+    const op = (opMatch?.[2] ?? (opMatch ? ':' : undefined)) as ':' | '>' | '>=' | '<' | '<=' | undefined;
     if (op) {
-      let vi = after + op.length;
+      let vi = opAt + op.length;
       while (vi < text.length && text[vi] === ' ') vi++;
       const v = readValue(text, vi);
       if (!v.value && !v.quoted) throw new ParseFailure(`a value is missing after ${word}${op}`, vi);
