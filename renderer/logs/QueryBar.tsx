@@ -1,16 +1,9 @@
 import { Search } from 'lucide-react';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { LOG_LEVELS, LOG_SOURCE_KINDS, LOG_STREAMS } from '../../shared/logs/model';
 import { loadFieldValues, runSearch, setQueryText } from './actions';
-import { completionContext, knownFields } from './query-language';
+import { completionContext, fixedValues, knownFields } from './query-language';
 import { fieldKeysOf, quoteValue, useLogs } from './store';
 import { logsTestIds } from './testids';
-
-const FIXED_VALUES: Record<string, readonly string[]> = {
-  level: LOG_LEVELS,
-  source: LOG_SOURCE_KINDS,
-  stream: LOG_STREAMS,
-};
 
 interface Suggestion {
   label: string;
@@ -43,7 +36,7 @@ export function QueryBar() {
     }
     const fv = fieldValues[ctx.field];
     const values =
-      FIXED_VALUES[ctx.field] ??
+      fixedValues(ctx.field) ??
       (fv && typeof fv === 'object' && 'values' in fv ? fv.values.map((v) => String(v.value)) : []);
     const p = ctx.prefix.toLowerCase();
     return values
@@ -55,7 +48,7 @@ export function QueryBar() {
   // Values of a field are read once the user types `field:` (the fixed ones are known).
   const valueField = ctx.kind === 'value' ? ctx.field : null;
   useEffect(() => {
-    if (!valueField || FIXED_VALUES[valueField] || !fields.includes(valueField)) return;
+    if (!valueField || fixedValues(valueField) || !fields.includes(valueField)) return;
     if (useLogs.getState().fieldValues[valueField]) return;
     void loadFieldValues(valueField);
   }, [valueField, fields]);

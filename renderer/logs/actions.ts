@@ -47,7 +47,7 @@ function cancelRunning(): void {
 
 /** Parses the query bar and runs the search and the histogram; a mistake in the text is shown, nothing runs. */
 export async function runSearch(now = Date.now()): Promise<void> {
-  const parsed = parseQueryText(get().queryText);
+  const parsed = parseQueryText(get().queryText, now);
   if ('error' in parsed) {
     set({ parseError: parsed.error });
     return;

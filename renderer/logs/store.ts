@@ -154,12 +154,12 @@ export function histogramArgs(
   return { query, range, targetBuckets: 60, ...(queryId ? { queryId } : {}) };
 }
 
-/** A value as query text: bare when it is one plain word, else quoted with `"` and `\` escaped. */
+/** A value as query text: bare when it is one plain word, else quoted with `"` (a `"` inside doubled). */
 export function quoteValue(value: string | number | boolean): string {
   const s = String(value);
   if (typeof value !== 'string') return s;
-  if (/^[^\s()":<>=*?\\]+$/.test(s) && !/^(AND|OR|NOT)$/.test(s)) return s;
-  return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  if (/^[^\s()":<>=!,'`*?]+$/.test(s) && !/^(AND|OR|NOT)$/.test(s) && !/^now([+-]|$)/.test(s)) return s;
+  return `"${s.replace(/"/g, '""')}"`;
 }
 
 /**
@@ -200,10 +200,7 @@ function splitTopAnd(text: string): string[] | null {
   let start = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c === '\\' && quoted) {
-      i++;
-      continue;
-    }
+    // A doubled quote inside a quoted value toggles twice: it stays quoted.
     if (c === '"') quoted = !quoted;
     else if (!quoted && c === '(') depth++;
     else if (!quoted && c === ')') depth--;

@@ -1,74 +1,66 @@
 import { describe, expect, it } from 'vitest';
 import { LogQuerySchema } from '../../shared/logs/model';
-import { completionContext, knownFields, parseQueryText } from '../../renderer/logs/query-language';
+import {
+  completionContext,
+  fixedValues,
+  knownFields,
+  parseQueryText,
+} from '../../renderer/logs/query-language';
+import { addFilter } from '../../renderer/logs/store';
 
-function q(text: string) {
-  const r = parseQueryText(text);
+function q(text: string, now = 0) {
+  const r = parseQueryText(text, now);
   if ('error' in r) throw new Error(`${text}: ${r.error.message} at ${r.error.offset}`);
   // Every query the bar sends is one the service's contract accepts.
   expect(LogQuerySchema.safeParse(r.query).success).toBe(true);
   return r.query;
 }
 
-function err(text: string) {
-  const r = parseQueryText(text);
-  if (!('error' in r)) throw new Error(`${text} parsed`);
-  return r.error;
-}
-
 describe('the query bar language', () => {
-  it('parses terms, phrases, wildcards, ranges and exists', () => {
+  it('an empty bar is every record; relative times count from the search’s clock', () => {
     expect(q('')).toEqual({ kind: 'all' });
-    expect(q('timeout')).toEqual({ kind: 'text', text: 'timeout' });
-    expect(q('"connection refused"')).toEqual({ kind: 'phrase', text: 'connection refused' });
-    expect(q('conn*')).toEqual({ kind: 'wildcard', pattern: 'conn*' });
-    expect(q('requestPath:/api/*')).toEqual({ kind: 'wildcard', pattern: '/api/*', field: 'requestPath' });
-    expect(q('durationMs >= 100')).toEqual({ kind: 'range', field: 'durationMs', gte: 100 });
-    expect(q('time<2026-01-01')).toEqual({ kind: 'range', field: 'time', lt: '2026-01-01' });
-    expect(q('fields.user:*')).toEqual({ kind: 'exists', field: 'fields.user' });
-    expect(q('requestStatus:500')).toEqual({ kind: 'match', field: 'requestStatus', value: 500 });
-    expect(q('message:"out of memory"')).toEqual({ kind: 'phrase', text: 'out of memory', field: 'message' });
-  });
-
-  it('binds NOT tighter than AND, and AND tighter than OR', () => {
-    expect(q('a OR b c AND NOT level:debug')).toEqual({
-      kind: 'or',
-      clauses: [
-        { kind: 'text', text: 'a' },
-        {
-          kind: 'and',
-          clauses: [
-            { kind: 'text', text: 'b' },
-            { kind: 'text', text: 'c' },
-            { kind: 'not', clause: { kind: 'match', field: 'level', value: 'debug' } },
-          ],
-        },
-      ],
-    });
-    expect(q('(a OR b) AND c')).toEqual({
-      kind: 'and',
-      clauses: [
-        {
-          kind: 'or',
-          clauses: [
-            { kind: 'text', text: 'a' },
-            { kind: 'text', text: 'b' },
-          ],
-        },
-        { kind: 'text', text: 'c' },
-      ],
+    expect(q('   ')).toEqual({ kind: 'all' });
+    expect(q('time >= now-1h', 10_000_000)).toEqual({
+      kind: 'range',
+      field: 'time',
+      gte: 10_000_000 - 3_600_000,
     });
   });
 
-  it('says where a mistake is', () => {
-    expect(err('level:error AND')).toEqual({ message: 'AND needs a term after it', offset: 15 });
-    expect(err('a "open')).toEqual({ message: 'a quoted phrase is not closed', offset: 2 });
-    expect(err('a)')).toEqual({ message: 'a ) has no ( before it', offset: 1 });
-    expect(err('x AND nope:1')).toMatchObject({ offset: 6 });
-    expect(err('level:')).toMatchObject({ offset: 6 });
+  it('gives the mistake and its offset', () => {
+    const r = parseQueryText('level:error AND', 0);
+    expect(r).toMatchObject({ error: { offset: 15 } });
   });
 
-  it('knows what is being typed for completion', () => {
+  it('filters the sidebar adds parse to what they say, whatever the value holds', () => {
+    for (const value of ['ana', 'ana maria', 'say "hi"', 'a:b', 'OR', '(x)', "it's", 'now-1h', 'x*', 'a,b']) {
+      expect(q(addFilter('', 'fields.user', value, false))).toEqual({
+        kind: 'match',
+        field: 'fields.user',
+        value,
+      });
+      expect(q(addFilter('timeout OR crash', 'fields.user', value, true))).toEqual({
+        kind: 'and',
+        clauses: [
+          {
+            kind: 'or',
+            clauses: [
+              { kind: 'text', text: 'timeout' },
+              { kind: 'text', text: 'crash' },
+            ],
+          },
+          { kind: 'not', clause: { kind: 'match', field: 'fields.user', value } },
+        ],
+      });
+    }
+    expect(q(addFilter('', 'requestStatus', 500, false))).toEqual({
+      kind: 'match',
+      field: 'requestStatus',
+      value: 500,
+    });
+  });
+
+  it('knows what is being typed for completion, and where its text starts', () => {
     expect(completionContext('level:er', 8)).toEqual({
       kind: 'value',
       field: 'level',
@@ -80,9 +72,11 @@ describe('the query bar language', () => {
       kind: 'value',
       field: 'fields.user',
       prefix: 'an',
-      start: 13,
+      start: 12,
     });
     expect(knownFields(['user'])).toContain('fields.user');
     expect(knownFields([])).toContain('taskId');
+    expect(fixedValues('level')).toContain('error');
+    expect(fixedValues('taskId')).toBeUndefined();
   });
 });
