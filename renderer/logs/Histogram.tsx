@@ -84,8 +84,10 @@ export function Histogram({ histogram }: { histogram: LogHistogram }) {
   const bucketAt = (x: number): number => {
     const c = chart.current;
     if (!c) return 0;
-    const v = c.convertFromPixel({ xAxisIndex: 0 }, [x, 0]) as number[] | number;
-    return Array.isArray(v) ? (v[0] ?? 0) : v;
+    // The x axis is categories: the grid converts a pixel to the index of the bucket under it.
+    const v = c.convertFromPixel({ gridIndex: 0 }, [x, 0]) as number[] | number;
+    const i = Array.isArray(v) ? v[0] : v;
+    return typeof i === 'number' && Number.isFinite(i) ? i : 0;
   };
 
   const localX = (e: React.PointerEvent) => e.clientX - (box.current?.getBoundingClientRect().left ?? 0);

@@ -1,5 +1,5 @@
 import { Calendar, RefreshCw } from 'lucide-react';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { runSearch, setRange } from './actions';
 import { QUICK_RANGES, describeRange, resolveRange, useLogs } from './store';
 import { logsTestIds } from './testids';
@@ -14,6 +14,23 @@ function toLocalInput(ms: number): string {
 export function TimePicker() {
   const range = useLogs((s) => s.range);
   const [open, setOpen] = useState(false);
+  const box = useRef<HTMLDivElement>(null);
+  // A click elsewhere or Escape closes the picker.
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (e: MouseEvent) => {
+      if (box.current && !box.current.contains(e.target as Node)) setOpen(false);
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') setOpen(false);
+    };
+    document.addEventListener('mousedown', onDown);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('mousedown', onDown);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [open]);
   const now = Date.now();
   const r = resolveRange(range, now);
   const [from, setFrom] = useState(toLocalInput(r.from ?? now - 3_600_000));
@@ -23,7 +40,7 @@ export function TimePicker() {
   const absValid = Number.isFinite(fromMs) && Number.isFinite(toMs) && fromMs < toMs;
 
   return (
-    <div className="logs-timepicker">
+    <div className="logs-timepicker" ref={box}>
       <button
         className="btn"
         data-testid={logsTestIds.time}

@@ -219,7 +219,7 @@ function splitTopAnd(text: string): string[] | null {
  * start of the first to the end of the last. Null when the histogram has no buckets.
  */
 export function zoomRange(h: LogHistogram, a: number, b: number): RangeSpec | null {
-  if (h.buckets.length === 0) return null;
+  if (h.buckets.length === 0 || !Number.isFinite(a) || !Number.isFinite(b)) return null;
   const clamp = (i: number) => Math.max(0, Math.min(h.buckets.length - 1, Math.round(i)));
   const lo = clamp(Math.min(a, b));
   const hi = clamp(Math.max(a, b));
