@@ -2,6 +2,7 @@ import type { LogRecord } from '../../shared/logs/model';
 import { errorMessage } from '../../shared/errors';
 import { client } from '../api';
 import { openNotebook } from '../notebooks/actions';
+import { useNotebooks } from '../notebooks/store';
 import { loadRuns as loadPipelineRuns, openSquare } from '../pipelines/runs-store';
 import { openPipeline, setTab } from '../pipelines/store';
 import { useApp } from '../state/app';
@@ -287,9 +288,14 @@ export async function openRecordTry(r: LogRecord): Promise<void> {
   if (r.taskId) openSquare(r.runId, r.taskId);
 }
 
-/** Opens the notebook a record came from. */
-export function openRecordNotebook(r: LogRecord): Promise<void> {
-  if (!r.notebook) return Promise.resolve();
+/** Opens the notebook a record came from, with the record's cell focused when the notebook still has it. */
+export async function openRecordNotebook(r: LogRecord): Promise<void> {
+  const path = r.notebook;
+  if (!path) return;
   useApp.getState().setArea('notebooks');
-  return openNotebook(r.notebook);
+  await openNotebook(path);
+  const cellId = r.cellId;
+  const doc = useNotebooks.getState().open[path]?.doc;
+  if (cellId && doc?.cells.some((c) => c.id === cellId))
+    useNotebooks.getState().patch(path, { focusCellId: cellId });
 }

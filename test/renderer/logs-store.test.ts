@@ -334,3 +334,21 @@ describe('saved searches', () => {
     expect(store.readSaved(st)).toEqual([]);
   });
 });
+
+describe('links from a record', () => {
+  it('opens the notebook of a record with its cell focused', async () => {
+    const { emptyNotebook, newCell } = await import('../../shared/notebook/model');
+    const { useNotebooks } = await import('../../renderer/notebooks/store');
+    const { useApp } = await import('../../renderer/state/app');
+    const doc = emptyNotebook();
+    const cell = newCell('sql', 'select 1');
+    doc.cells.push(cell);
+    mem.handle({ 'notebooks.open': async ({ path }) => ({ path, notebook: doc, mtimeMs: 1 }) });
+    await actions.openRecordNotebook(
+      record(1, { source: 'notebook', notebook: 'notebooks/trips.ipynb', cellId: cell.id, pipelineId: null }),
+    );
+    expect(useApp.getState().area).toBe('notebooks');
+    expect(callsOf('notebooks.open')[0]).toEqual({ path: 'notebooks/trips.ipynb' });
+    expect(useNotebooks.getState().open['notebooks/trips.ipynb']?.focusCellId).toBe(cell.id);
+  });
+});
