@@ -1,6 +1,7 @@
 import { Radio } from 'lucide-react';
 import { useEffect } from 'react';
-import { loadSavedSearches, runSearch, startTail, stopTail } from './actions';
+import type { LogSort } from '../../shared/logs/model';
+import { loadSavedSearches, runSearch, setSort, startTail, stopTail } from './actions';
 import { ContextView } from './ContextView';
 import { DocumentTable } from './DocumentTable';
 import { Histogram } from './Histogram';
@@ -22,6 +23,7 @@ export function LogsMain() {
   const error = useLogs((s) => s.error);
   const resolved = useLogs((s) => s.resolved);
   const liveTail = useLogs((s) => s.liveTail);
+  const sort = useLogs((s) => s.sort);
   const hits = useLogs((s) => s.hits);
   const detailId = useLogs((s) => s.detailId);
   const context = useLogs((s) => s.context);
@@ -60,6 +62,17 @@ export function LogsMain() {
               : ''}
         </span>
         {tookMs !== null && !loading && <span className="muted">{tookMs} ms</span>}
+        <select
+          className="logs-sort"
+          value={sort}
+          data-testid={logsTestIds.sort}
+          aria-label="Order of the hits"
+          onChange={(e) => void setSort(e.target.value as LogSort)}
+        >
+          <option value="newest">Newest first</option>
+          <option value="oldest">Oldest first</option>
+          <option value="relevance">Best match first</option>
+        </select>
         {resolved.from !== null && (
           <span className="muted">
             {formatTime(resolved.from)} → {resolved.to !== null ? formatTime(resolved.to) : 'now'}

@@ -1,4 +1,4 @@
-import type { LogRecord } from '../../shared/logs/model';
+import type { LogRecord, LogSort } from '../../shared/logs/model';
 import { errorMessage } from '../../shared/errors';
 import { client } from '../api';
 import { openNotebook } from '../notebooks/actions';
@@ -103,6 +103,13 @@ export async function loadMore(): Promise<void> {
   } finally {
     if (seq === searchSeq) set({ loadingMore: false });
   }
+}
+
+/** Newest or oldest first (or by relevance to the text); live tail keeps the newest first. */
+export function setSort(sort: LogSort): Promise<void> {
+  if (get().liveTail && sort !== 'newest') stopTail();
+  set({ sort });
+  return runSearch();
 }
 
 export function setQueryText(text: string): void {

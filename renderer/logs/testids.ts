@@ -18,7 +18,7 @@
  *                              and logs-abs-apply the absolute range
  *   logs-range                 text of the range searched
  *   logs-histogram             the histogram (a canvas; drag across it to zoom; data-buckets = bucket count)
- *   logs-count                 "N hits" (or "≥ N hits")
+ *   logs-count                 "N hits" (or "≥ N hits"); logs-sort the order (newest | oldest | relevance)
  *   logs-search-error          why the search failed
  *   logs-live-tail             the live-tail toggle (aria-pressed)
  *   logs-table                 the document table (rows are windowed)
@@ -52,6 +52,7 @@ export const logsTestIds = {
   range: 'logs-range',
   histogram: 'logs-histogram',
   count: 'logs-count',
+  sort: 'logs-sort',
   searchError: 'logs-search-error',
   liveTail: 'logs-live-tail',
   table: 'logs-table',

@@ -352,3 +352,11 @@ describe('links from a record', () => {
     expect(useNotebooks.getState().open['notebooks/trips.ipynb']?.focusCellId).toBe(cell.id);
   });
 });
+
+describe('order', () => {
+  it('asks for the chosen order, and pages in it', async () => {
+    await actions.setSort('oldest');
+    await actions.loadMore();
+    expect(callsOf('logs.search').map((a) => (a as { sort: string }).sort)).toEqual(['oldest', 'oldest']);
+  });
+});
