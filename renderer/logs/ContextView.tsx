@@ -1,6 +1,6 @@
 import { X } from 'lucide-react';
 import { useEffect, useRef } from 'react';
-import { closeContext } from './actions';
+import { closeContext, CONTEXT_MAX, CONTEXT_STEP, showContext } from './actions';
 import { formatTime, useLogs } from './store';
 import { logsTestIds } from './testids';
 
@@ -24,11 +24,19 @@ export function ContextView() {
           <X size={14} />
         </button>
       </div>
-      {ctx.loading && <div className="panel-empty">Reading the lines around it…</div>}
+      {ctx.loading && !ctx.context && <div className="panel-empty">Reading the lines around it…</div>}
       {ctx.error && <div className="logs-query-error">{ctx.error}</div>}
       {ctx.context && (
         <div className="logs-context-body">
-          {ctx.context.hasMoreBefore && <div className="muted logs-context-more">… earlier lines</div>}
+          {ctx.context.hasMoreBefore && ctx.around < CONTEXT_MAX && (
+            <button
+              className="logs-context-more"
+              data-testid={logsTestIds.contextMore}
+              onClick={() => void showContext(ctx.id, Math.min(CONTEXT_MAX, ctx.around + CONTEXT_STEP))}
+            >
+              … show {CONTEXT_STEP} more lines around it
+            </button>
+          )}
           {ctx.context.records.map((r, i) => {
             const isAnchor = i === ctx.context?.anchor;
             return (
@@ -46,7 +54,14 @@ export function ContextView() {
               </div>
             );
           })}
-          {ctx.context.hasMoreAfter && <div className="muted logs-context-more">later lines …</div>}
+          {ctx.context.hasMoreAfter && ctx.around < CONTEXT_MAX && (
+            <button
+              className="logs-context-more"
+              onClick={() => void showContext(ctx.id, Math.min(CONTEXT_MAX, ctx.around + CONTEXT_STEP))}
+            >
+              show {CONTEXT_STEP} more lines around it …
+            </button>
+          )}
         </div>
       )}
     </section>

@@ -164,15 +164,22 @@ export function closeFieldValues(field: string): void {
   set({ fieldValues });
 }
 
+/** Lines "more" adds on each side of the context, up to the service's limit. */
+export const CONTEXT_STEP = 20;
+export const CONTEXT_MAX = 1000;
+
 /** The lines before and after a record in its own stream. */
-export async function showContext(id: string, around = 20): Promise<void> {
-  set({ context: { id, loading: true, context: null, error: null } });
+export async function showContext(id: string, around = CONTEXT_STEP): Promise<void> {
+  const shown = get().context;
+  // Asking for more lines keeps the shown ones until the answer comes.
+  const keep = shown?.id === id ? shown.context : null;
+  set({ context: { id, around, loading: true, context: keep, error: null } });
   try {
     const context = await client.call('logs.context', { id, before: around, after: around });
-    if (get().context?.id === id) set({ context: { id, loading: false, context, error: null } });
+    if (get().context?.id === id) set({ context: { id, around, loading: false, context, error: null } });
   } catch (err) {
     if (get().context?.id === id)
-      set({ context: { id, loading: false, context: null, error: errorMessage(err) } });
+      set({ context: { id, around, loading: false, context: null, error: errorMessage(err) } });
   }
 }
 

@@ -48,6 +48,8 @@ export interface SavedSearch {
 
 export interface ContextState {
   id: string;
+  /** Lines asked for on each side. */
+  around: number;
   loading: boolean;
   context: LogContext | null;
   error: string | null;

@@ -27,7 +27,8 @@
  *   logs-detail                the open record's details; logs-detail-field one field (data-field)
  *   logs-full-message          "show full message" of a truncated record; logs-full-text the whole text
  *   logs-show-context          "show in context"; logs-context the context panel; logs-context-row one line
- *                              (data-anchor="true" for the record itself); logs-context-close
+ *                              (data-anchor="true" for the record itself); logs-context-close;
+ *                              logs-context-more asks for more lines on each side
  *   logs-open-try              opens the record's pipeline try; logs-open-notebook its notebook
  */
 export const logsTestIds = {
@@ -67,6 +68,7 @@ export const logsTestIds = {
   context: 'logs-context',
   contextRow: 'logs-context-row',
   contextClose: 'logs-context-close',
+  contextMore: 'logs-context-more',
   openTry: 'logs-open-try',
   openNotebook: 'logs-open-notebook',
 } as const;

@@ -240,6 +240,21 @@ describe('records', () => {
     expect(useLogs.getState().context).toMatchObject({ loading: false, error: null, context: { anchor: 1 } });
   });
 
+  it('asks for more lines around the same record, keeping the shown ones meanwhile', async () => {
+    const records = [record(4), record(5), record(6)];
+    mem.handle({
+      'logs.context': async () => ({ records, anchor: 1, hasMoreBefore: true, hasMoreAfter: true }),
+    });
+    await actions.showContext(records[1]!.id);
+    const p = actions.showContext(records[1]!.id, 40);
+    expect(useLogs.getState().context).toMatchObject({ loading: true, around: 40, context: { anchor: 1 } });
+    await p;
+    expect(callsOf('logs.context').map((a) => (a as { before: number }).before)).toEqual([
+      actions.CONTEXT_STEP,
+      40,
+    ]);
+  });
+
   it('shows why a context could not be read', async () => {
     mem.handle({
       'logs.context': async () => {
