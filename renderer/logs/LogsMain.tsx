@@ -48,7 +48,7 @@ export function LogsMain() {
           data-testid={logsTestIds.liveTail}
           aria-pressed={liveTail}
           title="Follow new records as they are written"
-          onClick={() => (liveTail ? stopTail() : startTail())}
+          onClick={() => (liveTail ? stopTail() : void startTail())}
         >
           <Radio size={14} /> Live
         </button>

@@ -237,11 +237,14 @@ export async function pollTail(now = Date.now()): Promise<void> {
   }
 }
 
-export function startTail(): void {
+/** Follows new records: polls for those newer than the newest shown (the hits are put newest first). */
+export async function startTail(): Promise<void> {
   if (tailTimer) return;
+  const reorder = get().sort !== 'newest';
   set({ liveTail: true, sort: 'newest' });
   tailTimer = setInterval(() => void pollTail(), TAIL_INTERVAL_MS);
-  void pollTail();
+  if (reorder) await runSearch();
+  await pollTail();
 }
 
 export function stopTail(): void {

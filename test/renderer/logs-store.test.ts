@@ -375,3 +375,14 @@ describe('order', () => {
     expect(callsOf('logs.search').map((a) => (a as { sort: string }).sort)).toEqual(['oldest', 'oldest']);
   });
 });
+
+describe('live tail', () => {
+  it('starting it from the oldest-first order searches newest first, and stopping it stops polling', async () => {
+    useLogs.setState({ sort: 'oldest' });
+    await actions.startTail();
+    actions.stopTail();
+    const sorts = callsOf('logs.search').map((a) => (a as { sort: string }).sort);
+    expect(sorts).toEqual(['newest', 'newest']);
+    expect(useLogs.getState()).toMatchObject({ liveTail: false, sort: 'newest' });
+  });
+});
