@@ -4,6 +4,7 @@ import { PromptDialog } from '../common/Dialog';
 import { ErrorBoundary } from '../common/ErrorBoundary';
 import { Toasts } from '../common/Toasts';
 import { DataPanel } from '../data/DataPanel';
+import { LogsMain } from '../logs/LogsMain';
 import { LogsPanel } from '../logs/LogsPanel';
 import { saveNotebook } from '../notebooks/actions';
 import { Explorer, promptNewNotebook } from '../notebooks/Explorer';
@@ -108,6 +109,7 @@ function Welcome() {
 const MAIN_VIEWS: Partial<Record<Area, () => ReactNode>> = {
   pipelines: () => <PipelinesMain />,
   runs: () => <RunsMain />,
+  logs: () => <LogsMain />,
 };
 
 function MainArea() {
