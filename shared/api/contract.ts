@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { kernelEvents, kernelRequests } from '../kernels/contract';
+import { logsEvents, logsRequests } from '../logs/contract';
 import { notebookEvents, notebookRequests } from '../notebook/contract';
 import { pipelineEvents, pipelineRequests } from '../pipeline/contract';
 import { trackerEvents, trackerRequests } from '../tracker/contract';
@@ -70,6 +71,7 @@ export const requests = {
   ...trackerRequests,
   ...pipelineRequests,
   ...kernelRequests,
+  ...logsRequests,
 };
 export const events = {
   ...appEvents,
@@ -80,6 +82,7 @@ export const events = {
   ...trackerEvents,
   ...pipelineEvents,
   ...kernelEvents,
+  ...logsEvents,
 };
 
 export type Requests = typeof requests;
