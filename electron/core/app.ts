@@ -187,10 +187,10 @@ export const pipelinesService = defineService({
 
 export const kernelsService = defineService({
   name: 'kernels',
-  dependsOn: [workspaceService],
+  dependsOn: [workspaceService, logsService],
   requests: kernelRequests,
   events: kernelEvents,
-  open: (ctx) => new NotebookKernels(ctx.use(workspaceService), ctx.bus),
+  open: (ctx) => new NotebookKernels(ctx.use(workspaceService), ctx.bus, ctx.use(logsService)),
   close: (kernels) => kernels.close(),
   handlers: kernelHandlers,
 });
