@@ -14,7 +14,7 @@ import { workspaceEvents, workspaceRequests } from '../../shared/workspace/contr
 import { LakebenchError, errorMessage } from '../../shared/errors';
 import { kernelHandlers } from './kernels/handlers';
 import { NotebookKernels } from './kernels';
-import { LocalLogsService, type LogsService } from './logs';
+import { LocalLogsService, retentionFromSettings, type LogsService } from './logs';
 import { logsHandlers } from './logs/handlers';
 import { Notebooks } from './notebooks';
 import { notebookHandlers } from './notebooks/handlers';
@@ -133,8 +133,14 @@ export const logsService = defineService({
   dependsOn: [workspaceService],
   requests: logsRequests,
   events: logsEvents,
-  open: (ctx): LogsService =>
-    new LocalLogsService({ file: path.join(ctx.use(workspaceService).engineDir, 'logs.db') }),
+  open: (ctx): LogsService => {
+    const ws = ctx.use(workspaceService);
+    return new LocalLogsService({
+      file: path.join(ws.engineDir, 'logs.db'),
+      // Applied in the background: soon after the open, then every hour.
+      retention: retentionFromSettings(ws.settings, path.join(ws.root, 'lakebench.yaml')),
+    });
+  },
   close: (logs) => logs.close(),
   handlers: logsHandlers,
 });
