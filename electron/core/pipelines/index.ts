@@ -186,8 +186,12 @@ export class Pipelines implements PipelinesService {
       tracking,
       logs: options.logs ?? null,
     });
-    this.scheduler = new PipelineScheduler(this.definitions, this.store, this.engine, (id) =>
-      this.readDefinition(id),
+    this.scheduler = new PipelineScheduler(
+      this.definitions,
+      this.store,
+      this.engine,
+      (id) => this.readDefinition(id),
+      options.logs ?? null,
     );
     this.backfills = new Backfills(this.definitions, this.store, this.engine);
     this.logs = new TaskLogs(this.store, workspace.engineDir);
