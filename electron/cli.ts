@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LakebenchError, formatLocation } from '../shared/errors';
 import { LakebenchCore } from './core/app';
+import { LOGS_HELP, logsCommand } from './cli/logs';
 import {
   NOTEBOOK_HELP,
   exportNotebookCommand,
@@ -19,7 +20,7 @@ const HELP = `Lakebench — a local-first workbench for data and ML work.
 Usage:
   lakebench serve [--workspace DIR] [--port N]   serve the app on 127.0.0.1 (browser mode)
   lakebench version                              print the version
-${PIPELINE_HELP}${NOTEBOOK_HELP}
+${PIPELINE_HELP}${NOTEBOOK_HELP}${LOGS_HELP}
 Options of serve:
   --workspace DIR   the workspace folder (created if missing); default: the sample workspace in
                     $LAKEBENCH_HOME/sample (LAKEBENCH_HOME defaults to ~/Lakebench)
@@ -117,6 +118,9 @@ export async function main(argv: string[]): Promise<void> {
         return;
       case 'import-notebook':
         process.exitCode = await importNotebookCommand(rest);
+        return;
+      case 'logs':
+        process.exitCode = await logsCommand(rest);
         return;
       case 'version':
       case '--version':

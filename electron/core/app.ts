@@ -5,6 +5,7 @@ import { EventBus, createApiHost, type ApiHost, type RequestHandlers } from '../
 import type { EventPayload } from '../../shared/api/contract';
 import { operationRequests } from '../../shared/api/operations';
 import { kernelEvents, kernelRequests } from '../../shared/kernels/contract';
+import { logsEvents, logsRequests } from '../../shared/logs/contract';
 import { notebookEvents, notebookRequests } from '../../shared/notebook/contract';
 import { pipelineEvents, pipelineRequests } from '../../shared/pipeline/contract';
 import { trackerEvents, trackerRequests } from '../../shared/tracker/contract';
@@ -13,6 +14,8 @@ import { workspaceEvents, workspaceRequests } from '../../shared/workspace/contr
 import { LakebenchError, errorMessage } from '../../shared/errors';
 import { kernelHandlers } from './kernels/handlers';
 import { NotebookKernels } from './kernels';
+import { LocalLogsService, retentionFromSettings, type LogsService } from './logs';
+import { logsHandlers } from './logs/handlers';
 import { Notebooks } from './notebooks';
 import { notebookHandlers } from './notebooks/handlers';
 import { OperationRegistry, follows } from './operations';
@@ -124,17 +127,36 @@ export const trackerService = defineService({
   handlers: trackerHandlers,
 });
 
+/** The logs: every service's lines and events, searchable; `.lakebench/logs.db`. Closing flushes. */
+export const logsService = defineService({
+  name: 'logs',
+  dependsOn: [workspaceService],
+  requests: logsRequests,
+  events: logsEvents,
+  open: (ctx): LogsService => {
+    const ws = ctx.use(workspaceService);
+    return new LocalLogsService({
+      file: path.join(ws.engineDir, 'logs.db'),
+      // Applied in the background: soon after the open, then every hour.
+      retention: retentionFromSettings(ws.settings, path.join(ws.root, 'lakebench.yaml')),
+    });
+  },
+  close: (logs) => logs.close(),
+  handlers: logsHandlers,
+});
+
 const TERMINAL_RUN_STATES = new Set(['success', 'failed']);
 
 export const pipelinesService = defineService({
   name: 'pipelines',
-  dependsOn: [workspaceService, warehouseService, trackerService],
+  dependsOn: [workspaceService, warehouseService, trackerService, logsService],
   requests: pipelineRequests,
   events: pipelineEvents,
   open: (ctx) => {
     const ws = ctx.use(workspaceService);
     return Pipelines.open(ws, ctx.use(warehouseService), ctx.bus, {
       tracking: trackerTracking(ctx.use(trackerService), ws.engineDir),
+      logs: ctx.use(logsService),
     });
   },
   start: (pipelines, ctx) => {
@@ -171,10 +193,10 @@ export const pipelinesService = defineService({
 
 export const kernelsService = defineService({
   name: 'kernels',
-  dependsOn: [workspaceService],
+  dependsOn: [workspaceService, logsService],
   requests: kernelRequests,
   events: kernelEvents,
-  open: (ctx) => new NotebookKernels(ctx.use(workspaceService), ctx.bus),
+  open: (ctx) => new NotebookKernels(ctx.use(workspaceService), ctx.bus, ctx.use(logsService)),
   close: (kernels) => kernels.close(),
   handlers: kernelHandlers,
 });
@@ -187,6 +209,7 @@ export const SERVICES: readonly ServiceDefinition<never, object>[] = [
   trackerService,
   pipelinesService,
   kernelsService,
+  logsService,
 ] as unknown as ServiceDefinition<never, object>[];
 
 /** The requests that are the core's own rather than one service's. */
@@ -256,6 +279,10 @@ export class LakebenchCore {
 
   get kernels(): NotebookKernels {
     return this.get(kernelsService);
+  }
+
+  get logs(): LogsService {
+    return this.get(logsService);
   }
 
   /**

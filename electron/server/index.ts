@@ -150,6 +150,31 @@ function rejectUpgrade(socket: Socket, status: number, reason: string): void {
   socket.destroy();
 }
 
+/**
+ * Writes one record of an answered request to the logs: method, path without its query (where a token may be)
+ * and without a one-time blob id, status and duration. Only queued: the request is not kept waiting.
+ */
+function logRequest(core: LakebenchCore, req: http.IncomingMessage, status: number, ms: number): void {
+  const raw = (req.url ?? '/').split(/[?#]/, 1)[0];
+  const pathOnly = raw.startsWith('/api/blobs/') ? '/api/blobs/*' : raw.slice(0, 2000);
+  const method = (req.method ?? 'GET').slice(0, 20);
+  const durationMs = Math.round(ms * 1000) / 1000;
+  let logs;
+  try {
+    logs = core.logs;
+  } catch (err) {
+    // Between two workspaces no logs service is open: the request is not logged.
+    if (err instanceof LakebenchError && err.code === 'WORKSPACE_NOT_OPEN') return;
+    console.warn(`Lakebench: a request could not be logged: ${errorMessage(err)}`);
+    return;
+  }
+  logs.write({
+    source: { kind: 'server', method, path: pathOnly, status, durationMs },
+    level: status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info',
+    message: `${method} ${pathOnly} ${status} ${durationMs.toFixed(1)} ms`,
+  });
+}
+
 /** Serves the API over a WebSocket and the built renderer over HTTP, on 127.0.0.1 only, behind a token. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { core } = options;
@@ -160,6 +185,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const blobs = new BlobStore();
 
   const server = http.createServer((req, res) => {
+    const started = performance.now();
+    res.once('finish', () => logRequest(core, req, res.statusCode, performance.now() - started));
     void handleHttp(req, res).catch((err: unknown) => {
       if (!res.headersSent) sendText(res, 500, `Lakebench: ${errorMessage(err)}`);
       else res.destroy();

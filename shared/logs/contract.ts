@@ -19,7 +19,7 @@ import {
  * The logs service's requests; merged into the one API contract in shared/api/contract.ts.
  *
  * Errors (LakebenchError codes): `INVALID_PARAMETER_VALUE` for a query the store cannot run (a bad range bound,
- * a bad cursor); `QUERY_CANCELLED` for a query stopped by `logs.cancel` or by its time limit; `NOT_FOUND` for
+ * a bad cursor, a mistake in `kql` text, at its `location.offset`); `QUERY_CANCELLED` for a query stopped by `logs.cancel` or by its time limit; `NOT_FOUND` for
  * an unknown record id; `INVALID_REQUEST` for arguments that fail the schemas below.
  */
 
@@ -33,6 +33,11 @@ const QueryId = z
 
 const SearchBase = {
   query: LogQuerySchema.default({ kind: 'all' }),
+  /**
+   * The query as text in the logs query language (shared/logs/kql.ts), parsed by the service and and-ed with
+   * `query`; a mistake in it is INVALID_PARAMETER_VALUE with `location.offset`.
+   */
+  kql: z.string().max(10_000).optional(),
   range: TimeRangeSchema.default({ from: null, to: null }),
   queryId: QueryId.optional(),
 };

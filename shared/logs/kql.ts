@@ -480,6 +480,7 @@ export function kqlCompletionContext(
         open = { start: err.offset, prefix: before.slice(err.offset + 1) };
         break;
       }
+      // Any other mistake before the cursor (a lone '!'): no context to complete in, so offer the fields.
       if (err instanceof QuerySyntaxError) return { kind: 'field', from: cursor, prefix: '' };
       throw err;
     }

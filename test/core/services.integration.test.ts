@@ -59,6 +59,7 @@ describe('the service list', () => {
       'warehouse',
       'notebooks',
       'tracker',
+      'logs',
       'pipelines',
       'kernels',
     ]);

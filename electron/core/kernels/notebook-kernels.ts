@@ -12,6 +12,7 @@ import type {
 import { stripAnsi } from '../../../shared/kernels/outputs';
 import { pythonExecutable, reportError } from '../runtime';
 import { fileVersion, trackingEnvironment } from '../tracker';
+import type { LogSink } from '../logs';
 import type { Workspace } from '../workspace';
 import type { KernelsService } from './index';
 import { PythonKernel, type KernelState } from './python-kernel';
@@ -42,7 +43,38 @@ export class NotebookKernels implements KernelsService {
   constructor(
     private readonly workspace: Workspace,
     private readonly events: EventSink,
+    /** The logs service: each cell's stdout, stderr and errors, and the kernels' state changes. */
+    private readonly logs: LogSink | null = null,
   ) {}
+
+  /** Writes an output of a cell to the logs (only queued): a line per stream line, an error with its traceback. */
+  private logOutput(
+    notebook: string,
+    cellId: string,
+    executionId: string,
+    output: Record<string, unknown>,
+  ): void {
+    const logs = this.logs;
+    if (!logs) return;
+    const source = { kind: 'notebook' as const, notebook, cellId };
+    if (output.output_type === 'stream') {
+      const stream = output.name === 'stderr' ? 'stderr' : 'stdout';
+      const text = Array.isArray(output.text) ? output.text.join('') : String(output.text ?? '');
+      const lines = text.split('\n');
+      if (lines[lines.length - 1] === '') lines.pop();
+      for (const message of lines) logs.write({ source, stream, message, fields: { executionId } });
+    } else if (output.output_type === 'error') {
+      const traceback = Array.isArray(output.traceback) ? output.traceback.map(String).join('\n') : '';
+      logs.write({
+        source,
+        stream: 'event',
+        level: 'error',
+        message: `${String(output.ename ?? 'Error')}: ${String(output.evalue ?? '')}`,
+        // eslint-disable-next-line no-control-regex -- a traceback's terminal colours are not text
+        fields: { executionId, traceback: traceback.replace(/\u001b\[[0-9;]*m/g, '') },
+      });
+    }
+  }
 
   private python(): string {
     return pythonExecutable(this.workspace.settings as Record<string, unknown>);
@@ -89,8 +121,16 @@ export class NotebookKernels implements KernelsService {
   }
 
   private setState(s: Session, state: KernelStatus): void {
+    const before = s.state;
     s.state = state;
     this.events.emit('kernels.onStatus', this.info(s));
+    // Starts, deaths and restarts are worth a line; idle and busy come and go with every cell.
+    if (this.logs && before !== state && (state === 'starting' || state === 'dead' || state === 'restarting'))
+      this.logs.write({
+        source: { kind: 'kernel', kernelId: s.notebook, notebook: s.notebook },
+        level: state === 'dead' ? 'error' : 'info',
+        message: `kernel of ${s.notebook} ${state}${s.error ? `: ${s.error.message}` : ''}`,
+      });
   }
 
   private environment(notebook: string): Record<string, string> {
@@ -169,8 +209,10 @@ export class NotebookKernels implements KernelsService {
           // Runs logged by this cell name it and the notebook's version as saved now.
           await kernel.execute(this.sourcePrelude(notebook, cellId), { silent: true });
           const r = await kernel.execute(args.code, {
-            onOutput: (output) =>
-              this.events.emit('kernels.onOutput', { notebook, cellId, executionId, output }),
+            onOutput: (output) => {
+              this.events.emit('kernels.onOutput', { notebook, cellId, executionId, output });
+              this.logOutput(notebook, cellId, executionId, output);
+            },
             onClearOutput: (wait) =>
               this.events.emit('kernels.onClearOutput', { notebook, cellId, executionId, wait }),
           });

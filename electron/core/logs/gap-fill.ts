@@ -7,6 +7,7 @@ type PipelineSource = Extract<LogSource, { kind: 'pipeline' }>;
 
 const STDERR = '[stderr] ';
 const EVENT = '[lakebench] ';
+const FAILED_TRY = /^\S+ try \d+ failed: /;
 
 /**
  * The record of one line of a pipeline try's raw log, as the runner writes it (`[stderr] ` marks stderr,
@@ -31,7 +32,16 @@ export function tryLogRecord(
     skip = EVENT.length;
   }
   const message = skip === 0 ? text : typeof text === 'string' ? text.slice(skip) : text.subarray(skip);
-  return { source, line, time, stream, level: stream === 'stderr' ? 'warn' : 'info', message };
+  let level: LogInput['level'] = stream === 'stderr' ? 'warn' : 'info';
+  if (stream === 'event') {
+    const start =
+      typeof message === 'string'
+        ? message.slice(0, 500)
+        : Buffer.from(message.subarray(0, 500)).toString('utf8');
+    // The runner's own line for a failed try (`<task> try <n> failed: <error>`) is the try's error.
+    if (FAILED_TRY.test(start)) level = 'error';
+  }
+  return { source, line, time, stream, level, message };
 }
 
 export interface GapFillResult {

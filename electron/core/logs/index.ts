@@ -23,6 +23,7 @@ import { BatchWriter, type LogSink } from './writer';
 export type { LogSink } from './writer';
 export { MemoryLogSink } from './writer';
 export { tryLogRecord, type GapFillOptions, type GapFillResult } from './gap-fill';
+export { retentionFromSettings } from './settings';
 
 type Args<K extends keyof typeof logsRequests> = z.output<(typeof logsRequests)[K]['input']>;
 

@@ -23,6 +23,7 @@ import { exportAirflow } from './airflow';
 import { executeTask } from './executors';
 import { Backfills } from './backfill';
 import { PipelineDefinitions, newPipelineYaml, type PipelineFile } from './definitions';
+import type { LogsService } from '../logs';
 import { PipelineEngine, type RunTracking } from './runner';
 import { PipelineScheduler } from './scheduler';
 import { PipelineRunStore } from './pipeline-run-store';
@@ -101,6 +102,8 @@ export interface PipelinesService {
 
 export interface PipelinesOptions {
   tracking?: RunTracking | null;
+  /** The logs service: every try's lines and the runner's events are indexed there too. */
+  logs?: LogsService | null;
 }
 
 /** MLflow variables for Python tasks, from the running server's `.lakebench/server.json`. */
@@ -191,6 +194,7 @@ export class Pipelines implements PipelinesService {
   private readonly logs: TaskLogs;
   private readonly manualRuns: ManualRuns;
   private unsubscribe: () => void = () => undefined;
+  private gapFill: Promise<void> = Promise.resolve();
 
   private constructor(
     workspace: Workspace,
@@ -221,9 +225,14 @@ export class Pipelines implements PipelinesService {
       events: forward,
       python: pythonExecutable(workspace.settings as Record<string, unknown>),
       tracking,
+      logs: options.logs ?? null,
     });
-    this.scheduler = new PipelineScheduler(this.definitions, this.store, this.engine, (id) =>
-      this.readDefinition(id),
+    this.scheduler = new PipelineScheduler(
+      this.definitions,
+      this.store,
+      this.engine,
+      (id) => this.readDefinition(id),
+      options.logs ?? null,
     );
     this.backfills = new Backfills(this.definitions, this.store, this.engine);
     this.logs = new TaskLogs(this.store, workspace.engineDir);
@@ -263,6 +272,11 @@ export class Pipelines implements PipelinesService {
       p.store.close();
       throw err;
     }
+    const logs = options.logs;
+    if (logs)
+      p.gapFill = p
+        .fillLogGaps(logs, workspace.engineDir)
+        .catch((err: unknown) => reportError('the logs of unfinished runs could not be indexed', err));
     return p;
   }
 
@@ -284,7 +298,33 @@ export class Pipelines implements PipelinesService {
     this.unsubscribe();
     this.scheduler.stop();
     await this.engine.close();
+    await this.gapFill;
     this.store.close();
+  }
+
+  /**
+   * Indexes the lines of unfinished runs' tries that their raw logs hold and the logs service lacks: those a
+   * crash kept from reaching the index (recovery has run, so an orphaned try counts as ended).
+   */
+  private async fillLogGaps(logs: LogsService, engineDir: string): Promise<void> {
+    for (const run of this.store.activeRunRows()) {
+      for (const [taskId, tries] of this.store.tries(run.run_id, () => 0)) {
+        for (const t of tries) {
+          const file = path.join(engineDir, t.logFile);
+          if (!existsSync(file)) continue;
+          const source = {
+            kind: 'pipeline' as const,
+            pipelineId: run.pipeline_id,
+            runId: run.run_id,
+            taskId,
+            tryNumber: t.tryNumber,
+          };
+          await logs.fillFromRawLog(file, source, {
+            complete: t.state === 'success' || t.state === 'failed',
+          });
+        }
+      }
+    }
   }
 
   // ------------------------------------------------------------------------------------------------------

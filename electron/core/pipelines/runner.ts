@@ -14,6 +14,7 @@ import {
   type Task,
   type TaskTry,
 } from '../../../shared/pipeline/model';
+import type { LogSink } from '../logs';
 import { reportError } from '../runtime';
 import type { Warehouse } from '../warehouse';
 import type { Workspace } from '../workspace';
@@ -59,6 +60,8 @@ export interface EngineOptions {
   events: EventSink;
   python: string;
   tracking?: RunTracking | null;
+  /** Where each try's lines go besides its raw log (the logs service); none: only the raw log. */
+  logs?: LogSink | null;
   /** Milliseconds to wait for a killed task's group to exit before SIGKILL. */
   killGraceMs?: number;
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../../../shared/errors';
 import { resolveParams } from '../../../shared/pipeline/parse';
 import type { Pipeline, PipelineRun } from '../../../shared/pipeline/model';
 import {
@@ -6,6 +7,7 @@ import {
   latestCompleteInterval,
   parsePipelineDate,
 } from '../../../shared/pipeline/schedule';
+import type { LogSink } from '../logs';
 import { reportError } from '../runtime';
 import type { PipelineDefinitions, PipelineFile } from './definitions';
 import type { PipelineEngine } from './runner';
@@ -27,14 +29,25 @@ export class PipelineScheduler {
     private readonly store: PipelineRunStore,
     private readonly engine: PipelineEngine,
     private readonly readDefinition: (id: string) => Promise<PipelineFile | null>,
+    /** The logs service: each run the scheduler creates, and each look that failed. */
+    private readonly logs: LogSink | null = null,
   ) {}
+
+  private failed(what: string, err: unknown, pipelineId?: string): void {
+    reportError(what, err);
+    this.logs?.write({
+      source: pipelineId ? { kind: 'scheduler', pipelineId } : { kind: 'scheduler' },
+      level: 'error',
+      message: `${what}: ${errorMessage(err)}`,
+    });
+  }
 
   /** Starts the scheduler: catchup now, then a look every few seconds. */
   async start(): Promise<number> {
     const created = await this.scheduleDue();
     this.timer = setInterval(
       () =>
-        void this.scheduleDue().catch((err) => reportError('the scheduler failed a look for due runs', err)),
+        void this.scheduleDue().catch((err) => this.failed('the scheduler failed a look for due runs', err)),
       SCHEDULER_INTERVAL_MS,
     );
     this.timer.unref();
@@ -52,7 +65,9 @@ export class PipelineScheduler {
           if (def.pipeline && this.timer && interpretSchedule(def.pipeline.schedule).kind === 'continuous')
             this.scheduleOne(def.pipeline, new Date());
         })
-        .catch((err) => reportError(`the next run of ${run.pipelineId} could not be started`, err));
+        .catch((err) =>
+          this.failed(`the next run of ${run.pipelineId} could not be started`, err, run.pipelineId),
+        );
     });
   }
 
@@ -89,7 +104,13 @@ export class PipelineScheduler {
         intervalEnd: end,
         params,
       });
-      if (id) created++;
+      if (!id) return;
+      created++;
+      this.logs?.write({
+        source: { kind: 'scheduler', pipelineId: pipeline.id },
+        message: `scheduled run ${id} of ${pipeline.id} for ${start.toISOString()}`,
+        fields: { runId: id, logicalDate: start.toISOString() },
+      });
     };
     if (kind.kind === 'once') {
       if (this.store.hasScheduledRun(pipeline.id)) return 0;

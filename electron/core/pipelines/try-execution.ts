@@ -4,6 +4,7 @@ import path from 'node:path';
 import { LakebenchError, toErrorData } from '../../../shared/errors';
 import { retryDelayMs, type EffectiveTaskSettings, type Task } from '../../../shared/pipeline/model';
 import { renderTemplate, runContext, TemplateError } from '../../../shared/pipeline/template';
+import { tryLogRecord } from '../logs';
 import { processIdentity, reportError } from '../runtime';
 import type { Workspace } from '../workspace';
 import { executeTask } from './executors';
@@ -12,6 +13,19 @@ import { engineRelative, iso, type ActivePipelineRun, type ActiveTi } from './pi
 import type { PipelineRunStore } from './pipeline-run-store';
 
 const LOG_FLUSH_MS = 150;
+
+/** The lines a try's raw log holds already (0 for a new try). */
+async function rawLogLines(file: string): Promise<number> {
+  try {
+    const bytes = await readFile(file);
+    let n = 0;
+    for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) n++;
+    return n;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+}
 
 /** What a try needs from the runner that started it. */
 export interface TryHost {
@@ -140,6 +154,10 @@ export async function runTry(
   const logPath = path.join(host.engineDir, logFile);
   await mkdir(path.dirname(logPath), { recursive: true });
   const log: WriteStream = createWriteStream(logPath, { flags: 'a' });
+  const sink = host.options.logs ?? null;
+  const source = { kind: 'pipeline', pipelineId: a.run.pipelineId, runId, taskId, tryNumber } as const;
+  // The index numbers a try's lines as its raw log does, so a gap fill from the file finds them.
+  let lineNo = sink ? await rawLogLines(logPath) : 0;
   let pending: string[] = [];
   let flushTimer: NodeJS.Timeout | null = null;
   const flush = () => {
@@ -151,6 +169,11 @@ export async function runTry(
   };
   const writeLine = (line: string) => {
     log.write(`${line}\n`);
+    if (sink) {
+      const time = Date.now();
+      for (const part of line.includes('\n') ? line.split('\n') : [line])
+        sink.write(tryLogRecord(source, ++lineNo, part, time));
+    }
     pending.push(line);
     if (!flushTimer) flushTimer = setTimeout(flush, LOG_FLUSH_MS);
   };
