@@ -61,6 +61,7 @@ describe('the service list', () => {
       'tracker',
       'pipelines',
       'kernels',
+      'tables',
     ]);
   });
 });

@@ -1,0 +1,547 @@
+/**
+ * The workspace's tables as Delta tables in DuckDB: every `tables/<schema>/<name>/` is a view of its latest
+ * version, and SQL that writes one (CREATE TABLE, INSERT, UPDATE, DELETE), reads an old version (VERSION AS
+ * OF, TIMESTAMP AS OF), or manages it (DESCRIBE HISTORY, RESTORE, VACUUM) is routed to the Delta operations.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { LakebenchError, errorMessage } from '../../../shared/errors';
+import { tokenize, type Token } from '../../../shared/sql/scope';
+import type { RoutedStatement, StatementRouter } from '../warehouse';
+import type { Action } from './actions';
+import type { ConnectionSource, WarningSink } from './engine';
+import { DeltaTables, listWorkspaceTables, tablePath, type WorkspaceTable } from './index';
+import type { WriteResult } from './operations';
+
+const DEFAULT_SCHEMA = 'main';
+const HOUR_MS = 3_600_000;
+
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const quoteLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
+const kw = (t: Token | undefined) => (t && t.kind === 'ident' ? t.text.toLowerCase() : '');
+const isName = (t: Token | undefined): t is Token => !!t && (t.kind === 'ident' || t.kind === 'quoted');
+
+/** A table name in a statement: the tokens it spans and what it names. */
+interface NameAt {
+  schema: string;
+  name: string;
+  /** Index of the token after the name. */
+  next: number;
+}
+
+/** Reads `name` or `schema.name` at token `i`. */
+function nameAt(tokens: Token[], i: number): NameAt | null {
+  if (!isName(tokens[i])) return null;
+  if (tokens[i + 1]?.text === '.' && isName(tokens[i + 2])) {
+    if (tokens[i + 3]?.text === '.') return null; // catalog.schema.name: not a workspace table
+    return { schema: tokens[i].text, name: tokens[i + 2].text, next: i + 3 };
+  }
+  return { schema: DEFAULT_SCHEMA, name: tokens[i].text, next: i + 1 };
+}
+
+/** Splits `text` at commas outside parentheses and strings. */
+function splitTopLevel(text: string, separator = ','): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (const t of tokenize(text)) {
+    if (t.text === '(' && t.kind === 'symbol') depth++;
+    else if (t.text === ')' && t.kind === 'symbol') depth--;
+    else if (t.kind === 'symbol' && t.text === separator && depth === 0) {
+      parts.push(text.slice(start, t.start));
+      start = t.start + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts.map((p) => p.trim()).filter((p) => p.length > 0);
+}
+
+/** The workspace's Delta tables, their DuckDB views and the SQL routed to them. */
+export class WorkspaceTables implements StatementRouter {
+  readonly delta: DeltaTables;
+
+  private constructor(
+    readonly root: string,
+    source: ConnectionSource,
+    warn?: WarningSink,
+  ) {
+    this.delta = new DeltaTables(source, warn);
+  }
+
+  /** Opens the tables of `root` on a DuckDB and makes each one a view. */
+  static async open(root: string, source: ConnectionSource, warn?: WarningSink): Promise<WorkspaceTables> {
+    const tables = new WorkspaceTables(root, source, warn);
+    for (const table of await tables.list()) {
+      try {
+        await tables.refreshView(table.schema, table.name);
+      } catch (err) {
+        // One broken table must not keep the workspace closed: it is reported and left without a view.
+        tables.delta.engine.warn(
+          `Lakebench: the table ${table.schema}.${table.name} cannot be read: ${errorMessage(err)}`,
+        );
+      }
+    }
+    return tables;
+  }
+
+  private attachedTo: { setRouter(router: StatementRouter | null): void } | null = null;
+
+  /** Makes this the router of a warehouse's queries, until `close`. */
+  attach(warehouse: { setRouter(router: StatementRouter | null): void }): void {
+    warehouse.setRouter(this);
+    this.attachedTo = warehouse;
+  }
+
+  close(): void {
+    this.attachedTo?.setRouter(null);
+    this.attachedTo = null;
+  }
+
+  list(): Promise<WorkspaceTable[]> {
+    return listWorkspaceTables(this.root);
+  }
+
+  pathOf(schema: string, name: string): string {
+    return tablePath(this.root, schema, name);
+  }
+
+  /** Whether `tables/<schema>/<name>/` holds a Delta table. */
+  async exists(schema: string, name: string): Promise<boolean> {
+    let p: string;
+    try {
+      p = this.pathOf(schema, name);
+    } catch {
+      return false; // not a valid workspace table name, so not one of the workspace's tables
+    }
+    try {
+      return (await stat(path.join(p, '_delta_log'))).isDirectory();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
+  /** (Re)creates the view `"<schema>"."<name>"` over the table's latest version. */
+  async refreshView(schema: string, name: string): Promise<void> {
+    const plan = await this.delta.scan(this.pathOf(schema, name));
+    await this.delta.engine.withConnection(async (s) => {
+      if (schema !== DEFAULT_SCHEMA) await s.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+      await s.run(`CREATE OR REPLACE VIEW ${quoteIdent(schema)}.${quoteIdent(name)} AS ${plan.sql}`);
+    });
+  }
+
+  /** Whether DuckDB holds a table of its own by this name (those stay DuckDB's). */
+  private async isNativeTable(schema: string, name: string): Promise<boolean> {
+    const rows = await this.delta.engine.withConnection((s) =>
+      s.rows(
+        `SELECT 1 FROM duckdb_tables() WHERE NOT internal AND NOT temporary AND database_name = current_database() AND lower(schema_name) = lower(${quoteLiteral(schema)}) AND lower(table_name) = lower(${quoteLiteral(name)})`,
+      ),
+    );
+    return rows.length > 0;
+  }
+
+  async route(statement: string, who: string): Promise<RoutedStatement | null> {
+    const rewritten = await this.rewriteReads(statement);
+    const text = rewritten ?? statement;
+    const tokens = tokenize(text);
+    const routed = await this.routeStatement(text, tokens, who);
+    if (routed) return routed;
+    return rewritten === null ? null : { sql: rewritten };
+  }
+
+  /**
+   * Replaces `t VERSION AS OF n`, `t TIMESTAMP AS OF '...'` (t a workspace table) and `delta.\`/path\`` by
+   * the scan of that snapshot as a subquery; null when the statement has none.
+   */
+  private async rewriteReads(sql: string): Promise<string | null> {
+    const tokens = tokenize(sql);
+    const edits: { start: number; end: number; text: string }[] = [];
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i];
+      // delta.`/path/to/table`
+      if (kw(t) === 'delta' && tokens[i + 1]?.text === '.' && tokens[i + 2]?.text === '`') {
+        const open = tokens[i + 2].start;
+        const close = sql.indexOf('`', open + 1);
+        if (close < 0) continue;
+        const folder = sql.slice(open + 1, close);
+        const root = path.resolve(this.root, folder);
+        const plan = await this.scanOrExplain(root, {}, `delta.\`${folder}\``);
+        edits.push({ start: t.start, end: close + 1, text: `(${plan})` });
+        while (i < tokens.length && tokens[i].start <= close) i++;
+        i--;
+        continue;
+      }
+      const at = nameAt(tokens, i);
+      if (!at) continue;
+      const k = at.next;
+      const which = kw(tokens[k]);
+      if ((which !== 'version' && which !== 'timestamp') || kw(tokens[k + 1]) !== 'as') continue;
+      if (kw(tokens[k + 2]) !== 'of' || !tokens[k + 3]) continue;
+      if (!(await this.exists(at.schema, at.name))) continue;
+      const value = tokens[k + 3];
+      const selector =
+        which === 'version' ? { version: Number(value.text) } : { timestamp: Date.parse(value.text) };
+      const label = `${at.schema}.${at.name} ${which.toUpperCase()} AS OF ${value.text}`;
+      if (Number.isNaN(selector.version ?? selector.timestamp)) {
+        throw new LakebenchError('SQL_ERROR', `${label}: ${JSON.stringify(value.text)} is not a ${which}`);
+      }
+      const plan = await this.scanOrExplain(this.pathOf(at.schema, at.name), selector, label);
+      const end = value.start + (value.kind === 'string' ? value.text.length + 2 : value.text.length);
+      // Kept under the table's name, so `t.column` still resolves.
+      const alias =
+        kw(tokens[k + 4]) === 'as' || this.isAlias(tokens[k + 4]) ? '' : ` AS ${quoteIdent(at.name)}`;
+      edits.push({ start: tokens[i].start, end, text: `(${plan})${alias}` });
+      i = k + 3;
+    }
+    if (edits.length === 0) return null;
+    let out = sql;
+    for (const e of edits.reverse()) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+    return out;
+  }
+
+  private isAlias(t: Token | undefined): boolean {
+    if (!t) return false;
+    if (t.kind === 'quoted') return true;
+    const notAlias = [
+      'where',
+      'group',
+      'order',
+      'limit',
+      'join',
+      'left',
+      'right',
+      'inner',
+      'full',
+      'cross',
+      'on',
+      'union',
+      'except',
+      'intersect',
+      'having',
+      'qualify',
+      'window',
+      'using',
+      'natural',
+      'positional',
+      'asof',
+    ];
+    return t.kind === 'ident' && !notAlias.includes(t.text.toLowerCase());
+  }
+
+  private async scanOrExplain(
+    root: string,
+    selector: { version?: number; timestamp?: number },
+    label: string,
+  ): Promise<string> {
+    try {
+      return (await this.delta.scan(root, selector)).sql;
+    } catch (err) {
+      throw new LakebenchError('SQL_ERROR', `${label}: ${errorMessage(err)}`);
+    }
+  }
+
+  private async routeStatement(sql: string, tokens: Token[], who: string): Promise<RoutedStatement | null> {
+    const first = kw(tokens[0]);
+    const rest = (i: number) => (tokens[i] ? sql.slice(tokens[i].start).trim() : '');
+    if (first === 'create') {
+      let i = 1;
+      let replace = false;
+      if (kw(tokens[i]) === 'or' && kw(tokens[i + 1]) === 'replace') {
+        replace = true;
+        i += 2;
+      }
+      if (kw(tokens[i]) !== 'table') return null; // TEMP tables, views, schemas... stay DuckDB's
+      i++;
+      let ifNotExists = false;
+      if (kw(tokens[i]) === 'if' && kw(tokens[i + 1]) === 'not' && kw(tokens[i + 2]) === 'exists') {
+        ifNotExists = true;
+        i += 3;
+      }
+      const at = nameAt(tokens, i);
+      if (!at || (await this.isNativeTable(at.schema, at.name))) return null;
+      const exists = await this.exists(at.schema, at.name);
+      const label = `${at.schema}.${at.name}`;
+      if (exists && ifNotExists) return countResult(0, 'CREATE');
+      if (exists && !replace) {
+        throw new LakebenchError('SQL_ERROR', `Table ${label} already exists (a Delta table in tables/)`);
+      }
+      const root = this.pathOf(at.schema, at.name);
+      const provenance = { userMetadata: who, extra: { 'lakebench.statement': sql } };
+      if (kw(tokens[at.next]) === 'as') {
+        const select = rest(at.next + 1);
+        const result = exists
+          ? await this.write(label, () => this.delta.overwrite(root, select, provenance))
+          : await this.write(label, () => this.delta.createTableAs(root, select, {}, provenance));
+        await this.refreshView(at.schema, at.name);
+        return countResult(result.numOutputRows, 'CREATE');
+      }
+      if (tokens[at.next]?.text === '(') {
+        if (exists) {
+          throw new LakebenchError(
+            'SQL_ERROR',
+            `CREATE OR REPLACE TABLE ${label} (...) on an existing Delta table: use CREATE OR REPLACE TABLE ... AS SELECT, or DELETE`,
+          );
+        }
+        const columns = await this.columnsOfDefinition(rest(at.next));
+        await this.write(label, () => this.delta.createTable(root, { columns }, provenance));
+        await this.refreshView(at.schema, at.name);
+        return countResult(0, 'CREATE');
+      }
+      return null;
+    }
+    if (first === 'insert' && kw(tokens[1]) === 'into') {
+      const at = nameAt(tokens, 2);
+      if (!at || !(await this.exists(at.schema, at.name))) return null;
+      const root = this.pathOf(at.schema, at.name);
+      const label = `${at.schema}.${at.name}`;
+      const snapshot = await this.delta.snapshot(root);
+      const tableColumns = snapshot.schema.fields.map((f) => f.name);
+      let j = at.next;
+      let named = tableColumns;
+      if (tokens[j]?.text === '(' && !['select', 'with', 'values'].includes(kw(tokens[j + 1]))) {
+        const close = tokens.findIndex((t, k) => k > j && t.text === ')');
+        named = tokens
+          .slice(j + 1, close)
+          .filter((t) => isName(t))
+          .map((t) => t.text);
+        j = close + 1;
+      }
+      const source = rest(j);
+      if (!source) return null;
+      const lower = new Set(named.map((n) => n.toLowerCase()));
+      const unknown = named.filter((n) => !tableColumns.some((c) => c.toLowerCase() === n.toLowerCase()));
+      if (unknown.length) {
+        throw new LakebenchError('SQL_ERROR', `Table ${label} has no column ${unknown.join(', ')}`);
+      }
+      const select = `SELECT ${tableColumns
+        .map((c) => (lower.has(c.toLowerCase()) ? quoteIdent(c) : `NULL AS ${quoteIdent(c)}`))
+        .join(', ')} FROM (${source}) AS __lakebench_source(${named.map(quoteIdent).join(', ')})`;
+      const result = await this.write(label, () =>
+        this.delta.insert(root, select, { userMetadata: who, extra: { 'lakebench.statement': sql } }),
+      );
+      await this.refreshView(at.schema, at.name);
+      return countResult(result.numOutputRows, 'INSERT');
+    }
+    if (first === 'delete' && kw(tokens[1]) === 'from') {
+      const at = nameAt(tokens, 2);
+      if (!at || !(await this.exists(at.schema, at.name))) return null;
+      if (tokens[at.next] && kw(tokens[at.next]) !== 'where') return null;
+      const predicate = tokens[at.next] ? rest(at.next + 1) : 'true';
+      const label = `${at.schema}.${at.name}`;
+      const result = await this.write(label, () =>
+        this.delta.delete(this.pathOf(at.schema, at.name), predicate, {
+          userMetadata: who,
+          extra: { 'lakebench.statement': sql },
+        }),
+      );
+      await this.refreshView(at.schema, at.name);
+      return countResult(result.numDeletedRows, 'DELETE');
+    }
+    if (first === 'update') {
+      const at = nameAt(tokens, 1);
+      if (!at || kw(tokens[at.next]) !== 'set' || !(await this.exists(at.schema, at.name))) return null;
+      const where = topLevelKeyword(tokens, at.next, 'where');
+      const setText = sql.slice(
+        tokens[at.next + 1]?.start ?? sql.length,
+        where < 0 ? sql.length : tokens[where].start,
+      );
+      const assignments: Record<string, string> = {};
+      for (const part of splitTopLevel(setText)) {
+        const eq = part.indexOf('=');
+        if (eq < 0)
+          throw new LakebenchError(
+            'SQL_ERROR',
+            `UPDATE ${at.schema}.${at.name}: "${part}" is not column = expression`,
+          );
+        const column = tokenize(part.slice(0, eq))[0];
+        assignments[column?.text ?? part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+      }
+      const predicate = where < 0 ? 'true' : rest(where + 1);
+      const label = `${at.schema}.${at.name}`;
+      const result = await this.write(label, () =>
+        this.delta.update(this.pathOf(at.schema, at.name), assignments, predicate, {
+          userMetadata: who,
+          extra: { 'lakebench.statement': sql },
+        }),
+      );
+      await this.refreshView(at.schema, at.name);
+      return countResult(result.numUpdatedRows, 'UPDATE');
+    }
+    if (first === 'describe' && kw(tokens[1]) === 'history') {
+      const at = nameAt(tokens, 2);
+      if (!at || !(await this.exists(at.schema, at.name))) {
+        throw new LakebenchError(
+          'SQL_ERROR',
+          `DESCRIBE HISTORY: ${tokens[2]?.text ?? '?'} is not a Delta table of the workspace`,
+        );
+      }
+      return { sql: await this.historySql(at.schema, at.name) };
+    }
+    if (first === 'restore') {
+      let i = 1;
+      if (kw(tokens[i]) === 'table') i++;
+      const at = nameAt(tokens, i);
+      if (!at || !(await this.exists(at.schema, at.name))) return null;
+      const k = at.next;
+      const which = kw(tokens[k + 1]);
+      if (
+        kw(tokens[k]) !== 'to' ||
+        kw(tokens[k + 2]) !== 'as' ||
+        kw(tokens[k + 3]) !== 'of' ||
+        !tokens[k + 4]
+      ) {
+        throw new LakebenchError(
+          'SQL_ERROR',
+          "RESTORE TABLE t TO VERSION AS OF n, or TO TIMESTAMP AS OF '...'",
+        );
+      }
+      const value = tokens[k + 4].text;
+      const selector = which === 'version' ? { version: Number(value) } : { timestamp: Date.parse(value) };
+      return this.restore(at.schema, at.name, selector, who);
+    }
+    if (first === 'vacuum') {
+      const at = nameAt(tokens, 1);
+      if (!at || !(await this.exists(at.schema, at.name))) return null;
+      let retentionMs: number | undefined;
+      if (kw(tokens[at.next]) === 'retain') {
+        retentionMs = Number(tokens[at.next + 1]?.text) * HOUR_MS;
+        if (Number.isNaN(retentionMs)) throw new LakebenchError('SQL_ERROR', 'VACUUM t RETAIN <n> HOURS');
+      }
+      const result = await this.write(`${at.schema}.${at.name}`, () =>
+        this.delta.vacuum(this.pathOf(at.schema, at.name), retentionMs === undefined ? {} : { retentionMs }),
+      );
+      const deleted = result.deleted;
+      return {
+        sql: `SELECT ${quoteLiteral(this.pathOf(at.schema, at.name))} AS path, ${deleted.length}::BIGINT AS files_deleted`,
+      };
+    }
+    return null;
+  }
+
+  /** Runs a write, naming the table in its error. */
+  private async write<T>(label: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      const message = errorMessage(err);
+      throw new LakebenchError(
+        err instanceof LakebenchError && err.code !== 'INTERNAL' ? err.code : 'SQL_ERROR',
+        message.includes(label) ? message : `${label}: ${message}`,
+      );
+    }
+  }
+
+  /** The columns of `(a INT, b VARCHAR NOT NULL, ...)`, as DuckDB understands them. */
+  private columnsOfDefinition(
+    definition: string,
+  ): Promise<{ name: string; type: string; nullable: boolean }[]> {
+    return this.delta.engine.withConnection(async (s) => {
+      await s.run(`CREATE TEMP TABLE __lakebench_definition ${definition}`);
+      try {
+        const rows = await s.rows(`DESCRIBE __lakebench_definition`);
+        return rows.map((r) => ({
+          name: String(r.column_name),
+          type: String(r.column_type),
+          nullable: r.null !== 'NO',
+        }));
+      } finally {
+        await s.run(`DROP TABLE __lakebench_definition`);
+      }
+    });
+  }
+
+  private async historySql(schema: string, name: string): Promise<string> {
+    const entries = await this.delta.history(this.pathOf(schema, name));
+    const json = (v: unknown) => `${quoteLiteral(JSON.stringify(v))}::JSON`;
+    const text = (v: string | null) => (v === null ? 'NULL::VARCHAR' : quoteLiteral(v));
+    const rows = entries.map(
+      (e) =>
+        `(${e.version}::BIGINT, make_timestamp(${e.timestamp * 1000}::BIGINT), ${text(e.operation)}, ${json(e.operationParameters)}, ${json(e.operationMetrics)}, ${text(e.userMetadata)}, ${e.readVersion ?? 'NULL'}::BIGINT, ${e.isBlindAppend ?? 'NULL'}::BOOLEAN, ${text(e.engineInfo)})`,
+    );
+    const columns =
+      'version, timestamp, operation, operationParameters, operationMetrics, userMetadata, readVersion, isBlindAppend, engineInfo';
+    return `SELECT * FROM (VALUES ${rows.join(', ')}) AS history(${columns}) ORDER BY version DESC`;
+  }
+
+  /** Commits a version whose files are those of an older one. */
+  private async restore(
+    schema: string,
+    name: string,
+    selector: { version?: number; timestamp?: number },
+    who: string,
+  ): Promise<RoutedStatement> {
+    const root = this.pathOf(schema, name);
+    const label = `${schema}.${name}`;
+    const [latest, target] = await Promise.all([
+      this.delta.snapshot(root),
+      this.write(label, () => this.delta.snapshot(root, selector)),
+    ]);
+    // Every file of the old version must still be there (VACUUM may have removed it).
+    await this.scanOrExplain(root, { version: target.version }, `${label} VERSION AS OF ${target.version}`);
+    const live = new Set(latest.files.map((f) => f.path));
+    const wanted = new Set(target.files.map((f) => f.path));
+    const now = Date.now();
+    const actions: Action[] = [];
+    if (target.metadata.schemaString !== latest.metadata.schemaString) {
+      actions.push({ kind: 'metaData', metaData: target.metadata });
+    }
+    const removed = latest.files.filter((f) => !wanted.has(f.path));
+    const added = target.files.filter((f) => !live.has(f.path));
+    for (const f of removed) {
+      actions.push({
+        kind: 'remove',
+        remove: {
+          path: f.path,
+          deletionTimestamp: now,
+          dataChange: true,
+          extendedFileMetadata: true,
+          partitionValues: f.partitionValues,
+          size: f.size,
+          ...(f.stats ? { stats: f.stats } : {}),
+        },
+      });
+    }
+    for (const f of added)
+      actions.push({ kind: 'add', add: { ...f, dataChange: true, modificationTime: now } });
+    const result = await this.write(label, () =>
+      this.delta.commit(root, actions, {
+        readVersion: latest.version,
+        operation: 'RESTORE',
+        operationParameters: { version: target.version, timestamp: null },
+        operationMetrics: {
+          numRemovedFiles: String(removed.length),
+          numRestoredFiles: String(added.length),
+          removedFilesSize: String(removed.reduce((n, f) => n + f.size, 0)),
+          restoredFilesSize: String(added.reduce((n, f) => n + f.size, 0)),
+        },
+        isBlindAppend: false,
+        readPaths: latest.files.map((f) => f.path),
+        userMetadata: who,
+      }),
+    );
+    await this.refreshView(schema, name);
+    return {
+      sql: `SELECT ${result.version}::BIGINT AS version, ${target.version}::BIGINT AS restored_version, ${removed.length}::BIGINT AS num_removed_files, ${added.length}::BIGINT AS num_restored_files`,
+      statementType: 'RESTORE',
+    };
+  }
+}
+
+/** The index of the first `keyword` after token `from` outside parentheses, or -1. */
+function topLevelKeyword(tokens: Token[], from: number, keyword: string): number {
+  let depth = 0;
+  for (let i = from + 1; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.kind === 'symbol' && t.text === '(') depth++;
+    else if (t.kind === 'symbol' && t.text === ')') depth--;
+    else if (depth === 0 && kw(t) === keyword) return i;
+  }
+  return -1;
+}
+
+/** The one-row result of a write, as DuckDB gives it (`Count`). */
+function countResult(rows: number, statementType: string): RoutedStatement {
+  return { sql: `SELECT ${rows}::BIGINT AS "Count"`, statementType, rowsChanged: rows };
+}
+
+export type { WriteResult };
