@@ -111,12 +111,20 @@ describe('SQL on workspace Delta tables', () => {
 
   it('commits nothing when a statement fails, and names the table', async () => {
     await ok(`CREATE TABLE strict (id INTEGER NOT NULL)`);
+    await ok(`INSERT INTO strict VALUES (1)`);
     const before = (await history('strict')).length;
     const r = await run(`INSERT INTO strict VALUES (NULL)`);
     expect(r.finished.status).toBe('failed');
     expect(r.finished.error?.message).toMatch(/strict/);
     const bad = await run(`INSERT INTO strict SELECT no_such_column FROM range(2)`);
     expect(bad.finished.status).toBe('failed');
+    expect(bad.finished.error?.message).toMatch(
+      /main\.strict: Binder Error: Referenced column "no_such_column"/,
+    );
+    expect(bad.finished.error?.location).toMatchObject({ line: 1, column: 27 });
+    const update = await run(`SELECT 1;\nUPDATE strict SET id = missing + 1`);
+    expect(update.finished.error?.location).toMatchObject({ line: 2, column: 24 });
+    expect(update.finished.error?.message).not.toContain('__lakebench');
     expect((await history('strict')).length).toBe(before);
     const old = await run(`SELECT * FROM strict VERSION AS OF 9`);
     expect(old.finished.status).toBe('failed');

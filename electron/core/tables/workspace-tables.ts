@@ -141,12 +141,16 @@ export class WorkspaceTables implements StatementRouter {
   }
 
   async route(statement: string, who: string): Promise<RoutedStatement | null> {
-    const rewritten = await this.rewriteReads(statement);
-    const text = rewritten ?? statement;
-    const tokens = tokenize(text);
-    const routed = await this.routeStatement(text, tokens, who);
-    if (routed) return routed;
-    return rewritten === null ? null : { sql: rewritten };
+    try {
+      const rewritten = await this.rewriteReads(statement);
+      const text = rewritten ?? statement;
+      const tokens = tokenize(text);
+      const routed = await this.routeStatement(text, tokens, who);
+      if (routed) return routed;
+      return rewritten === null ? null : { sql: rewritten };
+    } catch (err) {
+      throw relocated(err, statement);
+    }
   }
 
   /**
@@ -537,6 +541,30 @@ function topLevelKeyword(tokens: Token[], from: number, keyword: string): number
     else if (depth === 0 && kw(t) === keyword) return i;
   }
   return -1;
+}
+
+/**
+ * An error of SQL the router ran in place of `statement`: DuckDB's `LINE n:` excerpt points into that SQL,
+ * so the word it points at is looked up in the statement instead (`location.offset`, in the statement).
+ */
+function relocated(err: unknown, statement: string): unknown {
+  if (!(err instanceof LakebenchError)) return err;
+  const m = /\nLINE (\d+): (.*)\n( *)\^/.exec(err.message);
+  if (!m) return err;
+  const excerpt = m[2];
+  const caret = m[3].length - `LINE ${m[1]}: `.length;
+  const summary = err.message
+    .replace(/\n\nLINE \d+: [\s\S]*$/, '')
+    .split('\n')
+    .filter((line) => !line.includes('__lakebench')) // names of the router's own SQL mean nothing to the user
+    .join('\n')
+    .trim();
+  const word = /^"((?:[^"]|"")*)"|^[A-Za-z_][A-Za-z0-9_$]*/.exec(excerpt.slice(Math.max(0, caret)));
+  const wanted = word ? (word[1] ?? word[0]).toLowerCase() : null;
+  const at = wanted
+    ? tokenize(statement).find((t) => isName(t) && t.text.toLowerCase() === wanted)
+    : undefined;
+  return new LakebenchError(err.code, summary, at ? { offset: at.start } : undefined);
 }
 
 /** The one-row result of a write, as DuckDB gives it (`Count`). */

@@ -362,6 +362,13 @@ function sqlError(err: unknown, fullSql: string, statement: string, statementSta
   const message = errorMessage(err);
   const storage = storageError(err);
   if (storage) return storage;
+  if (err instanceof LakebenchError && !/\nLINE \d+: /.test(message)) {
+    // A router's error: its offset, if any, is in the statement.
+    const at = err.location?.offset;
+    if (at === undefined) return err;
+    const offset = statementStart + at;
+    return new LakebenchError(err.code, message, { ...lineColumnAt(fullSql, offset), offset });
+  }
   const inStatement = duckdbErrorOffset(message, statement);
   if (inStatement === null) return new LakebenchError('SQL_ERROR', message.trim());
   const offset = statementStart + inStatement;
