@@ -109,6 +109,37 @@ describe('SQL on workspace Delta tables', () => {
     expect(await ok(`VACUUM tt RETAIN 0 HOURS`)).toHaveLength(1);
   });
 
+  it('adds columns, compacts files and describes the table', async () => {
+    await ok(`CREATE TABLE wide AS SELECT 1 AS id`);
+    await ok(`INSERT INTO wide VALUES (2)`);
+    expect(await ok(`ALTER TABLE wide ADD COLUMN note VARCHAR`)).toEqual([{ version: 2 }]);
+    await ok(`INSERT INTO wide VALUES (3, 'three')`);
+    expect(await ok(`SELECT id, note FROM wide ORDER BY id`)).toEqual([
+      { id: 1, note: null },
+      { id: 2, note: null },
+      { id: 3, note: 'three' },
+    ]);
+    const before = (await ok(`DESCRIBE DETAIL wide`))[0];
+    expect(before).toMatchObject({ format: 'delta', name: 'main.wide', version: 3, numFiles: 3 });
+    const optimized = await ok(`OPTIMIZE wide`);
+    expect(optimized[0]).toMatchObject({ version: 4, numFilesAdded: 1, numFilesRemoved: 3 });
+    expect(await ok(`SELECT count(*)::INT AS n, count(note)::INT AS notes FROM wide`)).toEqual([
+      { n: 3, notes: 1 },
+    ]);
+    expect((await ok(`DESCRIBE DETAIL wide`))[0]).toMatchObject({ version: 4, numFiles: 1 });
+    // Nothing left to compact: no new version.
+    expect((await ok(`OPTIMIZE wide`))[0]).toMatchObject({ version: null, numFilesAdded: 0 });
+    expect((await history('wide')).map((e) => e.operation)).toEqual([
+      'OPTIMIZE',
+      'WRITE',
+      'ADD COLUMNS',
+      'WRITE',
+      'CREATE TABLE AS SELECT',
+    ]);
+    // Compaction changes no data: the old version still reads the same rows.
+    expect(await ok(`SELECT count(*)::INT AS n FROM wide VERSION AS OF 1`)).toEqual([{ n: 2 }]);
+  });
+
   it('commits nothing when a statement fails, and names the table', async () => {
     await ok(`CREATE TABLE strict (id INTEGER NOT NULL)`);
     await ok(`INSERT INTO strict VALUES (1)`);

@@ -10,8 +10,10 @@ import { tokenize, type Token } from '../../../shared/sql/scope';
 import type { RoutedStatement, StatementRouter } from '../warehouse';
 import type { Action } from './actions';
 import type { ConnectionSource, WarningSink } from './engine';
-import { DeltaTables, listWorkspaceTables, tablePath, type WorkspaceTable } from './index';
+import { DeltaTables, describeSnapshot, listWorkspaceTables, tablePath, type WorkspaceTable } from './index';
 import type { WriteResult } from './operations';
+import { deltaTypeOfDuckdb, schemaString } from './schema';
+import { writeDataFiles } from './write';
 
 const DEFAULT_SCHEMA = 'main';
 const HOUR_MS = 3_600_000;
@@ -381,6 +383,32 @@ export class WorkspaceTables implements StatementRouter {
       }
       return { sql: await this.historySql(at.schema, at.name) };
     }
+    if (first === 'describe' && kw(tokens[1]) === 'detail') {
+      const at = nameAt(tokens, 2);
+      if (!at || !(await this.exists(at.schema, at.name))) {
+        throw new LakebenchError(
+          'SQL_ERROR',
+          `DESCRIBE DETAIL: ${tokens[2]?.text ?? '?'} is not a Delta table of the workspace`,
+        );
+      }
+      return { sql: await this.detailSql(at.schema, at.name) };
+    }
+    if (first === 'optimize') {
+      const at = nameAt(tokens, 1);
+      if (!at || !(await this.exists(at.schema, at.name))) return null;
+      if (tokens[at.next]) {
+        throw new LakebenchError(
+          'SQL_ERROR',
+          `OPTIMIZE ${at.schema}.${at.name}: only OPTIMIZE <table> is supported`,
+        );
+      }
+      return this.optimize(at.schema, at.name, who);
+    }
+    if (first === 'alter' && kw(tokens[1]) === 'table') {
+      const at = nameAt(tokens, 2);
+      if (!at || !(await this.exists(at.schema, at.name))) return null;
+      return this.alter(at.schema, at.name, tokens, at.next, sql, who);
+    }
     if (first === 'restore') {
       let i = 1;
       if (kw(tokens[i]) === 'table') i++;
@@ -465,6 +493,144 @@ export class WorkspaceTables implements StatementRouter {
     const columns =
       'version, timestamp, operation, operationParameters, operationMetrics, userMetadata, readVersion, isBlindAppend, engineInfo';
     return `SELECT * FROM (VALUES ${rows.join(', ')}) AS history(${columns}) ORDER BY version DESC`;
+  }
+
+  private async detailSql(schema: string, name: string): Promise<string> {
+    const root = this.pathOf(schema, name);
+    const d = describeSnapshot(await this.delta.snapshot(root));
+    const list = (items: string[]) => `[${items.map(quoteLiteral).join(', ')}]::VARCHAR[]`;
+    return `SELECT 'delta' AS format, ${quoteLiteral(d.id)} AS id, ${quoteLiteral(`${schema}.${name}`)} AS name, ${quoteLiteral(root)} AS location, make_timestamp(${d.timestamp * 1000}::BIGINT) AS lastModified, ${d.version}::BIGINT AS version, ${list(d.partitionColumns)} AS partitionColumns, ${d.numFiles}::BIGINT AS numFiles, ${d.sizeInBytes}::BIGINT AS sizeInBytes, ${quoteLiteral(JSON.stringify(d.configuration))}::JSON AS properties, ${d.protocol.minReaderVersion}::INTEGER AS minReaderVersion, ${d.protocol.minWriterVersion}::INTEGER AS minWriterVersion, ${list(d.protocol.readerFeatures)} AS readerFeatures, ${list(d.protocol.writerFeatures)} AS writerFeatures`;
+  }
+
+  /** Rewrites the live files into one file per partition (no rows change). */
+  private async optimize(schema: string, name: string, who: string): Promise<RoutedStatement> {
+    const root = this.pathOf(schema, name);
+    const label = `${schema}.${name}`;
+    const snapshot = await this.delta.snapshot(root);
+    const parts = new Map<string, number>();
+    for (const f of snapshot.files) {
+      const key = JSON.stringify(f.partitionValues);
+      parts.set(key, (parts.get(key) ?? 0) + 1);
+    }
+    const result = (added: number, removed: number, version: number | null) => ({
+      sql: `SELECT ${quoteLiteral(root)} AS path, ${version ?? 'NULL'}::BIGINT AS version, ${added}::BIGINT AS numFilesAdded, ${removed}::BIGINT AS numFilesRemoved`,
+      statementType: 'OPTIMIZE',
+    });
+    // Nothing to compact: no version is committed.
+    if ([...parts.values()].every((n) => n <= 1)) return result(0, 0, null);
+    const plan = await this.delta.scan(root, { version: snapshot.version });
+    const written = await this.write(label, () =>
+      this.delta.engine.withConnection((s) =>
+        writeDataFiles(s, root, snapshot.schema, snapshot.metadata.partitionColumns, plan.sql),
+      ),
+    );
+    const now = Date.now();
+    const actions: Action[] = [
+      ...snapshot.files.map((f): Action => ({
+        kind: 'remove',
+        remove: {
+          path: f.path,
+          deletionTimestamp: now,
+          dataChange: false,
+          extendedFileMetadata: true,
+          partitionValues: f.partitionValues,
+          size: f.size,
+          ...(f.stats ? { stats: f.stats } : {}),
+        },
+      })),
+      ...written.adds.map((add): Action => ({ kind: 'add', add: { ...add, dataChange: false } })),
+    ];
+    const committed = await this.write(label, () =>
+      this.delta.commit(root, actions, {
+        readVersion: snapshot.version,
+        operation: 'OPTIMIZE',
+        operationParameters: { predicate: '[]', zOrderBy: '[]' },
+        operationMetrics: {
+          numAddedFiles: String(written.adds.length),
+          numRemovedFiles: String(snapshot.files.length),
+          numAddedBytes: String(written.numOutputBytes),
+          numRemovedBytes: String(snapshot.files.reduce((n, f) => n + f.size, 0)),
+        },
+        isBlindAppend: false,
+        readPaths: snapshot.files.map((f) => f.path),
+        userMetadata: who,
+      }),
+    );
+    await this.refreshView(schema, name);
+    return result(written.adds.length, snapshot.files.length, committed.version);
+  }
+
+  /** ALTER TABLE t ADD COLUMN[S] name type [, ...]: a new schema; old files read the column as NULL. */
+  private async alter(
+    schema: string,
+    name: string,
+    tokens: Token[],
+    at: number,
+    sql: string,
+    who: string,
+  ): Promise<RoutedStatement> {
+    const label = `${schema}.${name}`;
+    const root = this.pathOf(schema, name);
+    if (kw(tokens[at]) !== 'add') {
+      throw new LakebenchError(
+        'SQL_ERROR',
+        `ALTER TABLE ${label}: Delta tables support ADD COLUMN here; ${tokens[at]?.text ?? 'this'} is not supported yet`,
+      );
+    }
+    let i = at + 1;
+    if (kw(tokens[i]) === 'column' || kw(tokens[i]) === 'columns') i++;
+    let text = tokens[i] ? sql.slice(tokens[i].start).trim() : '';
+    if (text.startsWith('(') && text.endsWith(')')) text = text.slice(1, -1);
+    const snapshot = await this.delta.snapshot(root);
+    const fields = [...snapshot.schema.fields];
+    const added: string[] = [];
+    for (const definition of splitTopLevel(text)) {
+      const parts = tokenize(definition);
+      const column = parts[0];
+      if (!isName(column) || !parts[1]) {
+        throw new LakebenchError(
+          'SQL_ERROR',
+          `ALTER TABLE ${label} ADD COLUMN: "${definition}" is not name type`,
+        );
+      }
+      const typeText = definition.slice(parts[1].start).trim();
+      const type = deltaTypeOfDuckdb(typeText);
+      if (!type)
+        throw new LakebenchError(
+          'SQL_ERROR',
+          `ALTER TABLE ${label}: ${typeText} is not a type a Delta table can hold`,
+        );
+      if (fields.some((f) => f.name.toLowerCase() === column.text.toLowerCase())) {
+        throw new LakebenchError(
+          'SQL_ERROR',
+          `ALTER TABLE ${label}: the column ${column.text} already exists`,
+        );
+      }
+      fields.push({ name: column.text, type, nullable: true, metadata: {} });
+      added.push(column.text);
+    }
+    if (added.length === 0)
+      throw new LakebenchError('SQL_ERROR', `ALTER TABLE ${label} ADD COLUMN name type`);
+    const committed = await this.write(label, () =>
+      this.delta.commit(
+        root,
+        [{ kind: 'metaData', metaData: { ...snapshot.metadata, schemaString: schemaString({ fields }) } }],
+        {
+          readVersion: snapshot.version,
+          operation: 'ADD COLUMNS',
+          operationParameters: {
+            columns: JSON.stringify(
+              added.map((c) => ({ column: fields.find((f) => f.name === c), position: null })),
+            ),
+          },
+          operationMetrics: {},
+          isBlindAppend: false,
+          userMetadata: who,
+        },
+      ),
+    );
+    await this.refreshView(schema, name);
+    return { sql: `SELECT ${committed.version}::BIGINT AS version`, statementType: 'ALTER' };
   }
 
   /** Commits a version whose files are those of an older one. */
