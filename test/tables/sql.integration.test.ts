@@ -140,6 +140,39 @@ describe('SQL on workspace Delta tables', () => {
     expect(await ok(`SELECT count(*)::INT AS n FROM wide VERSION AS OF 1`)).toEqual([{ n: 2 }]);
   });
 
+  it('merges a source into a table in one version', async () => {
+    await ok(`CREATE TABLE stock AS SELECT * FROM (VALUES (1, 10), (2, 20), (3, 30)) v(id, qty)`);
+    const merged = await ok(`
+      MERGE INTO stock AS t
+      USING (SELECT * FROM (VALUES (1, 5), (2, 0), (4, 40), (5, -1)) v(id, qty)) AS s
+      ON t.id = s.id
+      WHEN MATCHED AND s.qty = 0 THEN DELETE
+      WHEN MATCHED THEN UPDATE SET qty = CASE WHEN s.qty > 0 THEN t.qty + s.qty ELSE t.qty END
+      WHEN NOT MATCHED AND s.qty < 0 THEN DO NOTHING
+      WHEN NOT MATCHED THEN INSERT (id, qty) VALUES (s.id, s.qty)`);
+    expect(merged).toEqual([
+      { num_affected_rows: 3, num_updated_rows: 1, num_deleted_rows: 1, num_inserted_rows: 1 },
+    ]);
+    expect(await ok(`SELECT id, qty FROM stock ORDER BY id`)).toEqual([
+      { id: 1, qty: 15 },
+      { id: 3, qty: 30 },
+      { id: 4, qty: 40 },
+    ]);
+    const h = await history('stock');
+    expect(h.map((e) => e.operation)).toEqual(['MERGE', 'CREATE TABLE AS SELECT']);
+    expect(h[0].operationMetrics).toMatchObject({
+      numTargetRowsInserted: '1',
+      numTargetRowsUpdated: '1',
+      numTargetRowsDeleted: '1',
+      numSourceRows: '4',
+    });
+    const twice = await run(
+      `MERGE INTO stock USING (SELECT 1 AS id UNION ALL SELECT 1) s ON stock.id = s.id WHEN MATCHED THEN DELETE`,
+    );
+    expect(twice.finished.error?.message).toMatch(/more than one source row matches/);
+    expect((await history('stock')).length).toBe(2);
+  });
+
   it('commits nothing when a statement fails, and names the table', async () => {
     await ok(`CREATE TABLE strict (id INTEGER NOT NULL)`);
     await ok(`INSERT INTO strict VALUES (1)`);

@@ -409,6 +409,11 @@ export class WorkspaceTables implements StatementRouter {
       if (!at || !(await this.exists(at.schema, at.name))) return null;
       return this.alter(at.schema, at.name, tokens, at.next, sql, who);
     }
+    if (first === 'merge' && kw(tokens[1]) === 'into') {
+      const at = nameAt(tokens, 2);
+      if (!at || !(await this.exists(at.schema, at.name))) return null;
+      return this.merge(at.schema, at.name, tokens, at.next, sql, who);
+    }
     if (first === 'restore') {
       let i = 1;
       if (kw(tokens[i]) === 'table') i++;
@@ -633,6 +638,263 @@ export class WorkspaceTables implements StatementRouter {
     return { sql: `SELECT ${committed.version}::BIGINT AS version`, statementType: 'ALTER' };
   }
 
+  /**
+   * MERGE INTO t [AS a] USING source [AS b] ON cond WHEN [NOT] MATCHED [AND c] THEN UPDATE SET ... | UPDATE
+   * SET * | DELETE | INSERT [(cols)] VALUES (...) | INSERT * | DO NOTHING: the table's rows are rewritten in
+   * one version.
+   */
+  private async merge(
+    schema: string,
+    name: string,
+    tokens: Token[],
+    at: number,
+    sql: string,
+    who: string,
+  ): Promise<RoutedStatement> {
+    const label = `${schema}.${name}`;
+    const root = this.pathOf(schema, name);
+    const fail = (why: string): never => {
+      throw new LakebenchError('SQL_ERROR', `MERGE INTO ${label}: ${why}`);
+    };
+    const using = topLevelKeyword(tokens, at - 1, 'using');
+    if (using < 0) fail('USING source is missing');
+    let targetAlias = name;
+    const aliasTokens = tokens.slice(at, using).filter((t) => kw(t) !== 'as');
+    if (aliasTokens.length === 1 && isName(aliasTokens[0])) targetAlias = aliasTokens[0].text;
+    else if (aliasTokens.length > 1) fail('expected [AS] alias before USING');
+    const on = topLevelKeyword(tokens, using, 'on');
+    if (on < 0) fail('ON condition is missing');
+    const whens = clauseStarts(tokens, on);
+    if (whens.length === 0) fail('no WHEN clause');
+    const sourceText = sql.slice(tokens[using + 1].start, tokens[on].start).trim();
+    const sourceTokens = tokenize(sourceText);
+    const last = sourceTokens[sourceTokens.length - 1];
+    let sourceAlias: string;
+    let sourceRelation = sourceText;
+    if (sourceTokens.length > 1 && isName(last) && sourceTokens[sourceTokens.length - 2]?.text !== '.') {
+      sourceAlias = last.text;
+      sourceRelation = sourceText
+        .slice(0, last.start)
+        .replace(/\s+as\s*$/i, '')
+        .trim();
+    } else if (isName(last)) sourceAlias = last.text;
+    else sourceAlias = fail('give the source an alias: USING (SELECT ...) AS s');
+    const condition = sql.slice(tokens[on + 1].start, tokens[whens[0]].start).trim();
+    const snapshot = await this.delta.snapshot(root);
+    const columns = snapshot.schema.fields.map((f) => f.name);
+    const scan = (await this.delta.scan(root, { version: snapshot.version })).sql;
+    const T = quoteIdent(targetAlias);
+    const S = quoteIdent(sourceAlias);
+    const sourceColumns = (
+      await this.write(label, () =>
+        this.delta.engine.withConnection((s) => s.rows(`DESCRIBE SELECT * FROM ${sourceRelation}`)),
+      )
+    ).map((r) => String(r.column_name));
+    const sourceHas = (c: string) => sourceColumns.some((n) => n.toLowerCase() === c.toLowerCase());
+
+    type Clause = {
+      matched: boolean;
+      condition: string | null;
+      kind: 'update' | 'delete' | 'insert' | 'nothing';
+      values: Map<string, string>;
+    };
+    const clauses: Clause[] = [];
+    for (let w = 0; w < whens.length; w++) {
+      const start = whens[w];
+      const end = w + 1 < whens.length ? tokens[whens[w + 1]].start : sql.length;
+      let i = start + 1;
+      const not = kw(tokens[i]) === 'not';
+      if (not) i++;
+      if (kw(tokens[i]) !== 'matched') fail('expected WHEN [NOT] MATCHED');
+      i++;
+      if (kw(tokens[i]) === 'by') {
+        if (kw(tokens[i + 1]) !== 'target') fail('WHEN NOT MATCHED BY SOURCE is not supported');
+        i += 2;
+      }
+      const then = tokens.findIndex((t, k) => k >= i && kw(t) === 'then');
+      if (then < 0 || tokens[then].start >= end) fail('expected THEN');
+      const cond = kw(tokens[i]) === 'and' ? sql.slice(tokens[i + 1].start, tokens[then].start).trim() : null;
+      const action = kw(tokens[then + 1]);
+      const body = (k: number) => (tokens[k] ? sql.slice(tokens[k].start, end).trim() : '');
+      const values = new Map<string, string>();
+      let kind: Clause['kind'];
+      if (action === 'delete' && !not) kind = 'delete';
+      else if (action === 'do' && kw(tokens[then + 2]) === 'nothing') kind = 'nothing';
+      else if (action === 'update' && !not && kw(tokens[then + 2]) === 'set') {
+        kind = 'update';
+        const setText = body(then + 3);
+        if (setText === '*') {
+          for (const c of columns) if (sourceHas(c)) values.set(c.toLowerCase(), `${S}.${quoteIdent(c)}`);
+        } else {
+          for (const part of splitTopLevel(setText)) {
+            const eq = part.indexOf('=');
+            if (eq < 0) fail(`"${part}" is not column = expression`);
+            const target = tokenize(part.slice(0, eq));
+            const column = target[target.length - 1]?.text ?? '';
+            if (!columns.some((c) => c.toLowerCase() === column.toLowerCase()))
+              fail(`the table has no column ${column}`);
+            values.set(column.toLowerCase(), `(${part.slice(eq + 1).trim()})`);
+          }
+        }
+      } else if (action === 'insert' && not) {
+        kind = 'insert';
+        const insertText = body(then + 2);
+        if (insertText === '*') {
+          for (const c of columns) {
+            if (!sourceHas(c)) fail(`INSERT *: the source has no column ${c}`);
+            values.set(c.toLowerCase(), `${S}.${quoteIdent(c)}`);
+          }
+        } else {
+          const parts = tokenize(insertText);
+          let names = columns;
+          let k = 0;
+          if (parts[0]?.text === '(') {
+            const close = parts.findIndex((t) => t.text === ')');
+            names = parts
+              .slice(1, close)
+              .filter(isName)
+              .map((t) => t.text);
+            k = close + 1;
+          }
+          if (kw(parts[k]) !== 'values' || parts[k + 1]?.text !== '(')
+            fail('expected INSERT [(columns)] VALUES (...)');
+          const inner = insertText.slice(parts[k + 1].start + 1, insertText.lastIndexOf(')'));
+          const exprs = splitTopLevel(inner);
+          if (exprs.length !== names.length)
+            fail(`INSERT names ${names.length} columns but gives ${exprs.length} values`);
+          names.forEach((n, j) => {
+            if (!columns.some((c) => c.toLowerCase() === n.toLowerCase()))
+              fail(`the table has no column ${n}`);
+            values.set(n.toLowerCase(), `(${exprs[j]})`);
+          });
+        }
+      } else kind = fail(`WHEN ${not ? 'NOT ' : ''}MATCHED THEN ${action.toUpperCase()} is not supported`);
+      clauses.push({ matched: !not, condition: cond, kind, values });
+    }
+    const matched = clauses.filter((c) => c.matched);
+    const notMatched = clauses.filter((c) => !c.matched);
+    const when = (c: Clause) => (c.condition ? `(${c.condition})` : 'true');
+    const hit = `${S}.__lakebench_hit`;
+    const op = `CASE WHEN ${hit} IS NULL THEN 'none' ${matched
+      .map((c) => `WHEN ${when(c)} THEN '${c.kind === 'nothing' ? 'none' : c.kind}'`)
+      .join(' ')} ELSE 'none' END`;
+    const targetValue = (column: string) =>
+      `CASE WHEN ${hit} IS NULL THEN ${T}.${quoteIdent(column)} ${matched
+        .map(
+          (c) => `WHEN ${when(c)} THEN ${c.values.get(column.toLowerCase()) ?? `${T}.${quoteIdent(column)}`}`,
+        )
+        .join(' ')} ELSE ${T}.${quoteIdent(column)} END`;
+    const targetRel = `(SELECT *, row_number() OVER () AS __lakebench_rid FROM (${scan})) AS ${T}`;
+    const sourceRel = `(SELECT *, true AS __lakebench_hit FROM ${sourceRelation} AS ${S}) AS ${S}`;
+    const kept = `SELECT ${columns.map((c) => `${targetValue(c)} AS ${quoteIdent(c)}`).join(', ')}, ${op} AS __lakebench_op FROM ${targetRel} LEFT JOIN ${sourceRel} ON ${condition}`;
+    // The first NOT MATCHED clause whose condition holds decides: an INSERT, or DO NOTHING.
+    const chosen = `CASE ${notMatched.map((c) => `WHEN ${when(c)} THEN '${c.kind}'`).join(' ')} END`;
+    const insertValue = (column: string) =>
+      `CASE ${notMatched
+        .map(
+          (c) =>
+            `WHEN ${when(c)} THEN ${(c.kind === 'insert' && c.values.get(column.toLowerCase())) || 'NULL'}`,
+        )
+        .join(' ')} END`;
+    const inserted = notMatched.some((c) => c.kind === 'insert')
+      ? `SELECT ${columns.map((col) => `${insertValue(col)} AS ${quoteIdent(col)}`).join(', ')}, 'insert' AS __lakebench_op FROM ${sourceRel} LEFT JOIN ${targetRel} ON ${condition} WHERE ${T}.__lakebench_rid IS NULL AND ${chosen} = 'insert'`
+      : null;
+    const counts = await this.write(label, () =>
+      this.delta.engine.withConnection(async (s) => {
+        const dup = await s.rows(
+          `SELECT ${T}.__lakebench_rid FROM ${targetRel} JOIN ${sourceRel} ON ${condition} GROUP BY 1 HAVING count(*) > 1 LIMIT 1`,
+        );
+        if (dup.length) fail('more than one source row matches the same target row');
+        await s.run(
+          `CREATE TEMP TABLE __lakebench_merge AS ${kept}${inserted ? ` UNION ALL ${inserted}` : ''}`,
+        );
+        const byOp = new Map(
+          (
+            await s.rows(
+              `SELECT __lakebench_op AS op, count(*)::BIGINT AS n FROM __lakebench_merge GROUP BY 1`,
+            )
+          ).map((r) => [String(r.op), Number(r.n)]),
+        );
+        const result = {
+          updated: byOp.get('update') ?? 0,
+          deleted: byOp.get('delete') ?? 0,
+          inserted: byOp.get('insert') ?? 0,
+          version: null as number | null,
+        };
+        if (result.updated + result.deleted + result.inserted === 0) return result;
+        const written = await writeDataFiles(
+          s,
+          root,
+          snapshot.schema,
+          snapshot.metadata.partitionColumns,
+          `SELECT * EXCLUDE (__lakebench_op) FROM __lakebench_merge WHERE __lakebench_op <> 'delete'`,
+        );
+        const now = Date.now();
+        const committed = await this.delta.commit(
+          root,
+          [
+            ...snapshot.files.map((f): Action => ({
+              kind: 'remove',
+              remove: {
+                path: f.path,
+                deletionTimestamp: now,
+                dataChange: true,
+                extendedFileMetadata: true,
+                partitionValues: f.partitionValues,
+                size: f.size,
+                ...(f.stats ? { stats: f.stats } : {}),
+              },
+            })),
+            ...written.adds.map((add): Action => ({ kind: 'add', add })),
+          ],
+          {
+            readVersion: snapshot.version,
+            operation: 'MERGE',
+            operationParameters: {
+              predicate: JSON.stringify([condition]),
+              matchedPredicates: JSON.stringify(
+                matched.map((c) => ({
+                  actionType: c.kind,
+                  ...(c.condition ? { predicate: c.condition } : {}),
+                })),
+              ),
+              notMatchedPredicates: JSON.stringify(
+                notMatched.map((c) => ({
+                  actionType: c.kind,
+                  ...(c.condition ? { predicate: c.condition } : {}),
+                })),
+              ),
+            },
+            operationMetrics: {
+              numSourceRows: String(
+                (await s.rows(`SELECT count(*)::BIGINT AS n FROM ${sourceRelation}`))[0].n,
+              ),
+              numTargetRowsInserted: String(result.inserted),
+              numTargetRowsUpdated: String(result.updated),
+              numTargetRowsDeleted: String(result.deleted),
+              numTargetFilesAdded: String(written.adds.length),
+              numTargetFilesRemoved: String(snapshot.files.length),
+              numOutputRows: String(written.numOutputRows),
+            },
+            isBlindAppend: false,
+            readPaths: snapshot.files.map((f) => f.path),
+            userMetadata: who,
+            extra: { 'lakebench.statement': sql },
+          },
+        );
+        result.version = committed.version;
+        return result;
+      }),
+    );
+    if (counts.version !== null) await this.refreshView(schema, name);
+    const affected = counts.updated + counts.deleted + counts.inserted;
+    return {
+      sql: `SELECT ${affected}::BIGINT AS num_affected_rows, ${counts.updated}::BIGINT AS num_updated_rows, ${counts.deleted}::BIGINT AS num_deleted_rows, ${counts.inserted}::BIGINT AS num_inserted_rows`,
+      statementType: 'MERGE',
+      rowsChanged: affected,
+    };
+  }
+
   /** Commits a version whose files are those of an older one. */
   private async restore(
     schema: string,
@@ -695,6 +957,23 @@ export class WorkspaceTables implements StatementRouter {
       statementType: 'RESTORE',
     };
   }
+}
+
+/** The `WHEN` tokens after token `from` that start MERGE clauses (not those of CASE expressions). */
+function clauseStarts(tokens: Token[], from: number): number[] {
+  const out: number[] = [];
+  let depth = 0;
+  let cases = 0;
+  for (let i = from + 1; i < tokens.length; i++) {
+    const t = tokens[i];
+    const word = kw(t);
+    if (t.kind === 'symbol' && t.text === '(') depth++;
+    else if (t.kind === 'symbol' && t.text === ')') depth--;
+    else if (word === 'case') cases++;
+    else if (word === 'end' && cases > 0) cases--;
+    else if (word === 'when' && depth === 0 && cases === 0) out.push(i);
+  }
+  return out;
 }
 
 /** The index of the first `keyword` after token `from` outside parentheses, or -1. */
