@@ -136,6 +136,17 @@ describe('SQL on workspace Delta tables', () => {
       'WRITE',
       'CREATE TABLE AS SELECT',
     ]);
+    expect(await ok(`ALTER TABLE wide RENAME COLUMN note TO remark`)).toEqual([{ version: 5 }]);
+    expect(await ok(`SELECT id, remark FROM wide WHERE remark IS NOT NULL`)).toEqual([
+      { id: 3, remark: 'three' },
+    ]);
+    expect(await ok(`SELECT note FROM wide VERSION AS OF 4 WHERE note IS NOT NULL`)).toEqual([
+      { note: 'three' },
+    ]);
+    expect((await history('wide'))[0]).toMatchObject({
+      operation: 'RENAME COLUMN',
+      operationParameters: { oldColumnPath: 'note', newColumnPath: 'remark' },
+    });
     // Compaction changes no data: the old version still reads the same rows.
     expect(await ok(`SELECT count(*)::INT AS n FROM wide VERSION AS OF 1`)).toEqual([{ n: 2 }]);
   });
@@ -193,6 +204,18 @@ describe('SQL on workspace Delta tables', () => {
     const old = await run(`SELECT * FROM strict VERSION AS OF 9`);
     expect(old.finished.status).toBe('failed');
     expect(old.finished.error?.message).toMatch(/main\.strict VERSION AS OF 9/);
+  });
+
+  it('leaves temporary tables and tables of other databases to DuckDB', async () => {
+    expect(
+      await ok(
+        `CREATE TEMP TABLE scratch AS SELECT 1 AS a; INSERT INTO scratch VALUES (2); SELECT count(*)::INT AS n FROM scratch`,
+      ),
+    ).toEqual([{ n: 2 }]);
+    await ok(`ATTACH ':memory:' AS side; CREATE TABLE side.t AS SELECT 1 AS a`);
+    expect(await ok(`SELECT a FROM side.t`)).toEqual([{ a: 1 }]);
+    expect((await core.get(tablesService).list()).map((t) => t.name)).not.toContain('scratch');
+    await ok(`DETACH side`);
   });
 
   it('runs a cell of CREATE TABLE AS SELECT then SELECT as one stream', async () => {

@@ -132,11 +132,13 @@ export class WorkspaceTables implements StatementRouter {
     });
   }
 
-  /** Whether DuckDB holds a table of its own by this name (those stay DuckDB's). */
+  /** Whether DuckDB holds a table of its own by this name, or it is in another database (those stay DuckDB's). */
   private async isNativeTable(schema: string, name: string): Promise<boolean> {
     const rows = await this.delta.engine.withConnection((s) =>
       s.rows(
-        `SELECT 1 FROM duckdb_tables() WHERE NOT internal AND NOT temporary AND database_name = current_database() AND lower(schema_name) = lower(${quoteLiteral(schema)}) AND lower(table_name) = lower(${quoteLiteral(name)})`,
+        `SELECT 1 FROM duckdb_tables() WHERE NOT internal AND NOT temporary AND database_name = current_database() AND lower(schema_name) = lower(${quoteLiteral(schema)}) AND lower(table_name) = lower(${quoteLiteral(name)})` +
+          // `db.t` where db is an attached database (or `temp`) names a table there, not a workspace table.
+          ` UNION ALL SELECT 1 FROM duckdb_databases() WHERE lower(database_name) = lower(${quoteLiteral(schema)}) AND lower(database_name) <> 'main'`,
       ),
     );
     return rows.length > 0;
@@ -576,10 +578,13 @@ export class WorkspaceTables implements StatementRouter {
   ): Promise<RoutedStatement> {
     const label = `${schema}.${name}`;
     const root = this.pathOf(schema, name);
+    if (kw(tokens[at]) === 'rename' && kw(tokens[at + 1]) === 'column') {
+      return this.renameColumn(schema, name, tokens, at + 2, who);
+    }
     if (kw(tokens[at]) !== 'add') {
       throw new LakebenchError(
         'SQL_ERROR',
-        `ALTER TABLE ${label}: Delta tables support ADD COLUMN here; ${tokens[at]?.text ?? 'this'} is not supported yet`,
+        `ALTER TABLE ${label}: Delta tables support ADD COLUMN and RENAME COLUMN here; ${tokens[at]?.text ?? 'this'} is not supported yet`,
       );
     }
     let i = at + 1;
@@ -630,6 +635,82 @@ export class WorkspaceTables implements StatementRouter {
           },
           operationMetrics: {},
           isBlindAppend: false,
+          userMetadata: who,
+        },
+      ),
+    );
+    await this.refreshView(schema, name);
+    return { sql: `SELECT ${committed.version}::BIGINT AS version`, statementType: 'ALTER' };
+  }
+
+  /**
+   * ALTER TABLE t RENAME COLUMN a TO b. Without column mapping (which Lakebench does not write) a Parquet
+   * column keeps its name, so the live files are rewritten under the new name, in the same version.
+   */
+  private async renameColumn(
+    schema: string,
+    name: string,
+    tokens: Token[],
+    at: number,
+    who: string,
+  ): Promise<RoutedStatement> {
+    const label = `${schema}.${name}`;
+    const root = this.pathOf(schema, name);
+    const from = tokens[at];
+    const to = tokens[at + 2];
+    if (!isName(from) || kw(tokens[at + 1]) !== 'to' || !isName(to) || tokens[at + 3]) {
+      throw new LakebenchError('SQL_ERROR', `ALTER TABLE ${label} RENAME COLUMN old TO new`);
+    }
+    const snapshot = await this.delta.snapshot(root);
+    const field = snapshot.schema.fields.find((f) => f.name.toLowerCase() === from.text.toLowerCase());
+    if (!field)
+      throw new LakebenchError('SQL_ERROR', `ALTER TABLE ${label}: there is no column ${from.text}`);
+    if (snapshot.schema.fields.some((f) => f !== field && f.name.toLowerCase() === to.text.toLowerCase())) {
+      throw new LakebenchError('SQL_ERROR', `ALTER TABLE ${label}: the column ${to.text} already exists`);
+    }
+    const fields = snapshot.schema.fields.map((f) => (f === field ? { ...f, name: to.text } : f));
+    const partitionColumns = snapshot.metadata.partitionColumns.map((c) => (c === field.name ? to.text : c));
+    const plan = await this.delta.scan(root, { version: snapshot.version });
+    const select = `SELECT ${snapshot.schema.fields
+      .map((f) => `${quoteIdent(f.name)}${f === field ? ` AS ${quoteIdent(to.text)}` : ''}`)
+      .join(', ')} FROM (${plan.sql})`;
+    const written = await this.write(label, () =>
+      this.delta.engine.withConnection((s) => writeDataFiles(s, root, { fields }, partitionColumns, select)),
+    );
+    const now = Date.now();
+    const committed = await this.write(label, () =>
+      this.delta.commit(
+        root,
+        [
+          {
+            kind: 'metaData',
+            metaData: { ...snapshot.metadata, schemaString: schemaString({ fields }), partitionColumns },
+          },
+          ...snapshot.files.map((f): Action => ({
+            kind: 'remove',
+            remove: {
+              path: f.path,
+              deletionTimestamp: now,
+              dataChange: true,
+              extendedFileMetadata: true,
+              partitionValues: f.partitionValues,
+              size: f.size,
+              ...(f.stats ? { stats: f.stats } : {}),
+            },
+          })),
+          ...written.adds.map((add): Action => ({ kind: 'add', add })),
+        ],
+        {
+          readVersion: snapshot.version,
+          operation: 'RENAME COLUMN',
+          operationParameters: { oldColumnPath: field.name, newColumnPath: to.text },
+          operationMetrics: {
+            numFiles: String(written.adds.length),
+            numRemovedFiles: String(snapshot.files.length),
+            numOutputRows: String(written.numOutputRows),
+          },
+          isBlindAppend: false,
+          readPaths: snapshot.files.map((f) => f.path),
           userMetadata: who,
         },
       ),
