@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { randomUUID } from 'node:crypto';
 import { tableFromIPC } from 'apache-arrow';
+import WebSocket from 'ws';
+import { decodeMessage, encodeMessage, resolveBlobRefs } from '../../shared/api/wire';
 import type { EventName, EventPayload } from '../../shared/api/contract';
 import type { EventSink } from '../../shared/api/client';
-import { LakebenchError, formatLocation } from '../../shared/errors';
+import { LakebenchError, errorMessage, formatLocation } from '../../shared/errors';
 import { LakebenchCore } from '../core/app';
 import { ENGINE_DIR, readLiveServerJson } from '../core/workspace';
 
@@ -12,7 +15,8 @@ import { ENGINE_DIR, readLiveServerJson } from '../core/workspace';
 
 export const TABLES_HELP = `  lakebench sql --workspace DIR "SQL" [--format table|csv|json]
                                                  run SQL on the workspace (its tables are Delta tables);
-                                                 prints the last statement's rows, exits 1 on an error
+                                                 prints the last statement's rows, exits 1 on an error;
+                                                 goes through the Lakebench that has it open, if one does
 `;
 
 type Format = 'table' | 'csv' | 'json';
@@ -46,41 +50,116 @@ const text = (value: unknown) =>
       ? JSON.stringify(value)
       : String(value);
 
+/** Collects a query's batches and its end from the warehouse's events. */
+function collector(resolve: (outcome: QueryOutcome) => void): EventSink {
+  const batches: Uint8Array[] = [];
+  return {
+    emit<E extends EventName>(name: E, payload: EventPayload<E>) {
+      if (name === 'warehouse.onQueryBatch') {
+        batches.push((payload as EventPayload<'warehouse.onQueryBatch'>).arrow);
+      } else if (name === 'warehouse.onQueryFinished') {
+        resolve(outcomeOf(batches, payload as EventPayload<'warehouse.onQueryFinished'>));
+      }
+    },
+  };
+}
+
+/**
+ * Runs the SQL in the Lakebench that has the workspace open, through its WebSocket API (the token of its
+ * server.json): the same warehouse and tables, so nothing is written behind its back.
+ */
+function runOnServer(port: number, token: string, sql: string): Promise<QueryOutcome> {
+  const base = `127.0.0.1:${port}`;
+  const queryId = `lakebench-sql-${randomUUID()}`;
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://${base}/api/ws?token=${encodeURIComponent(token)}`);
+    const done = (outcome: QueryOutcome) => {
+      ws.close();
+      resolve(outcome);
+    };
+    const sink = collector(done);
+    ws.once('unexpected-response', (_req, res) =>
+      reject(
+        new LakebenchError(
+          'WORKSPACE_LOCKED',
+          `the Lakebench on port ${port} refused the connection (HTTP ${res.statusCode})`,
+        ),
+      ),
+    );
+    ws.once('error', (err) =>
+      reject(
+        new LakebenchError(
+          'WORKSPACE_LOCKED',
+          `could not reach the Lakebench on port ${port}: ${errorMessage(err)}`,
+        ),
+      ),
+    );
+    ws.once('open', () =>
+      ws.send(
+        encodeMessage({
+          t: 'call',
+          id: 1,
+          method: 'warehouse.runQuery',
+          args: { sql, queryId, maxRows: 100_000_000 },
+        }),
+      ),
+    );
+    let pending = Promise.resolve();
+    ws.on('message', (data) => {
+      const message = decodeMessage(new Uint8Array(data as Buffer));
+      if (message.t === 'reply' && !message.ok) {
+        ws.close();
+        reject(new LakebenchError(message.error.code, message.error.message, message.error.location));
+        return;
+      }
+      if (message.t !== 'event') return;
+      const payload = message.payload as { queryId?: string };
+      if (payload.queryId !== queryId) return;
+      // Large batches stay on the server until fetched; events are handled in order.
+      pending = pending
+        .then(async () => {
+          const resolved = await resolveBlobRefs(message.payload, async (id) => {
+            const res = await fetch(
+              `http://${base}/api/blobs/${encodeURIComponent(id)}?token=${encodeURIComponent(token)}`,
+            );
+            if (!res.ok) throw new Error(`HTTP ${res.status}`);
+            return new Uint8Array(await res.arrayBuffer());
+          });
+          sink.emit(message.name as EventName, resolved as never);
+        })
+        .catch((err: unknown) => {
+          ws.close();
+          reject(
+            new LakebenchError('INTERNAL', `reading the result from port ${port}: ${errorMessage(err)}`),
+          );
+        });
+    });
+  });
+}
+
+function outcomeOf(batches: Uint8Array[], p: EventPayload<'warehouse.onQueryFinished'>): QueryOutcome {
+  const rows: unknown[][] = [];
+  for (const batch of batches) {
+    for (const row of tableFromIPC(batch).toArray()) {
+      const values = plain((row as { toJSON(): Record<string, unknown> }).toJSON()) as Record<
+        string,
+        unknown
+      >;
+      rows.push(
+        p.columns.map((c) => {
+          const v = values[c.name];
+          // Arrow gives timestamps and dates as milliseconds since the epoch.
+          return typeof v === 'number' && /^(TIMESTAMP|DATE)/.test(c.type) ? new Date(v).toISOString() : v;
+        }),
+      );
+    }
+  }
+  return { columns: p.columns.map((c) => c.name), rows, error: p.error };
+}
+
 function runToEnd(core: LakebenchCore, sql: string): Promise<QueryOutcome> {
   return new Promise((resolve) => {
-    const batches: Uint8Array[] = [];
-    let queryId = '';
-    const sink: EventSink = {
-      emit<E extends EventName>(name: E, payload: EventPayload<E>) {
-        if (name === 'warehouse.onQueryBatch') {
-          batches.push((payload as EventPayload<'warehouse.onQueryBatch'>).arrow);
-        } else if (name === 'warehouse.onQueryFinished') {
-          const p = payload as EventPayload<'warehouse.onQueryFinished'>;
-          if (queryId && p.queryId !== queryId) return;
-          const rows: unknown[][] = [];
-          for (const batch of batches) {
-            const table = tableFromIPC(batch);
-            for (const row of table.toArray()) {
-              const values = plain((row as { toJSON(): Record<string, unknown> }).toJSON()) as Record<
-                string,
-                unknown
-              >;
-              rows.push(
-                p.columns.map((c) => {
-                  const v = values[c.name];
-                  // Arrow gives timestamps and dates as milliseconds since the epoch.
-                  return typeof v === 'number' && /^(TIMESTAMP|DATE)/.test(c.type)
-                    ? new Date(v).toISOString()
-                    : v;
-                }),
-              );
-            }
-          }
-          resolve({ columns: p.columns.map((c) => c.name), rows, error: p.error });
-        }
-      },
-    };
-    queryId = core.warehouse.runQuery({ sql, maxRows: 100_000_000, queryId: 'lakebench-sql' }, sink).queryId;
+    core.warehouse.runQuery({ sql, maxRows: 100_000_000, queryId: 'lakebench-sql' }, collector(resolve));
   });
 }
 
@@ -135,24 +214,28 @@ export async function sqlCommand(argv: string[], version: string): Promise<numbe
     throw new LakebenchError('NOT_FOUND', `the workspace ${workspace} does not exist`);
   }
   const live = readLiveServerJson(path.join(workspace, ENGINE_DIR));
+  let outcome: QueryOutcome;
   if (live) {
-    const where = typeof live.port === 'number' ? ` on port ${live.port}` : '';
-    throw new LakebenchError(
-      'WORKSPACE_LOCKED',
-      `the workspace ${workspace} is open in another Lakebench (process ${String(live.pid)}${where}): run the SQL there, or close it first`,
-    );
-  }
-  const core = await LakebenchCore.open({ workspacePath: workspace, version });
-  try {
-    const outcome = await runToEnd(core, positionals[0]);
-    if (outcome.error) {
-      const where = formatLocation(outcome.error.location);
-      process.stderr.write(`lakebench: ${outcome.error.message}${where ? ` (${where})` : ''}\n`);
-      return 1;
+    if (typeof live.port !== 'number' || typeof live.token !== 'string') {
+      throw new LakebenchError(
+        'WORKSPACE_LOCKED',
+        `the workspace ${workspace} is open in another Lakebench (process ${String(live.pid)}) that gives no port to reach it: run the SQL there, or close it first`,
+      );
     }
-    process.stdout.write(render(outcome, format));
-    return 0;
-  } finally {
-    await core.close();
+    outcome = await runOnServer(live.port, live.token, positionals[0]);
+  } else {
+    const core = await LakebenchCore.open({ workspacePath: workspace, version });
+    try {
+      outcome = await runToEnd(core, positionals[0]);
+    } finally {
+      await core.close();
+    }
   }
+  if (outcome.error) {
+    const where = formatLocation(outcome.error.location);
+    process.stderr.write(`lakebench: ${outcome.error.message}${where ? ` (${where})` : ''}\n`);
+    return 1;
+  }
+  process.stdout.write(render(outcome, format));
+  return 0;
 }

@@ -1,8 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LakebenchCore, tablesService } from '../../electron/core/app';
 import { processStartMs } from '../../electron/core/workspace';
+import { startServer } from '../../electron/server';
 import { tempDir } from '../support/temp';
 
 const CLI = path.join(process.cwd(), 'electron', 'cli.ts');
@@ -15,6 +17,19 @@ function lakebench(args: string[]): { code: number | null; stdout: string; stder
     timeout: 90_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs the CLI without blocking this process (which may be the server it talks to). */
+function lakebenchAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', ENTRY, ...args]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 let dir: string;
@@ -58,7 +73,40 @@ describe('lakebench sql', () => {
     expect(r.stderr).toContain('line 2, column 8');
   });
 
-  it('says so when the workspace is open in another Lakebench', async () => {
+  it('runs the SQL in the Lakebench that has the workspace open, over its API', async () => {
+    const core = await LakebenchCore.open({ workspacePath: dir, version: '0' });
+    const server = await startServer({ core, port: 0, writeServerJson: true });
+    try {
+      const r = await lakebenchAsync([
+        'sql',
+        '--workspace',
+        dir,
+        'CREATE TABLE shared AS SELECT * FROM range(3) t(i)',
+      ]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const tables = core.get(tablesService);
+      const h = await tables.delta.history(tables.pathOf('main', 'shared'));
+      expect(h.map((e) => e.operation)).toEqual(['CREATE TABLE AS SELECT']);
+      const read = await lakebenchAsync([
+        'sql',
+        '--workspace',
+        dir,
+        'SELECT sum(i)::INT AS s FROM shared',
+        '-f',
+        'json',
+      ]);
+      expect(JSON.parse(read.stdout)).toEqual([{ s: 3 }]);
+      const bad = await lakebenchAsync(['sql', '--workspace', dir, 'SELECT nope FROM shared']);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/Referenced column "nope" not found.*line 1, column 8/s);
+    } finally {
+      await server.close();
+      await core.close();
+    }
+  });
+
+  it('says so when the Lakebench that has the workspace open cannot be reached', async () => {
     await mkdir(path.join(dir, '.lakebench'), { recursive: true });
     // This test's own process stands in for the server that holds the workspace.
     await writeFile(
@@ -72,7 +120,7 @@ describe('lakebench sql', () => {
     );
     const r = lakebench(['sql', '--workspace', dir, 'SELECT 1']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/is open in another Lakebench \(process \d+ on port 4321\)/);
+    expect(r.stderr).toMatch(/could not reach the Lakebench on port 4321/);
     expect(r.stderr).not.toContain('secret');
   });
 });
