@@ -98,6 +98,7 @@ describe('SQL on workspace Delta tables', () => {
       [1, 'WRITE'],
       [0, 'CREATE TABLE AS SELECT'],
     ]);
+    expect((await ok(`DESCRIBE HISTORY tt LIMIT 1`)).map((r) => r.version)).toEqual([2]);
     const restored = await ok(`RESTORE TABLE tt TO VERSION AS OF 1`);
     expect(restored[0]).toMatchObject({ version: 3, restored_version: 1 });
     expect(await ok(`SELECT x FROM tt ORDER BY x`)).toEqual([{ x: 1 }, { x: 2 }]);

@@ -383,7 +383,16 @@ export class WorkspaceTables implements StatementRouter {
           `DESCRIBE HISTORY: ${tokens[2]?.text ?? '?'} is not a Delta table of the workspace`,
         );
       }
-      return { sql: await this.historySql(at.schema, at.name) };
+      let limit: number | undefined;
+      if (kw(tokens[at.next]) === 'limit') {
+        limit = Number(tokens[at.next + 1]?.text);
+        if (!Number.isInteger(limit) || limit < 1) {
+          throw new LakebenchError('SQL_ERROR', 'DESCRIBE HISTORY t LIMIT <n>: n is a positive whole number');
+        }
+      } else if (tokens[at.next]) {
+        throw new LakebenchError('SQL_ERROR', `DESCRIBE HISTORY ${at.schema}.${at.name} [LIMIT n]`);
+      }
+      return { sql: await this.historySql(at.schema, at.name, limit) };
     }
     if (first === 'describe' && kw(tokens[1]) === 'detail') {
       const at = nameAt(tokens, 2);
@@ -489,8 +498,8 @@ export class WorkspaceTables implements StatementRouter {
     });
   }
 
-  private async historySql(schema: string, name: string): Promise<string> {
-    const entries = await this.delta.history(this.pathOf(schema, name));
+  private async historySql(schema: string, name: string, limit?: number): Promise<string> {
+    const entries = await this.delta.history(this.pathOf(schema, name), limit);
     const json = (v: unknown) => `${quoteLiteral(JSON.stringify(v))}::JSON`;
     const text = (v: string | null) => (v === null ? 'NULL::VARCHAR' : quoteLiteral(v));
     const rows = entries.map(
