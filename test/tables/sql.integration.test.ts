@@ -202,6 +202,8 @@ describe('SQL on workspace Delta tables', () => {
     expect(update.finished.error?.location).toMatchObject({ line: 2, column: 24 });
     expect(update.finished.error?.message).not.toContain('__lakebench');
     expect((await history('strict')).length).toBe(before);
+    const drop = await run(`DROP TABLE IF EXISTS strict`);
+    expect(drop.finished.error?.message).toMatch(/main\.strict is a Delta table \(tables\/main\/strict\/\)/);
     const old = await run(`SELECT * FROM strict VERSION AS OF 9`);
     expect(old.finished.status).toBe('failed');
     expect(old.finished.error?.message).toMatch(/main\.strict VERSION AS OF 9/);

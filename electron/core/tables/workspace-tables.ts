@@ -420,6 +420,16 @@ export class WorkspaceTables implements StatementRouter {
       if (!at || !(await this.exists(at.schema, at.name))) return null;
       return this.alter(at.schema, at.name, tokens, at.next, sql, who);
     }
+    if (first === 'drop' && kw(tokens[1]) === 'table') {
+      const i = kw(tokens[2]) === 'if' && kw(tokens[3]) === 'exists' ? 4 : 2;
+      const at = nameAt(tokens, i);
+      if (!at || !(await this.exists(at.schema, at.name))) return null;
+      // Dropping would delete every version of the table: that is left to the user, on the folder itself.
+      throw new LakebenchError(
+        'SQL_ERROR',
+        `${at.schema}.${at.name} is a Delta table (${path.relative(this.root, this.pathOf(at.schema, at.name))}/); Lakebench does not drop it from SQL: delete that folder to remove the table and all its versions`,
+      );
+    }
     if (first === 'merge' && kw(tokens[1]) === 'into') {
       const at = nameAt(tokens, 2);
       if (!at || !(await this.exists(at.schema, at.name))) return null;
