@@ -12,6 +12,7 @@ import {
   runNotebookCommand,
 } from './cli/notebooks';
 import { PIPELINE_HELP, backfill, exportAirflowCommand, runPipeline, validate } from './cli/pipelines';
+import { TABLES_HELP, sqlCommand } from './cli/tables';
 import { lakebenchHome, prepareSampleWorkspace } from './core/sample';
 import { startServer } from './server';
 
@@ -20,7 +21,7 @@ const HELP = `Lakebench — a local-first workbench for data and ML work.
 Usage:
   lakebench serve [--workspace DIR] [--port N]   serve the app on 127.0.0.1 (browser mode)
   lakebench version                              print the version
-${PIPELINE_HELP}${NOTEBOOK_HELP}${LOGS_HELP}
+${PIPELINE_HELP}${NOTEBOOK_HELP}${LOGS_HELP}${TABLES_HELP}
 Options of serve:
   --workspace DIR   the workspace folder (created if missing); default: the sample workspace in
                     $LAKEBENCH_HOME/sample (LAKEBENCH_HOME defaults to ~/Lakebench)
@@ -121,6 +122,9 @@ export async function main(argv: string[]): Promise<void> {
         return;
       case 'logs':
         process.exitCode = await logsCommand(rest);
+        return;
+      case 'sql':
+        process.exitCode = await sqlCommand(rest, version(packageRoot()));
         return;
       case 'version':
       case '--version':

@@ -10,6 +10,7 @@ import { notebookEvents, notebookRequests } from '../../shared/notebook/contract
 import { pipelineEvents, pipelineRequests } from '../../shared/pipeline/contract';
 import { trackerEvents, trackerRequests } from '../../shared/tracker/contract';
 import { warehouseEvents, warehouseRequests } from '../../shared/warehouse/contract';
+import { tablesEvents, tablesRequests } from '../../shared/tables/contract';
 import { workspaceEvents, workspaceRequests } from '../../shared/workspace/contract';
 import { LakebenchError, errorMessage } from '../../shared/errors';
 import { kernelHandlers } from './kernels/handlers';
@@ -27,6 +28,8 @@ import { ensureSampleData } from './sample';
 import { defineService, dependencyOrder, type ServiceContext, type ServiceDefinition } from './service';
 import { Warehouse } from './warehouse';
 import { warehouseHandlers } from './warehouse/handlers';
+import { WorkspaceTables } from './tables';
+import { tablesHandlers } from './tables/handlers';
 import { Workspace } from './workspace';
 import { workspaceHandlers } from './workspace/handlers';
 
@@ -94,6 +97,22 @@ export const warehouseService = defineService({
   },
   close: (warehouse) => warehouse.close(),
   handlers: warehouseHandlers,
+});
+
+export const tablesService = defineService({
+  name: 'tables',
+  dependsOn: [workspaceService, warehouseService],
+  requests: tablesRequests,
+  events: tablesEvents,
+  open: async (ctx) => {
+    const warehouse = ctx.use(warehouseService);
+    const tables = await WorkspaceTables.open(ctx.use(workspaceService).root, warehouse.connections);
+    // Every statement of a cell or pipeline task goes by the tables first: writes to workspace tables commit.
+    tables.attach(warehouse);
+    return tables;
+  },
+  close: (tables) => tables.close(),
+  handlers: tablesHandlers,
 });
 
 export const notebooksService = defineService({
@@ -210,6 +229,7 @@ export const SERVICES: readonly ServiceDefinition<never, object>[] = [
   pipelinesService,
   kernelsService,
   logsService,
+  tablesService,
 ] as unknown as ServiceDefinition<never, object>[];
 
 /** The requests that are the core's own rather than one service's. */

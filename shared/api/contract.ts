@@ -5,6 +5,7 @@ import { notebookEvents, notebookRequests } from '../notebook/contract';
 import { pipelineEvents, pipelineRequests } from '../pipeline/contract';
 import { trackerEvents, trackerRequests } from '../tracker/contract';
 import { warehouseEvents, warehouseRequests } from '../warehouse/contract';
+import { tablesEvents, tablesRequests } from '../tables/contract';
 import { WorkspaceInfoSchema, workspaceEvents, workspaceRequests } from '../workspace/contract';
 import { request } from './define';
 import { operationEvents, operationRequests } from './operations';
@@ -68,6 +69,7 @@ export const requests = {
   ...workspaceRequests,
   ...notebookRequests,
   ...warehouseRequests,
+  ...tablesRequests,
   ...trackerRequests,
   ...pipelineRequests,
   ...kernelRequests,
@@ -79,6 +81,7 @@ export const events = {
   ...workspaceEvents,
   ...notebookEvents,
   ...warehouseEvents,
+  ...tablesEvents,
   ...trackerEvents,
   ...pipelineEvents,
   ...kernelEvents,

@@ -23,7 +23,7 @@ export interface CompletionContext {
   tables: TableReference[];
 }
 
-type Token = {
+export type Token = {
   kind: 'ident' | 'quoted' | 'string' | 'number' | 'symbol' | 'word';
   text: string;
   start: number;

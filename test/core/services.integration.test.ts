@@ -62,6 +62,7 @@ describe('the service list', () => {
       'logs',
       'pipelines',
       'kernels',
+      'tables',
     ]);
   });
 });

@@ -336,6 +336,7 @@ export function describeSnapshot(snapshot: Snapshot): TableDescription {
 }
 
 export { TableEngine } from './engine';
+export { WorkspaceTables } from './workspace-tables';
 export type { ConnectionSource, WarningSink } from './engine';
 export type { ScanFilter, ScanOptions, ScanPlan } from './scan';
 export type { Snapshot, VersionSelector } from './snapshot';

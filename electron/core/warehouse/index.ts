@@ -46,9 +46,37 @@ function lockHolder(message: string): string | null {
   return pid ? `process ${pid[1]}` : 'another process';
 }
 
+/** What a router made of one statement: the SQL to run in its place, and how to report it. */
+export interface RoutedStatement {
+  sql: string;
+  /** Reported instead of the statement type of `sql` (e.g. `INSERT` for a Delta write). */
+  statementType?: string;
+  rowsChanged?: number;
+}
+
+/**
+ * Takes over statements DuckDB alone cannot run (writes to Delta tables, time travel); `null` leaves a
+ * statement to DuckDB. `who` names the writer (a notebook cell, a pipeline task).
+ */
+export interface StatementRouter {
+  route(statement: string, who: string): Promise<RoutedStatement | null>;
+}
+
+/** Who ran a query, for the commit info of the tables it writes. */
+function queryAuthor(queryId: string, origin?: { notebook?: string; cellId?: string }): string {
+  if (origin?.notebook || origin?.cellId) {
+    return `notebook ${origin.notebook ?? '?'}${origin.cellId ? ` cell ${origin.cellId}` : ''}`;
+  }
+  // Pipeline SQL tasks name their queries `pipeline:<try>:<task>:<uuid>`.
+  const pipeline = /^pipeline:([^:]+):([^:]+):/.exec(queryId);
+  if (pipeline) return `pipeline try ${pipeline[1]} task ${pipeline[2]}`;
+  return `query ${queryId}`;
+}
+
 /** The workspace's DuckDB database: runs SQL and streams results as Arrow batches. */
 export class Warehouse {
   private readonly running = new Map<string, RunningQuery>();
+  private router: StatementRouter | null = null;
   private closed = false;
   private readonly completer = new SqlCompleter(this);
 
@@ -56,6 +84,16 @@ export class Warehouse {
     readonly path: string,
     private readonly instance: DuckDBInstance,
   ) {}
+
+  /** The DuckDB instance, for services that run on the same database (the tables service). */
+  get connections(): { connect(): Promise<DuckDBConnection> } {
+    return this.instance;
+  }
+
+  /** Installs the router that sees every statement of `runQuery` first (the tables service's). */
+  setRouter(router: StatementRouter | null): void {
+    this.router = router;
+  }
 
   static async open(path: string, settings: WarehouseSettings = {}): Promise<Warehouse> {
     const options: Record<string, string> = {
@@ -115,7 +153,7 @@ export class Warehouse {
     // before DuckDB has handed out a connection, is seen.
     const query: RunningQuery = { connection: null, cancelled: false };
     this.running.set(queryId, query);
-    void this.stream(queryId, query, args.sql, args.maxRows, events);
+    void this.stream(queryId, query, args.sql, args.maxRows, events, queryAuthor(queryId, args.origin));
     return { queryId };
   }
 
@@ -143,6 +181,7 @@ export class Warehouse {
     sql: string,
     maxRows: number,
     events: EventSink,
+    who: string,
   ): Promise<void> {
     const started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
@@ -190,17 +229,21 @@ export class Warehouse {
             )
           )
             this.completer.invalidate();
+          const routed = this.router ? await this.router.route(statement.text, who) : null;
+          if (query.cancelled) break;
+          const text = routed?.sql ?? statement.text;
           if (i < statements.length - 1) {
-            await connection.run(statement.text);
+            await connection.run(text);
             continue;
           }
-          const result = await connection.stream(statement.text);
-          statementType = StatementType[result.statementType] ?? 'UNKNOWN';
+          const result = await connection.stream(text);
+          statementType = routed?.statementType ?? StatementType[result.statementType] ?? 'UNKNOWN';
           columns = result.columnNames().map((name, c) => ({ name, type: result.columnType(c).toString() }));
           const sent = await this.sendBatches(queryId, result, maxRows, events, query);
           rowCount = sent.rows;
           truncated = sent.truncated;
-          if (result.statementType !== StatementType.SELECT) {
+          if (routed?.rowsChanged !== undefined) rowsChanged = routed.rowsChanged;
+          else if (result.statementType !== StatementType.SELECT) {
             rowsChanged = result.rowsChanged;
           }
         } catch (err) {
@@ -319,6 +362,13 @@ function sqlError(err: unknown, fullSql: string, statement: string, statementSta
   const message = errorMessage(err);
   const storage = storageError(err);
   if (storage) return storage;
+  if (err instanceof LakebenchError && !/\nLINE \d+: /.test(message)) {
+    // A router's error: its offset, if any, is in the statement.
+    const at = err.location?.offset;
+    if (at === undefined) return err;
+    const offset = statementStart + at;
+    return new LakebenchError(err.code, message, { ...lineColumnAt(fullSql, offset), offset });
+  }
   const inStatement = duckdbErrorOffset(message, statement);
   if (inStatement === null) return new LakebenchError('SQL_ERROR', message.trim());
   const offset = statementStart + inStatement;
