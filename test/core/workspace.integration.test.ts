@@ -38,6 +38,22 @@ describe('workspace', () => {
     const text = await readFile(path.join(dir, '.gitignore'), 'utf8');
     expect(text.startsWith('node_modules\n')).toBe(true);
     expect(text.match(/\.lakebench\//g)).toHaveLength(1);
+    expect(text.match(/^tables\/$/gm)).toHaveLength(1);
+  });
+
+  it('keeps Delta table folders out of the explorer: the Data area shows tables', async () => {
+    const ws = await Workspace.open(dir);
+    await ws.ensureLayout();
+    await mkdir(path.join(dir, 'tables', 'main', 'trips', '_delta_log'), { recursive: true });
+    await writeFile(
+      path.join(dir, 'tables', 'main', 'trips', '_delta_log', '00000000000000000000.json'),
+      '{}',
+    );
+    await mkdir(path.join(dir, 'notebooks', 'tables'), { recursive: true });
+    const files = (await ws.listFiles()).map((f) => f.path);
+    expect(files.some((f) => f.startsWith('tables'))).toBe(false);
+    // Only the workspace's own tables/ folder: one of that name elsewhere is the user's.
+    expect(files).toContain('notebooks/tables');
   });
 
   it('refuses a lakebench.yaml that does not parse, naming line and column, and changes nothing', async () => {

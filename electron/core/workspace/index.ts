@@ -31,6 +31,8 @@ export { processStartMs, readLiveServerJson, serverJsonIsLive } from './server-j
 
 export const SETTINGS_FILE = 'lakebench.yaml';
 export const ENGINE_DIR = '.lakebench';
+/** Where the workspace's Delta Lake tables live. */
+export const TABLES_DIR = 'tables';
 const LAYOUT_DIRS = ['notebooks', 'pipelines', 'landing'];
 const HIDDEN = new Set([ENGINE_DIR, '.git', 'node_modules', '.ipynb_checkpoints', '__pycache__']);
 const MAX_FILES = 20_000;
@@ -214,16 +216,14 @@ export class Workspace {
     const gitignore = path.join(this.root, '.gitignore');
     const current = (await readFile(gitignore, 'utf8').catch(missingAsNull)) ?? '';
     const lines = current.split(/\r?\n/).map((l) => l.trim());
-    if (
-      !lines.includes(`${ENGINE_DIR}/`) &&
-      !lines.includes(ENGINE_DIR) &&
-      !lines.includes(`/${ENGINE_DIR}/`)
-    ) {
+    const ignored = (dir: string) => [dir, `${dir}/`, `/${dir}`, `/${dir}/`].some((l) => lines.includes(l));
+    let added = '';
+    if (!ignored(ENGINE_DIR)) added += `# Lakebench engine state (derived, local)\n${ENGINE_DIR}/\n`;
+    // Delta tables are data, kept out of git (and read by other engines from the folder itself).
+    if (!ignored(TABLES_DIR)) added += `# Lakebench tables (Delta Lake data)\n${TABLES_DIR}/\n`;
+    if (added) {
       const sep = current === '' || current.endsWith('\n') ? '' : '\n';
-      await writeFileAtomic(
-        gitignore,
-        `${current}${sep}# Lakebench engine state (derived, local)\n${ENGINE_DIR}/\n`,
-      );
+      await writeFileAtomic(gitignore, `${current}${sep}${added}`);
     }
   }
 
@@ -354,6 +354,8 @@ export class Workspace {
       for (const entry of entries) {
         if (out.length >= MAX_FILES) return;
         if (HIDDEN.has(entry.name) || entry.name.endsWith('.tmp')) continue;
+        // Delta tables are shown by the Data area, not as Parquet and log files.
+        if (dir === this.root && entry.name === TABLES_DIR) continue;
         const full = path.join(dir, entry.name);
         const rel = this.relative(full);
         let isDirectory = entry.isDirectory();
@@ -405,6 +407,7 @@ export class Workspace {
       const top = rel.split('/')[0];
       if (
         HIDDEN.has(top) ||
+        top === TABLES_DIR ||
         rel.endsWith('.tmp') ||
         rel.includes('/.') ||
         rel.startsWith('.lakebench-write-probe')
