@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DeltaTables, TableEngine, listWorkspaceTables, tablePath } from '../../electron/core/tables';
 import { CHECKPOINT_COLUMNS } from '../../electron/core/tables/checkpoint';
-import { plain, sortedNumbers, useTables } from './helpers';
+import { plain, reference, sortedNumbers, useTables } from './helpers';
 
 const fx = useTables('delta-write');
 const root = (name: string) => path.join(fx.dir, name);
@@ -351,9 +351,7 @@ describe('writing tables', () => {
   });
 
   it('refuses to write tables with writer features it does not honour', async () => {
-    await expect(
-      fx.tables.insert('/work/shared/reference/delta-tables/cdf-table', 'SELECT 1 AS id'),
-    ).rejects.toMatchObject({
+    await expect(fx.tables.insert(reference('cdf-table'), 'SELECT 1 AS id')).rejects.toMatchObject({
       code: 'TABLE_UNSUPPORTED_FEATURE',
       message: expect.stringContaining('`changeDataFeed`'),
     });
