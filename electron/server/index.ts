@@ -342,6 +342,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const closed = () => {
       unsubscribe();
       blobs.dropClient(clientId);
+      // The page is gone: kernels only it used stop (after a grace period, for a reload).
+      try {
+        core.kernels.detachClient(clientId);
+      } catch (err) {
+        // No workspace open (it is closing): its kernels stop with it.
+        if (!(err instanceof LakebenchError && err.code === 'WORKSPACE_NOT_OPEN')) throw err;
+      }
     };
     ws.on('close', closed);
     ws.on('error', closed);

@@ -127,7 +127,12 @@ export function installKernelEvents(): void {
     if (getNotebook(p.notebook)) useNotebooks.getState().patch(p.notebook, { kernel: p });
   });
   connection.onStatus((s) => {
-    if (s.state === 'connected') return;
+    if (s.state === 'connected') {
+      // A new connection is a new page to the host: it claims the kernels of its open notebooks again, so they
+      // are not stopped as left behind.
+      for (const path of Object.keys(useNotebooks.getState().open)) void refreshKernelInfo(path);
+      return;
+    }
     const pending = [...routes.values()];
     routes.clear();
     for (const r of pending) r.resolve('failed');

@@ -231,4 +231,54 @@ describe('the kernels API', () => {
     const again = await run('notebooks/moved.ipynb', 'print(kept)');
     expect(stdout(again.outputs).trim()).toBe('7');
   });
+
+  it('stops a kernel when the last page that used it goes away, and keeps it for a page that comes back', async () => {
+    core.kernels.orphanGraceMs = 300;
+    try {
+      const page = await connectWs(`ws://127.0.0.1:${server.port}/api/ws?token=${server.token}`);
+      const notebook = 'notebooks/left-open.ipynb';
+      const executionId = 'left-1';
+      const finished = nextEvent(
+        page.client,
+        'kernels.onExecutionFinished',
+        (p) => p.executionId === executionId,
+        90_000,
+      );
+      await page.client.call('kernels.execute', {
+        notebook,
+        cellId: 'c',
+        code: 'import os\nos.getpid()',
+        executionId,
+      });
+      expect((await finished).status).toBe('ok');
+      // Another page opens the same notebook: the kernel is shared and outlives the first page.
+      await client.call('kernels.getInfo', { notebook });
+      page.close();
+      await new Promise((r) => setTimeout(r, 900));
+      expect(core.kernels.getInfo(notebook).state).toBe('idle');
+
+      const solo = 'notebooks/solo.ipynb';
+      const other = await connectWs(`ws://127.0.0.1:${server.port}/api/ws?token=${server.token}`);
+      const done = nextEvent(
+        other.client,
+        'kernels.onExecutionFinished',
+        (p) => p.executionId === 'solo-1',
+        90_000,
+      );
+      await other.client.call('kernels.execute', {
+        notebook: solo,
+        cellId: 'c',
+        code: '1',
+        executionId: 'solo-1',
+      });
+      await done;
+      other.close();
+      const until = Date.now() + 20_000;
+      while (core.kernels.getInfo(solo).state !== 'none' && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(core.kernels.getInfo(solo).state).toBe('none');
+    } finally {
+      core.kernels.orphanGraceMs = 10_000;
+    }
+  });
 });

@@ -7,9 +7,10 @@ import { follows } from '../operations';
 export function kernelHandlers(core: LakebenchCore): Pick<RequestHandlers, keyof typeof kernelRequests> {
   const k = () => core.kernels;
   return {
-    'kernels.execute': async (args) => {
+    'kernels.execute': async (args, ctx) => {
       const kernels = k();
       const { executionId, notebook } = args;
+      kernels.attach(notebook, ctx.clientId);
       // An execution is an operation: operations.cancel interrupts the notebook's kernel, which ends it
       // (running: KeyboardInterrupt; queued: aborted).
       // An id reused while its first execution still runs shares that operation.
@@ -36,8 +37,16 @@ export function kernelHandlers(core: LakebenchCore): Pick<RequestHandlers, keyof
     'kernels.interrupt': async ({ notebook }) => k().interrupt(notebook),
     'kernels.complete': async ({ notebook, code, cursor }) => k().complete(notebook, code, cursor),
     'kernels.inspect': async ({ notebook, code, cursor }) => k().inspect(notebook, code, cursor),
-    'kernels.restart': async ({ notebook }) => k().restart(notebook),
+    'kernels.restart': async ({ notebook }, ctx) => {
+      k().attach(notebook, ctx.clientId);
+      return k().restart(notebook);
+    },
     'kernels.shutdown': async ({ notebook }) => k().shutdown(notebook),
-    'kernels.getInfo': async ({ notebook }) => k().getInfo(notebook),
+    // A page that opens a notebook asks for its kernel: it uses it from then on (a reload keeps it running).
+    'kernels.getInfo': async ({ notebook }, ctx) => {
+      const info = k().getInfo(notebook);
+      k().attach(notebook, ctx.clientId);
+      return info;
+    },
   };
 }

@@ -13,6 +13,9 @@ export interface KernelsService {
   restart(notebook: string): Promise<KernelInfo>;
   shutdown(notebook: string): Promise<{ shutdown: boolean }>;
   getInfo(notebook: string): KernelInfo;
+  /** A page uses a notebook's kernel; a page that went away no longer does (its last page stops it). */
+  attach(notebook: string, clientId: string): void;
+  detachClient(clientId: string): void;
   /** A notebook was renamed: its kernel follows it. */
   rename(from: string, to: string): void;
   /** Completion and help from the notebook's running kernel (nothing when it has none). */

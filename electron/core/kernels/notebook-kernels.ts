@@ -39,6 +39,11 @@ function statusOf(state: KernelState): KernelStatus {
 export class NotebookKernels implements KernelsService {
   private readonly sessions = new Map<string, Session>();
   private closed = false;
+  /** Which pages (API clients) use each notebook's kernel, and the stops waiting for a page to come back. */
+  private readonly users = new Map<string, Set<string>>();
+  private readonly pendingStops = new Map<string, NodeJS.Timeout>();
+  /** How long a kernel outlives the last page that used it: a reload comes back within it. */
+  orphanGraceMs = 10_000;
 
   constructor(
     private readonly workspace: Workspace,
@@ -95,6 +100,17 @@ export class NotebookKernels implements KernelsService {
     this.sessions.delete(from);
     s.notebook = to;
     this.sessions.set(to, s);
+    const users = this.users.get(from);
+    this.users.delete(from);
+    if (users) this.users.set(to, users);
+    const stop = this.pendingStops.get(from);
+    if (stop) {
+      // A stop waiting for a page applies to the kernel under its new name.
+      clearTimeout(stop);
+      this.pendingStops.delete(from);
+      this.users.set(to, new Set(['renamed']));
+      this.detachClient('renamed');
+    }
     this.events.emit('kernels.onStatus', { ...this.getInfo(from), state: 'none' });
     this.events.emit('kernels.onStatus', this.getInfo(to));
   }
@@ -323,6 +339,39 @@ export class NotebookKernels implements KernelsService {
     return { shutdown: true };
   }
 
+  /** A page uses this notebook's kernel (it ran a cell in it, or opened the notebook and asked for it). */
+  attach(notebook: string, clientId: string): void {
+    let set = this.users.get(notebook);
+    if (!set) this.users.set(notebook, (set = new Set()));
+    set.add(clientId);
+    const stop = this.pendingStops.get(notebook);
+    if (stop) {
+      clearTimeout(stop);
+      this.pendingStops.delete(notebook);
+    }
+  }
+
+  /**
+   * A page went away (its tab or window closed, or it reloads). Kernels no other page uses are stopped after
+   * `orphanGraceMs`, unless a page attaches again first, so nothing runs on after the last page has gone.
+   */
+  detachClient(clientId: string): void {
+    for (const [notebook, set] of this.users) {
+      if (!set.delete(clientId) || set.size > 0) continue;
+      this.users.delete(notebook);
+      if (!this.sessions.get(notebook)?.kernel || this.pendingStops.has(notebook)) continue;
+      const timer = setTimeout(() => {
+        this.pendingStops.delete(notebook);
+        if (this.users.has(notebook)) return;
+        this.shutdown(notebook).catch((err: unknown) =>
+          reportError(`the kernel of ${notebook}, left by its last page, did not stop`, err),
+        );
+      }, this.orphanGraceMs);
+      timer.unref();
+      this.pendingStops.set(notebook, timer);
+    }
+  }
+
   getInfo(notebook: string): KernelInfo {
     const s = this.sessions.get(notebook);
     if (s) return this.info(s);
@@ -333,6 +382,8 @@ export class NotebookKernels implements KernelsService {
   /** Shuts down every kernel (the workspace is closing). */
   async close(): Promise<void> {
     this.closed = true;
+    for (const timer of this.pendingStops.values()) clearTimeout(timer);
+    this.pendingStops.clear();
     const all = [...this.sessions.keys()];
     await Promise.all(
       all.map((nb) =>
