@@ -2,6 +2,7 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LakebenchError } from '../../shared/errors';
+import { onePositional, requireWorkspace } from './args';
 import { fromDatabricksSource, toDatabricksSource } from '../../shared/notebook/databricks';
 import { parseIpynb, serializeIpynb } from '../../shared/notebook/ipynb';
 import { LakebenchCore } from '../core/app';
@@ -18,16 +19,6 @@ export const NOTEBOOK_HELP = `  lakebench run-notebook --workspace DIR NOTEBOOK 
   lakebench import-notebook --workspace DIR FILE [--name NAME]
                                                  add a Databricks source file or an .ipynb as notebooks/NAME.ipynb
 `;
-
-function requireWorkspace(value: string | undefined): string {
-  if (!value) throw new LakebenchError('INVALID_REQUEST', '--workspace DIR is required');
-  return path.resolve(value);
-}
-
-function onePositional(positionals: string[], what: string): string {
-  if (positionals.length !== 1) throw new LakebenchError('INVALID_REQUEST', `give exactly one ${what}`);
-  return positionals[0];
-}
 
 export async function exportNotebookCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

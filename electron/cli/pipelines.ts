@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LakebenchError } from '../../shared/errors';
+import { onePositional, requireWorkspace } from './args';
 import type { RunState } from '../../shared/pipeline/model';
 import { LakebenchCore } from '../core/app';
 import { airflowDagOf, workspacePipelineProblems } from '../core/pipelines';
@@ -17,16 +17,6 @@ export const PIPELINE_HELP = `  lakebench run-pipeline --workspace DIR ID [--par
   lakebench export-airflow --workspace DIR ID [-o FILE] [--airflow 2|3]
                                                  write the pipeline as an Airflow DAG file
 `;
-
-function requireWorkspace(value: string | undefined): string {
-  if (!value) throw new LakebenchError('INVALID_REQUEST', '--workspace DIR is required');
-  return path.resolve(value);
-}
-
-function onePositional(positionals: string[], what: string): string {
-  if (positionals.length !== 1) throw new LakebenchError('INVALID_REQUEST', `give exactly one ${what}`);
-  return positionals[0];
-}
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
