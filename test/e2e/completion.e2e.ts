@@ -48,6 +48,8 @@ describe('completion in SQL cells', () => {
     const widget = page.locator('.suggest-widget.visible');
     await expect.poll(() => widget.textContent()).toContain('zname');
     expect(await widget.textContent()).not.toContain('fare');
+    // Let the answers to the last keys settle (the '.' asks twice: as a trigger and as typing), then navigate.
+    await page.waitForTimeout(600);
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowUp');
     await screenshot(page, 'completion-01-alias');
