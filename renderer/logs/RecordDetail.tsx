@@ -1,5 +1,5 @@
 import { Columns3, ExternalLink, GitBranch, ListTree, Minus, Plus, X } from 'lucide-react';
-import type { LogHit, LogRecord } from '../../shared/logs/model';
+import { QUERY_COLUMNS, type LogHit, type LogRecord } from '../../shared/logs/model';
 import {
   filterOn,
   loadFullMessage,
@@ -15,24 +15,7 @@ import { logsTestIds } from './testids';
 
 /** The record columns shown in the details, in this order, when they have a value. */
 const DETAIL_COLUMNS: readonly (keyof LogRecord)[] = [
-  'level',
-  'source',
-  'stream',
-  'line',
-  'pipelineId',
-  'runId',
-  'taskId',
-  'tryNumber',
-  'notebook',
-  'cellId',
-  'table',
-  'ingestFile',
-  'kernelId',
-  'component',
-  'requestMethod',
-  'requestPath',
-  'requestStatus',
-  'durationMs',
+  ...QUERY_COLUMNS.filter((c) => c !== 'time' && c !== 'message'),
   'messageBytes',
 ];
 

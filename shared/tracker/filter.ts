@@ -48,22 +48,8 @@ export const DATASET_KEYS = ['name', 'digest', 'context'] as const;
 
 const ATTRIBUTE_ALIASES: Record<string, string> = { created: 'start_time', Created: 'start_time' };
 
-const ENTITY_WORDS: Record<string, FilterEntity> = {
-  metric: 'metric',
-  metrics: 'metric',
-  param: 'param',
-  params: 'param',
-  parameter: 'param',
-  parameters: 'param',
-  tag: 'tag',
-  tags: 'tag',
-  attribute: 'attribute',
-  attributes: 'attribute',
-  attr: 'attribute',
-  run: 'attribute',
-  dataset: 'dataset',
-  datasets: 'dataset',
-};
+/** The prefix words of the runs filter (`metrics.`, `params.`...): the grammar's field set names them. */
+const ENTITY_WORDS = RUN_FIELDS.prefixes as Readonly<Record<string, FilterEntity>>;
 
 /** What the parser expected where it stopped; the search box uses it to offer completions. */
 export type FilterExpectation = 'entity' | 'key' | 'operator' | 'value' | 'conjunction' | 'end';
